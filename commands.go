@@ -1,0 +1,338 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/term"
+
+	"balance/api"
+	"balance/config"
+	"balance/crypto"
+	"balance/handlers"
+	"balance/repository"
+	"balance/service"
+	"balance/service/identity"
+)
+
+// configError is an invalid configuration: printed as its one line, exit code 2.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+
+// newFlags returns a flag set whose parse errors become usage errors (exit 2).
+func newFlags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfgFile := fs.String("config", "", "configuration file (default ./balance.yaml when present)")
+	return fs, cfgFile
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return fmt.Errorf("%s: %w", fs.Name(), errUsage)
+		}
+		return fmt.Errorf("%s: %v: %w", fs.Name(), err, errUsage)
+	}
+	return nil
+}
+
+func loadConfig(file string) (config.Config, error) {
+	cfg, err := config.Load(file)
+	if err != nil {
+		return cfg, &configError{err}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, &configError{err}
+	}
+	return cfg, nil
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.SlogLevel()}
+	if c.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*repository.DB, error) {
+	db, err := repository.Open(ctx, cfg.Database.URL, repository.Options{
+		MaxOpenConns: cfg.Database.MaxOpenConns, Logger: log, SlowQuery: 200 * time.Millisecond,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", config.RedactURL(cfg.Database.URL), err)
+	}
+	return db, nil
+}
+
+func identityService(db *repository.DB, cfg config.Config) *identity.Service {
+	return identity.New(
+		repository.NewUsers(db), repository.NewSessions(db), repository.NewLoginFailures(db),
+		service.SystemClock{},
+		identity.Config{
+			SessionTTL:         cfg.Auth.SessionTTL,
+			SessionIdleTimeout: cfg.Auth.SessionIdleTimeout,
+			LoginMaxFailures:   cfg.Auth.LoginMaxFailures,
+			LoginFailureWindow: cfg.Auth.LoginFailureWindow,
+			Password:           crypto.DefaultPasswordParams,
+		})
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, cfgFile := newFlags("serve")
+	migrate := fs.Bool("migrate", true, "apply pending migrations before serving")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected argument %q: %w", fs.Arg(0), errUsage)
+	}
+	cfg, err := loadConfig(*cfgFile)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	log.Info("starting balance", "version", buildVersion(), "config", cfg)
+
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	migrator, err := db.Migrator(log)
+	if err != nil {
+		return err
+	}
+	if *migrate {
+		applied, err := migrator.Up(ctx)
+		if err != nil {
+			return err
+		}
+		log.Info("migrations applied", "count", len(applied))
+	}
+	if len(cfg.Encryption.Keys) == 0 {
+		log.Warn("encryption.keys is empty: features that store P2 data stay disabled until BALANCE_ENCRYPTION_KEYS is set")
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	router, err := handlers.NewRouter(handlers.Deps{
+		Log:  log,
+		Auth: identityService(db, cfg),
+		Checks: []handlers.Check{
+			{Name: "database", Fn: db.Ping},
+			{Name: "migrations", Fn: func(ctx context.Context) error {
+				pending, err := migrator.Pending(ctx)
+				if err == nil && pending {
+					err = errors.New("migrations pending")
+				}
+				return err
+			}},
+		},
+		Registry:       reg,
+		OpenAPI:        api.Spec,
+		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+		CookieSecure:   cfg.Auth.CookieSecure,
+		SessionTTL:     cfg.Auth.SessionTTL,
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           router,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	log.Info("listening", "addr", ln.Addr().String())
+	if err := serveHTTP(ctx, srv, ln, cfg.HTTP.ShutdownTimeout); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// serveHTTP serves on ln until ctx ends (SIGTERM/SIGINT), then stops accepting and lets in-flight
+// requests finish for up to timeout.
+func serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener, timeout time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http server: %w", err)
+	}
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgFile := newFlags("migrate")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("migrate: want one of up, down, status: %w", errUsage)
+	}
+	action := fs.Arg(0)
+	if action != "up" && action != "down" && action != "status" {
+		return fmt.Errorf("migrate: unknown action %q: %w", action, errUsage)
+	}
+	cfg, err := loadConfig(*cfgFile)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := db.Migrator(log)
+	if err != nil {
+		return err
+	}
+	switch action {
+	case "up":
+		res, err := m.Up(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			fmt.Fprintf(stdout, "applied  %05d  %s  (%s)\n", r.Source.Version, baseName(r.Source.Path), r.Duration.Round(time.Millisecond))
+		}
+		fmt.Fprintf(stdout, "%d migration(s) applied\n", len(res))
+	case "down":
+		r, err := m.Down(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rolled back  %05d  %s\n", r.Source.Version, baseName(r.Source.Path))
+	case "status":
+		st, err := m.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			at := "pending"
+			if !s.AppliedAt.IsZero() {
+				at = "applied " + s.AppliedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(stdout, "%05d  %-40s  %s\n", s.Source.Version, baseName(s.Source.Path), at)
+		}
+	}
+	return nil
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func cmdCreateAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, cfgFile := newFlags("createadmin")
+	email := fs.String("email", "", "email address (required)")
+	role := fs.String("role", "owner", "owner, assistant or editor")
+	name := fs.String("name", "", "display name")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("createadmin: --email is required: %w", errUsage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("createadmin: unexpected argument %q: %w", fs.Arg(0), errUsage)
+	}
+	cfg, err := loadConfig(*cfgFile)
+	if err != nil {
+		return err
+	}
+	password, err := readPassword(stdin, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := db.Migrator(log)
+	if err != nil {
+		return err
+	}
+	if pending, err := m.Pending(ctx); err != nil {
+		return err
+	} else if pending {
+		return errors.New("createadmin: the database has pending migrations; run `balance migrate up` first")
+	}
+	u, err := identityService(db, cfg).CreateStaff(ctx, *email, *role, *name, password)
+	if err != nil {
+		return fmt.Errorf("createadmin: %w", err)
+	}
+	fmt.Fprintf(stdout, "created %s %s (id %s)\n", *role, *u.Email, u.ID)
+	return nil
+}
+
+// readPassword prompts twice on a terminal; otherwise it takes BALANCE_ADMIN_PASSWORD.
+func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(stderr, "Password: ")
+		p1, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		fmt.Fprint(stderr, "Repeat password: ")
+		p2, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if string(p1) != string(p2) {
+			return "", errors.New("createadmin: the passwords differ")
+		}
+		return string(p1), nil
+	}
+	if p := os.Getenv("BALANCE_ADMIN_PASSWORD"); p != "" {
+		return p, nil
+	}
+	// A piped single line is accepted too, so scripts need not put the password in the environment.
+	if stdin != nil {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if p := strings.TrimRight(line, "\r\n"); p != "" && (err == nil || errors.Is(err, io.EOF)) {
+			return p, nil
+		}
+	}
+	return "", errors.New("createadmin: no password: run in a terminal, set BALANCE_ADMIN_PASSWORD, or pipe it on stdin")
+}

@@ -1,0 +1,322 @@
+// Package config loads Balance's configuration: built-in defaults, then an optional balance.yaml,
+// then BALANCE_* environment variables, into one Config struct that Validate checks before use.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+
+	"balance/crypto"
+)
+
+// EnvPrefix prefixes every environment variable: http.addr is read from BALANCE_HTTP_ADDR.
+const EnvPrefix = "BALANCE"
+
+// Config is the whole configuration of a Balance process.
+type Config struct {
+	HTTP       HTTP       `mapstructure:"http"`
+	Database   Database   `mapstructure:"database"`
+	Log        Log        `mapstructure:"log"`
+	Encryption Encryption `mapstructure:"encryption"`
+	Auth       Auth       `mapstructure:"auth"`
+}
+
+// HTTP configures the HTTP server.
+type HTTP struct {
+	Addr              string        `mapstructure:"addr"`
+	ReadHeaderTimeout time.Duration `mapstructure:"read_header_timeout"`
+	ReadTimeout       time.Duration `mapstructure:"read_timeout"`
+	WriteTimeout      time.Duration `mapstructure:"write_timeout"`
+	IdleTimeout       time.Duration `mapstructure:"idle_timeout"`
+	ShutdownTimeout   time.Duration `mapstructure:"shutdown_timeout"`
+	MaxBodyBytes      int64         `mapstructure:"max_body_bytes"`
+	// TrustedProxies lists the addresses (IPs or CIDRs) whose X-Forwarded-For is believed.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
+}
+
+// Database selects and tunes the database.
+type Database struct {
+	// URL is "sqlite:<path>" for the embedded database or "postgres://..." for PostgreSQL.
+	URL          string `mapstructure:"url"`
+	MaxOpenConns int    `mapstructure:"max_open_conns"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Level  string `mapstructure:"level"`
+	Format string `mapstructure:"format"`
+}
+
+// Encryption holds the Fernet keys that protect P2 data: the first encrypts, all decrypt.
+type Encryption struct {
+	Keys []string `mapstructure:"keys"`
+}
+
+// Auth configures staff sign-in and sessions.
+type Auth struct {
+	CookieSecure       bool          `mapstructure:"cookie_secure"`
+	SessionTTL         time.Duration `mapstructure:"session_ttl"`
+	SessionIdleTimeout time.Duration `mapstructure:"session_idle_timeout"`
+	LoginMaxFailures   int           `mapstructure:"login_max_failures"`
+	LoginFailureWindow time.Duration `mapstructure:"login_failure_window"`
+}
+
+// Key describes one configuration key for documentation and defaults.
+type Key struct {
+	Name    string
+	Default any
+	Secret  bool
+	Help    string
+}
+
+// Keys lists every configuration key with its default. It is the single source of defaults: every
+// key must have one so that viper sees its environment variable when unmarshalling.
+var Keys = []Key{
+	{"http.addr", "127.0.0.1:8080", false, "listen address, host:port"},
+	{"http.read_header_timeout", 10 * time.Second, false, "time allowed to read request headers"},
+	{"http.read_timeout", 30 * time.Second, false, "time allowed to read a whole request"},
+	{"http.write_timeout", 60 * time.Second, false, "time allowed to write a response"},
+	{"http.idle_timeout", 120 * time.Second, false, "keep-alive idle timeout"},
+	{"http.shutdown_timeout", 30 * time.Second, false, "how long in-flight requests may run after SIGTERM"},
+	{"http.max_body_bytes", int64(1 << 20), false, "largest accepted request body, bytes"},
+	{"http.trusted_proxies", []string{}, false, "comma-separated IPs/CIDRs whose X-Forwarded-For is trusted"},
+	{"database.url", "sqlite:./data/balance.db", false, "sqlite:<path> or postgres://user:pass@host:port/db"},
+	{"database.max_open_conns", 10, false, "connection pool size"},
+	{"log.level", "info", false, "debug, info, warn or error"},
+	{"log.format", "json", false, "json or text"},
+	{"encryption.keys", []string{}, true, "comma-separated Fernet keys for P2 data; the first encrypts, all decrypt"},
+	{"auth.cookie_secure", true, false, "mark the session cookie Secure (set false only for plain-http development)"},
+	{"auth.session_ttl", 12 * time.Hour, false, "absolute lifetime of a staff session"},
+	{"auth.session_idle_timeout", 2 * time.Hour, false, "a session unused this long expires"},
+	{"auth.login_max_failures", 5, false, "failed sign-ins per IP and per account before 429"},
+	{"auth.login_failure_window", 15 * time.Minute, false, "window in which failed sign-ins are counted"},
+}
+
+// EnvName returns the environment variable that sets key, e.g. BALANCE_HTTP_ADDR for http.addr.
+func EnvName(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// Load reads the configuration. file is an explicit config file path; when empty, ./balance.yaml
+// is read if it exists. Environment variables override the file, which overrides defaults.
+func Load(file string) (Config, error) {
+	v := viper.New()
+	for _, k := range Keys {
+		v.SetDefault(k.Name, k.Default)
+	}
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+
+	if file == "" {
+		if _, err := os.Stat("balance.yaml"); err == nil {
+			file = "balance.yaml"
+		}
+	}
+	if file != "" {
+		v.SetConfigFile(file)
+		if err := v.ReadInConfig(); err != nil {
+			return Config{}, fmt.Errorf("config: read %s: %w", file, err)
+		}
+	}
+
+	var c Config
+	if err := v.Unmarshal(&c); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	c.HTTP.TrustedProxies = compact(c.HTTP.TrustedProxies)
+	c.Encryption.Keys = compact(c.Encryption.Keys)
+	return c, nil
+}
+
+// compact trims items and drops empty ones, so "a, b," from an env var means [a b].
+func compact(items []string) []string {
+	out := make([]string, 0, len(items))
+	for _, s := range items {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// FieldError is a validation failure of one key.
+type FieldError struct {
+	Key    string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return "config: " + e.Key + ": " + e.Reason }
+
+// Validate reports the first invalid key as a one-line error naming the key and the reason.
+func (c Config) Validate() error {
+	checks := []struct {
+		key string
+		err error
+	}{
+		{"http.addr", validateAddr(c.HTTP.Addr)},
+		{"http.read_header_timeout", positive(c.HTTP.ReadHeaderTimeout)},
+		{"http.read_timeout", positive(c.HTTP.ReadTimeout)},
+		{"http.write_timeout", positive(c.HTTP.WriteTimeout)},
+		{"http.idle_timeout", positive(c.HTTP.IdleTimeout)},
+		{"http.shutdown_timeout", positive(c.HTTP.ShutdownTimeout)},
+		{"http.max_body_bytes", positiveInt(c.HTTP.MaxBodyBytes)},
+		{"http.trusted_proxies", validateProxies(c.HTTP.TrustedProxies)},
+		{"database.url", validateDatabaseURL(c.Database.URL)},
+		{"database.max_open_conns", positiveInt(int64(c.Database.MaxOpenConns))},
+		{"log.level", oneOf(c.Log.Level, "debug", "info", "warn", "error")},
+		{"log.format", oneOf(c.Log.Format, "json", "text")},
+		{"encryption.keys", validateKeys(c.Encryption.Keys)},
+		{"auth.session_ttl", positive(c.Auth.SessionTTL)},
+		{"auth.session_idle_timeout", positive(c.Auth.SessionIdleTimeout)},
+		{"auth.login_max_failures", positiveInt(int64(c.Auth.LoginMaxFailures))},
+		{"auth.login_failure_window", positive(c.Auth.LoginFailureWindow)},
+	}
+	for _, ch := range checks {
+		if ch.err != nil {
+			return &FieldError{Key: ch.key, Reason: ch.err.Error()}
+		}
+	}
+	return nil
+}
+
+func validateAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has no valid port", addr)
+	}
+	return nil
+}
+
+func positive(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("must be a positive duration, got %s", d)
+	}
+	return nil
+}
+
+func positiveInt(n int64) error {
+	if n <= 0 {
+		return fmt.Errorf("must be positive, got %d", n)
+	}
+	return nil
+}
+
+func oneOf(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+}
+
+func validateProxies(proxies []string) error {
+	for _, p := range proxies {
+		if _, err := netip.ParsePrefix(p); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(p); err != nil {
+			return fmt.Errorf("%q is neither an IP address nor a CIDR", p)
+		}
+	}
+	return nil
+}
+
+func validateDatabaseURL(raw string) error {
+	switch {
+	case strings.HasPrefix(raw, "sqlite:"):
+		if strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//") == "" {
+			return errors.New("sqlite URL has no file path")
+		}
+		return nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		u, err := url.Parse(raw)
+		if err != nil {
+			return errors.New("malformed postgres URL")
+		}
+		if u.Host == "" {
+			return errors.New("postgres URL has no host")
+		}
+		return nil
+	default:
+		return errors.New("must start with sqlite: or postgres://")
+	}
+}
+
+func validateKeys(keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	_, err := crypto.NewKeyRing(keys)
+	return err
+}
+
+// LogValue renders the effective configuration for the start-up log with secrets masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Group("http",
+			"addr", c.HTTP.Addr,
+			"read_header_timeout", c.HTTP.ReadHeaderTimeout.String(),
+			"read_timeout", c.HTTP.ReadTimeout.String(),
+			"write_timeout", c.HTTP.WriteTimeout.String(),
+			"idle_timeout", c.HTTP.IdleTimeout.String(),
+			"shutdown_timeout", c.HTTP.ShutdownTimeout.String(),
+			"max_body_bytes", c.HTTP.MaxBodyBytes,
+			"trusted_proxies", c.HTTP.TrustedProxies),
+		slog.Group("database",
+			"url", RedactURL(c.Database.URL),
+			"max_open_conns", c.Database.MaxOpenConns),
+		slog.Group("log", "level", c.Log.Level, "format", c.Log.Format),
+		slog.Group("encryption", "keys", fmt.Sprintf("[%d redacted]", len(c.Encryption.Keys))),
+		slog.Group("auth",
+			"cookie_secure", c.Auth.CookieSecure,
+			"session_ttl", c.Auth.SessionTTL.String(),
+			"session_idle_timeout", c.Auth.SessionIdleTimeout.String(),
+			"login_max_failures", c.Auth.LoginMaxFailures,
+			"login_failure_window", c.Auth.LoginFailureWindow.String()),
+	)
+}
+
+// RedactURL hides the password of a database URL.
+func RedactURL(raw string) string {
+	if !strings.Contains(raw, "://") || strings.HasPrefix(raw, "sqlite:") {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "[unparseable url redacted]"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// SlogLevel maps the validated log.level to a slog.Level.
+func (l Log) SlogLevel() slog.Level {
+	switch l.Level {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
+}

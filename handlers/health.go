@@ -1,0 +1,51 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// healthz says the process is up; it checks nothing else, so orchestrators restart only a hung process.
+func healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz runs every readiness check; any failure answers 503 so a load balancer holds traffic back.
+func readyz(checks []Check) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		results := make(map[string]string, len(checks))
+		ready := true
+		for _, ch := range checks {
+			ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+			err := ch.Fn(ctx)
+			cancel()
+			if err != nil {
+				ready = false
+				results[ch.Name] = "failing"
+				logger(c).WarnContext(c.Request.Context(), "readiness check failed", "check", ch.Name, "error", err.Error())
+				continue
+			}
+			results[ch.Name] = "ok"
+		}
+		if ready {
+			c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": results})
+			return
+		}
+		body, _ := json.Marshal(struct {
+			Problem
+			Checks map[string]string `json:"checks"`
+		}{
+			Problem: Problem{
+				Type: problemTypeBase + "not-ready", Title: http.StatusText(http.StatusServiceUnavailable),
+				Status: http.StatusServiceUnavailable, Detail: "a dependency is not ready",
+				Instance: c.Request.URL.Path, RequestID: c.GetString(requestIDKey),
+			},
+			Checks: results,
+		})
+		c.Data(http.StatusServiceUnavailable, ProblemContentType, body)
+	}
+}

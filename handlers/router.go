@@ -1,0 +1,73 @@
+// Package handlers serves Balance over HTTP with Gin: the public API under /api/v1, the admin API
+// under /admin/api, webhooks, health and metrics. Handlers decode and validate, call one use case,
+// and map its error to an RFC 9457 problem response.
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Check is one readiness condition, e.g. "database" or "migrations".
+type Check struct {
+	Name string
+	Fn   func(ctx context.Context) error
+}
+
+// Deps is everything the router needs.
+type Deps struct {
+	Log            *slog.Logger
+	Auth           Authenticator
+	Checks         []Check
+	Registry       *prometheus.Registry
+	OpenAPI        []byte
+	MaxBodyBytes   int64
+	TrustedProxies []string
+	CookieSecure   bool
+	SessionTTL     time.Duration
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// NewRouter builds the HTTP handler with all routes and middleware.
+func NewRouter(d Deps) (*gin.Engine, error) {
+	metrics, err := NewMetrics(d.Registry)
+	if err != nil {
+		return nil, err
+	}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+	r.Use(requestID(d.Log), accessLog(), metrics.middleware(), recovery(), bodyLimit(d.MaxBodyBytes))
+	r.NoRoute(func(c *gin.Context) {
+		problem(c, http.StatusNotFound, "not-found", "no such endpoint")
+	})
+	r.NoMethod(func(c *gin.Context) {
+		problem(c, http.StatusMethodNotAllowed, "method-not-allowed", "this endpoint does not accept "+c.Request.Method)
+	})
+
+	r.GET("/healthz", healthz)
+	r.GET("/readyz", readyz(d.Checks))
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	r.GET("/api/openapi.yaml", func(c *gin.Context) {
+		c.Data(http.StatusOK, "application/yaml", d.OpenAPI)
+	})
+
+	admin := r.Group("/admin/api")
+	auth := &adminAuth{auth: d.Auth, secure: d.CookieSecure, ttl: d.SessionTTL}
+	admin.POST("/auth/login", rejectCrossSite(), auth.login)
+	signedIn := admin.Group("", auth.session(), csrf())
+	signedIn.GET("/auth/me", auth.me)
+	signedIn.POST("/auth/logout", auth.logout)
+	return r, nil
+}

@@ -1,0 +1,106 @@
+// Command balance is the backend of "Эмоциональный баланс": it serves the public API, the admin
+// API and webhooks, runs migrations and manages staff accounts. This file only wires the parts.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `Usage: balance <command> [flags]
+
+Commands:
+  serve        run the HTTP server (applies pending migrations first; --migrate=false skips)
+  migrate      up | down | status — manage the database schema
+  createadmin  --email E --role owner|assistant|editor [--name N] — create a staff account
+               (password from the terminal prompt, or BALANCE_ADMIN_PASSWORD when not a terminal)
+  version      print the version
+
+Every command accepts --config FILE (default: ./balance.yaml when present).
+Configuration keys and their BALANCE_* variables are listed in README.md.
+`
+
+// exit codes
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errUsage marks an error that should print the usage and exit 2.
+var errUsage = errors.New("usage")
+
+// run executes one CLI command and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		err = cmdServe(ctx, rest, stderr)
+	case "migrate":
+		err = cmdMigrate(ctx, rest, stdout, stderr)
+	case "createadmin":
+		err = cmdCreateAdmin(ctx, rest, stdin, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "balance", buildVersion())
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "balance: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+	return exitCode(err, stderr)
+}
+
+func exitCode(err error, stderr io.Writer) int {
+	var cfgErr *configError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "balance: %v\n\n%s", err, usage)
+		return exitUsage
+	case errors.As(err, &cfgErr):
+		fmt.Fprintln(stderr, cfgErr.err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "balance: %v\n", err)
+		return exitError
+	}
+}
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				return "dev-" + s.Value
+			}
+		}
+	}
+	return version
+}

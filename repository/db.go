@@ -1,0 +1,201 @@
+// Package repository holds thin stores over *gorm.DB, one per aggregate: GORM calls, transactions
+// and the translation of database errors to domain errors. Business rules live in models.
+package repository
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	gormlogger "gorm.io/gorm/logger"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" database/sql driver
+
+	"balance/migrations"
+)
+
+// DB is an open database: the GORM handle the stores use, the *sql.DB beneath it (shared with
+// migrations and, later, the job queue) and the dialect.
+type DB struct {
+	Gorm    *gorm.DB
+	SQL     *sql.DB
+	Dialect migrations.Dialect
+	// Path is the SQLite file (empty for PostgreSQL).
+	Path string
+}
+
+// Options tunes Open.
+type Options struct {
+	MaxOpenConns int
+	Logger       *slog.Logger
+	// SlowQuery is the duration above which a statement is logged at warn level (SQL only, never
+	// its parameters). Zero disables it.
+	SlowQuery time.Duration
+}
+
+// Open connects to url: "sqlite:<path>" (the file and its folder are created) or "postgres://...".
+func Open(ctx context.Context, url string, opt Options) (*DB, error) {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.MaxOpenConns <= 0 {
+		opt.MaxOpenConns = 10
+	}
+	var (
+		db  *DB
+		err error
+	)
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		db, err = openSQLite(SQLitePath(url), opt)
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		db, err = openPostgres(url, opt)
+	default:
+		return nil, fmt.Errorf("open database: unsupported URL scheme (want sqlite: or postgres://)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// SQLitePath extracts the file path of a "sqlite:<path>" or "sqlite://<path>" URL.
+func SQLitePath(url string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//")
+}
+
+func openSQLite(path string, opt Options) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("open sqlite: create %s: %w", dir, err)
+		}
+	}
+	// busy_timeout comes first so that the following pragmas already wait for locks; immediate
+	// transactions take the write lock at BEGIN, so two writers queue instead of deadlocking.
+	dsn := "file:" + path +
+		"?_pragma=busy_timeout(10000)" +
+		"&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)" +
+		"&_txlock=immediate" +
+		"&_time_format=sqlite"
+	sqlDB, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// SQLite has one writer at a time; a small pool keeps readers concurrent under WAL.
+	sqlDB.SetMaxOpenConns(min(opt.MaxOpenConns, 4))
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	g, err := gorm.Open(sqlite.Dialector{DriverName: "sqlite", Conn: sqlDB}, gormConfig(opt))
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	return &DB{Gorm: g, SQL: sqlDB, Dialect: migrations.SQLite, Path: path}, nil
+}
+
+func openPostgres(url string, opt Options) (*DB, error) {
+	sqlDB, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(opt.MaxOpenConns)
+	sqlDB.SetMaxIdleConns(opt.MaxOpenConns)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	g, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), gormConfig(opt))
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return &DB{Gorm: g, SQL: sqlDB, Dialect: migrations.Postgres}, nil
+}
+
+func gormConfig(opt Options) *gorm.Config {
+	return &gorm.Config{
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		Logger:                 &slowLogger{log: opt.Logger, threshold: opt.SlowQuery},
+		SkipDefaultTransaction: false,
+	}
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.SQL.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", db.Dialect, err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.SQL.Close() }
+
+// Migrator returns the schema migrator of this database.
+func (db *DB) Migrator(log *slog.Logger) (*migrations.Migrator, error) {
+	opts := []migrations.Option{migrations.WithLogger(log)}
+	if db.Dialect == migrations.SQLite {
+		opts = append(opts, migrations.WithLockFile(db.Path+".migrate.lock"))
+	}
+	return migrations.New(db.SQL, db.Dialect, opts...)
+}
+
+type txKey struct{}
+
+// InTx runs fn in one transaction; stores called with the context fn receives join it. A nested
+// call joins the outer transaction. fn's error (or a panic) rolls everything back.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	err := db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+	return translate(err)
+}
+
+// conn returns the transaction carried by ctx, or the pool.
+func (db *DB) conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return db.Gorm.WithContext(ctx)
+}
+
+// slowLogger is a GORM logger that reports slow statements without their parameters (which may
+// hold personal data) and nothing else: errors are returned to callers, who log them once.
+type slowLogger struct {
+	log       *slog.Logger
+	threshold time.Duration
+}
+
+func (l *slowLogger) LogMode(gormlogger.LogLevel) gormlogger.Interface { return l }
+func (l *slowLogger) Info(context.Context, string, ...any)             {}
+func (l *slowLogger) Warn(context.Context, string, ...any)             {}
+func (l *slowLogger) Error(context.Context, string, ...any)            {}
+
+func (l *slowLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if l.threshold <= 0 {
+		return
+	}
+	if elapsed := time.Since(begin); elapsed > l.threshold && !errors.Is(err, gorm.ErrRecordNotFound) {
+		sql, rows := fc()
+		l.log.WarnContext(ctx, "slow query", "duration_ms", elapsed.Milliseconds(), "rows", rows, "sql", sql)
+	}
+}
+
+// ParamsFilter drops parameters so that the SQL in slow-query logs never carries data.
+func (l *slowLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}

@@ -1,0 +1,70 @@
+package repository
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"balance/models"
+)
+
+// slotTakenMessage is raised by the SQLite trigger that guards appointments against overlap,
+// the counterpart of PostgreSQL's exclusion constraint.
+const slotTakenMessage = "slot taken"
+
+// translate maps driver and GORM errors of both dialects to domain errors, keeping the original
+// for logs. Errors it does not know pass through unchanged.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return models.ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return &models.ConstraintError{Kind: models.ErrConflict, Constraint: pgErr.ConstraintName}
+		case "23503": // foreign_key_violation
+			return &models.ConstraintError{Kind: models.ErrInvalidReference, Constraint: pgErr.ConstraintName}
+		case "23P01": // exclusion_violation
+			return &models.ConstraintError{Kind: models.ErrSlotTaken, Constraint: pgErr.ConstraintName}
+		case "40001", "40P01": // serialization_failure, deadlock_detected: a concurrent writer won
+			return &models.ConstraintError{Kind: models.ErrConflict, Constraint: pgErr.Code}
+		}
+		return err
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		switch liteErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &models.ConstraintError{Kind: models.ErrConflict, Constraint: sqliteConstraint(liteErr.Error())}
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return &models.ConstraintError{Kind: models.ErrInvalidReference}
+		case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
+			if strings.Contains(liteErr.Error(), slotTakenMessage) {
+				return &models.ConstraintError{Kind: models.ErrSlotTaken}
+			}
+		}
+	}
+	return err
+}
+
+// sqliteConstraint extracts "users.email" from "constraint failed: UNIQUE constraint failed: users.email (2067)".
+func sqliteConstraint(msg string) string {
+	const marker = "constraint failed: "
+	i := strings.LastIndex(msg, marker)
+	if i < 0 {
+		return ""
+	}
+	s := msg[i+len(marker):]
+	if j := strings.Index(s, " ("); j >= 0 {
+		s = s[:j]
+	}
+	return s
+}

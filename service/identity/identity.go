@@ -1,0 +1,289 @@
+// Package identity holds the identity use cases: staff accounts, password sign-in with throttling,
+// and server-side sessions.
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"balance/crypto"
+	"balance/models"
+	"balance/service"
+)
+
+// UserStore is what identity needs of user persistence.
+type UserStore interface {
+	Create(ctx context.Context, u *models.User) error
+	ByID(ctx context.Context, id uuid.UUID) (*models.User, error)
+	ByEmail(ctx context.Context, email models.Email) (*models.User, error)
+	Update(ctx context.Context, id uuid.UUID, fn func(*models.User) error) error
+}
+
+// SessionStore is what identity needs of session persistence.
+type SessionStore interface {
+	Create(ctx context.Context, s *models.Session) error
+	ByTokenHash(ctx context.Context, hash string) (*models.Session, error)
+	Touch(ctx context.Context, s *models.Session) error
+	Revoke(ctx context.Context, s *models.Session) error
+}
+
+// FailureStore counts failed sign-ins.
+type FailureStore interface {
+	Record(ctx context.Context, f *models.LoginFailure, olderThan time.Time) error
+	Since(ctx context.Context, scope models.LoginScope, key string, t time.Time) (int, time.Time, error)
+	Clear(ctx context.Context, scope models.LoginScope, key string) error
+}
+
+// Config tunes sessions and throttling.
+type Config struct {
+	SessionTTL         time.Duration
+	SessionIdleTimeout time.Duration
+	LoginMaxFailures   int
+	LoginFailureWindow time.Duration
+	Password           crypto.PasswordParams
+}
+
+// Password length bounds for staff accounts, in characters.
+const (
+	MinPasswordLen = 12
+	MaxPasswordLen = 256
+)
+
+// ThrottledError means too many failed sign-ins; try again after RetryAfter.
+type ThrottledError struct {
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("too many failed sign-ins; retry after %s", e.RetryAfter)
+}
+
+// Service runs the identity use cases.
+type Service struct {
+	users    UserStore
+	sessions SessionStore
+	failures FailureStore
+	clock    service.Clock
+	cfg      Config
+}
+
+// New returns the identity service.
+func New(users UserStore, sessions SessionStore, failures FailureStore, clock service.Clock, cfg Config) *Service {
+	return &Service{users: users, sessions: sessions, failures: failures, clock: clock, cfg: cfg}
+}
+
+// CreateStaff creates a staff account that signs in with email and password.
+func (s *Service) CreateStaff(ctx context.Context, email, role, displayName, password string) (*models.User, error) {
+	addr, err := models.ParseEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	r, err := models.ParseRole(role)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPassword(password); err != nil {
+		return nil, err
+	}
+	hash, err := crypto.HashPassword(password, s.cfg.Password)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	u, err := models.NewStaffUser(addr, displayName, r, hash, s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.users.Create(ctx, u); err != nil {
+		if errors.Is(err, models.ErrConflict) {
+			return nil, &models.ValidationError{Field: "email", Message: "a user with this email already exists"}
+		}
+		return nil, fmt.Errorf("create staff %s: %w", r, err)
+	}
+	return u, nil
+}
+
+func checkPassword(p string) error {
+	switch n := utf8.RuneCountInString(p); {
+	case n < MinPasswordLen:
+		return &models.ValidationError{Field: "password", Message: fmt.Sprintf("must be at least %d characters", MinPasswordLen)}
+	case n > MaxPasswordLen:
+		return &models.ValidationError{Field: "password", Message: fmt.Sprintf("must be at most %d characters", MaxPasswordLen)}
+	}
+	return nil
+}
+
+// SignIn is a started session. Token is the secret for the cookie; only its hash is stored.
+type SignIn struct {
+	User    *models.User
+	Session *models.Session
+	Token   string
+}
+
+// Login checks email and password and starts a session. Every failure is ErrInvalidCredentials,
+// whether or not the email exists, and costs the same password-hashing work; after
+// LoginMaxFailures failures in LoginFailureWindow from one IP or for one account it is a
+// *ThrottledError until the oldest failure leaves the window.
+func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (*SignIn, error) {
+	now := s.clock.Now()
+	account := strings.ToLower(strings.TrimSpace(email))
+	if err := s.checkThrottle(ctx, now, ip, account); err != nil {
+		return nil, err
+	}
+	u, err := s.verify(ctx, account, password)
+	if err != nil {
+		if !errors.Is(err, models.ErrInvalidCredentials) {
+			return nil, err
+		}
+		if ferr := s.recordFailure(ctx, now, ip, account); ferr != nil {
+			return nil, ferr
+		}
+		return nil, err
+	}
+	if err := s.failures.Clear(ctx, models.LoginScopeAccount, account); err != nil {
+		return nil, err
+	}
+	if crypto.NeedsRehash(*u.PasswordHash, s.cfg.Password) {
+		s.rehash(ctx, u.ID, password, now)
+	}
+	token, err := crypto.NewToken()
+	if err != nil {
+		return nil, fmt.Errorf("new session token: %w", err)
+	}
+	sess := models.NewSession(u.ID, crypto.HashToken(token), s.cfg.SessionTTL, userAgent, ip, now)
+	if err := s.sessions.Create(ctx, sess); err != nil {
+		return nil, err
+	}
+	return &SignIn{User: u, Session: sess, Token: token}, nil
+}
+
+// verify returns the user whose password matches, or ErrInvalidCredentials.
+func (s *Service) verify(ctx context.Context, account, password string) (*models.User, error) {
+	addr, err := models.ParseEmail(account)
+	if err != nil {
+		crypto.DummyVerify(password)
+		return nil, models.ErrInvalidCredentials
+	}
+	u, err := s.users.ByEmail(ctx, addr)
+	if errors.Is(err, models.ErrNotFound) {
+		crypto.DummyVerify(password)
+		return nil, models.ErrInvalidCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.CanSignIn() != nil {
+		crypto.DummyVerify(password)
+		return nil, models.ErrInvalidCredentials
+	}
+	ok, err := crypto.VerifyPassword(*u.PasswordHash, password)
+	if err != nil {
+		return nil, fmt.Errorf("verify password of user %s: %w", u.ID, err)
+	}
+	if !ok {
+		return nil, models.ErrInvalidCredentials
+	}
+	return u, nil
+}
+
+// rehash upgrades a stored hash to the current parameters; failure only delays the upgrade.
+func (s *Service) rehash(ctx context.Context, id uuid.UUID, password string, now time.Time) {
+	hash, err := crypto.HashPassword(password, s.cfg.Password)
+	if err != nil {
+		return
+	}
+	_ = s.users.Update(ctx, id, func(u *models.User) error { return u.SetPasswordHash(hash, now) })
+}
+
+func (s *Service) checkThrottle(ctx context.Context, now time.Time, ip, account string) error {
+	since := now.Add(-s.cfg.LoginFailureWindow)
+	var wait time.Duration
+	for _, k := range []struct {
+		scope models.LoginScope
+		key   string
+	}{{models.LoginScopeIP, ip}, {models.LoginScopeAccount, account}} {
+		n, oldest, err := s.failures.Since(ctx, k.scope, k.key, since)
+		if err != nil {
+			return err
+		}
+		if n >= s.cfg.LoginMaxFailures {
+			wait = max(wait, oldest.Add(s.cfg.LoginFailureWindow).Sub(now))
+		}
+	}
+	if wait > 0 {
+		return &ThrottledError{RetryAfter: wait}
+	}
+	return nil
+}
+
+func (s *Service) recordFailure(ctx context.Context, now time.Time, ip, account string) error {
+	olderThan := now.Add(-s.cfg.LoginFailureWindow)
+	for _, f := range []models.LoginFailure{
+		{ID: models.NewID(), Scope: models.LoginScopeIP, Key: ip, FailedAt: now},
+		{ID: models.NewID(), Scope: models.LoginScopeAccount, Key: account, FailedAt: now},
+	} {
+		if err := s.failures.Record(ctx, &f, olderThan); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Authenticate resolves a session token to its live session and user. Any problem is
+// ErrUnauthenticated (wrapped with the reason).
+func (s *Service) Authenticate(ctx context.Context, token string) (*models.User, *models.Session, error) {
+	if token == "" {
+		return nil, nil, models.ErrUnauthenticated
+	}
+	now := s.clock.Now()
+	sess, err := s.sessions.ByTokenHash(ctx, crypto.HashToken(token))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil, fmt.Errorf("unknown session: %w", models.ErrUnauthenticated)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sess.Check(now, s.cfg.SessionIdleTimeout); err != nil {
+		return nil, nil, err
+	}
+	u, err := s.users.ByID(ctx, sess.UserID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil, fmt.Errorf("session user gone: %w", models.ErrUnauthenticated)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.CanSignIn() != nil {
+		return nil, nil, fmt.Errorf("session user disabled: %w", models.ErrUnauthenticated)
+	}
+	if sess.Touch(now) {
+		if err := s.sessions.Touch(ctx, sess); err != nil {
+			return nil, nil, err
+		}
+	}
+	return u, sess, nil
+}
+
+// Logout revokes the session of token; an unknown or ended session is not an error.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	sess, err := s.sessions.ByTokenHash(ctx, crypto.HashToken(token))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	sess.Revoke(s.clock.Now())
+	return s.sessions.Revoke(ctx, sess)
+}
+
+// CSRFToken derives the anti-CSRF token of a session from its secret token, so nothing more
+// needs storing: a cross-site page cannot read the cookie and so cannot compute it.
+func CSRFToken(sessionToken string) string {
+	return crypto.DeriveToken(sessionToken, "csrf")
+}
