@@ -1,0 +1,253 @@
+// Package testkit gives tests real databases (a fresh migrated PostgreSQL database cloned from a
+// template, or a temporary SQLite file), a fake clock and an HTTP API client that validates every
+// response against api/openapi.yaml.
+package testkit
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"balance/migrations"
+	"balance/repository"
+)
+
+// DefaultPostgresURL is the server used when BALANCE_TEST_POSTGRES_URL is unset.
+const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// PostgresURL is the administrative URL of the test PostgreSQL server.
+func PostgresURL() string {
+	if u := os.Getenv("BALANCE_TEST_POSTGRES_URL"); u != "" {
+		return u
+	}
+	return DefaultPostgresURL
+}
+
+// Dialects lists the databases every repository test runs against.
+var Dialects = []migrations.Dialect{migrations.Postgres, migrations.SQLite}
+
+// ForEachDB runs body once per dialect, each in its own parallel subtest with a fresh database.
+func ForEachDB(t *testing.T, body func(t *testing.T, db *repository.DB)) {
+	t.Helper()
+	for _, d := range Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			body(t, NewDB(t, d))
+		})
+	}
+}
+
+// NewDB returns a fresh, migrated database of dialect d, removed when the test ends.
+func NewDB(t testing.TB, d migrations.Dialect) *repository.DB {
+	t.Helper()
+	var url string
+	switch d {
+	case migrations.Postgres:
+		url = NewPostgresURL(t)
+	case migrations.SQLite:
+		url = NewSQLiteURL(t)
+	default:
+		t.Fatalf("unknown dialect %q", d)
+	}
+	db, err := repository.Open(context.Background(), url, repository.Options{MaxOpenConns: 4})
+	if err != nil {
+		t.Fatalf("open %s test database: %v", d, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// NewSQLiteURL returns the URL of a migrated SQLite file in the test's temp dir.
+func NewSQLiteURL(t testing.TB) string {
+	t.Helper()
+	url := "sqlite:" + filepath.Join(t.TempDir(), "balance.db")
+	db, err := repository.Open(context.Background(), url, repository.Options{MaxOpenConns: 1})
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	defer db.Close()
+	m, err := db.Migrator(nil)
+	if err != nil {
+		t.Fatalf("sqlite migrator: %v", err)
+	}
+	if _, err := m.Up(context.Background()); err != nil {
+		t.Fatalf("migrate sqlite: %v", err)
+	}
+	return url
+}
+
+// NewPostgresURL creates a database cloned from the migrated template and drops it after the test.
+func NewPostgresURL(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	tmpl, err := template()
+	if err != nil {
+		t.Fatalf("postgres test template (is PostgreSQL running at %s? set BALANCE_TEST_POSTGRES_URL): %v",
+			redact(PostgresURL()), err)
+	}
+	admin, err := sql.Open("pgx", PostgresURL())
+	if err != nil {
+		t.Fatalf("connect postgres: %v", err)
+	}
+	defer admin.Close()
+	name := "balance_test_" + strings.ReplaceAll(randomHex(8), "-", "")
+	// Two clones of one template at the same instant can collide on the template's lock; retry.
+	for attempt := 0; ; attempt++ {
+		_, err = admin.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tmpl))
+		if err == nil || attempt == 20 || !strings.Contains(err.Error(), "being accessed by other users") {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("clone template: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("pgx", PostgresURL())
+		if err != nil {
+			t.Errorf("drop test database: %v", err)
+			return
+		}
+		defer admin.Close()
+		if _, err := admin.ExecContext(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name)); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	return withDatabase(PostgresURL(), name)
+}
+
+var (
+	templateOnce sync.Once
+	templateName string
+	templateErr  error
+)
+
+// template returns the name of a database migrated to the current schema, creating it once per
+// schema version. A PostgreSQL advisory lock keeps parallel test processes from building it twice.
+func template() (string, error) {
+	templateOnce.Do(func() { templateName, templateErr = buildTemplate() })
+	return templateName, templateErr
+}
+
+func buildTemplate() (string, error) {
+	ctx := context.Background()
+	sum, err := migrationsHash()
+	if err != nil {
+		return "", err
+	}
+	name := "balance_tmpl_" + sum
+	admin, err := sql.Open("pgx", PostgresURL())
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7262001)"); err != nil {
+		return "", err
+	}
+	defer conn.ExecContext(ctx, "SELECT pg_advisory_unlock(7262001)") //nolint:errcheck // released with the connection anyway
+
+	var exists bool
+	if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if exists {
+		return name, nil
+	}
+	// Templates of older schemas are useless now.
+	rows, err := conn.QueryContext(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'balance\\_tmpl\\_%'")
+	if err != nil {
+		return "", err
+	}
+	var stale []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return "", err
+		}
+		stale = append(stale, n)
+	}
+	rows.Close()
+	for _, n := range stale {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", n)); err != nil {
+			return "", err
+		}
+	}
+	build := name + "_build"
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s", build)); err != nil {
+		return "", err
+	}
+	db, err := repository.Open(ctx, withDatabase(PostgresURL(), build), repository.Options{MaxOpenConns: 2})
+	if err != nil {
+		return "", err
+	}
+	m, err := db.Migrator(nil)
+	if err == nil {
+		_, err = m.Up(ctx)
+	}
+	db.Close()
+	if err != nil {
+		return "", fmt.Errorf("migrate template: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("ALTER DATABASE %s RENAME TO %s", build, name)); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// migrationsHash fingerprints the PostgreSQL migrations, so a schema change builds a new template.
+func migrationsHash() (string, error) {
+	fsys, err := migrations.FS(migrations.Postgres)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	err = fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", path, len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+func withDatabase(raw, name string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}
