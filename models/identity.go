@@ -215,7 +215,7 @@ func ParseConsentType(s string) (ConsentType, error) {
 // Consent is one decision of a user about one consent type. Rows are never overwritten: a new
 // decision appends a row; revoking stamps RevokedAt on the active grant once.
 type Consent struct {
-	ID        uuid.UUID   `gorm:"primaryKey"`
+	ID        uuid.UUID `gorm:"primaryKey"`
 	UserID    uuid.UUID
 	Type      ConsentType `gorm:"column:consent_type"`
 	Granted   bool
