@@ -1,0 +1,19 @@
+package testkit
+
+import (
+	"log/slog"
+	"testing"
+)
+
+// Logger returns a logger that writes through t.Log, so output shows only for failing tests.
+func Logger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(string(p))
+	return len(p), nil
+}
