@@ -40,14 +40,23 @@ func newFlags(name string) (*flag.FlagSet, *string) {
 	return fs, cfgFile
 }
 
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return fmt.Errorf("%s: %w", fs.Name(), errUsage)
+// parseFlags parses flags placed anywhere among the arguments ("migrate status --config f") and
+// returns the positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, fmt.Errorf("%s: %w", fs.Name(), errUsage)
+			}
+			return nil, fmt.Errorf("%s: %v: %w", fs.Name(), err, errUsage)
 		}
-		return fmt.Errorf("%s: %v: %w", fs.Name(), err, errUsage)
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	return nil
 }
 
 func loadConfig(file string) (config.Config, error) {
@@ -95,11 +104,12 @@ func identityService(db *repository.DB, cfg config.Config) *identity.Service {
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs, cfgFile := newFlags("serve")
 	migrate := fs.Bool("migrate", true, "apply pending migrations before serving")
-	if err := parseFlags(fs, args); err != nil {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("serve: unexpected argument %q: %w", fs.Arg(0), errUsage)
+	if len(rest) > 0 {
+		return fmt.Errorf("serve: unexpected argument %q: %w", rest[0], errUsage)
 	}
 	cfg, err := loadConfig(*cfgFile)
 	if err != nil {
@@ -196,13 +206,14 @@ func serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener, timeout t
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgFile := newFlags("migrate")
-	if err := parseFlags(fs, args); err != nil {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
 		return fmt.Errorf("migrate: want one of up, down, status: %w", errUsage)
 	}
-	action := fs.Arg(0)
+	action := rest[0]
 	if action != "up" && action != "down" && action != "status" {
 		return fmt.Errorf("migrate: unknown action %q: %w", action, errUsage)
 	}
@@ -264,14 +275,15 @@ func cmdCreateAdmin(ctx context.Context, args []string, stdin io.Reader, stdout,
 	email := fs.String("email", "", "email address (required)")
 	role := fs.String("role", "owner", "owner, assistant or editor")
 	name := fs.String("name", "", "display name")
-	if err := parseFlags(fs, args); err != nil {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
 	if *email == "" {
 		return fmt.Errorf("createadmin: --email is required: %w", errUsage)
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("createadmin: unexpected argument %q: %w", fs.Arg(0), errUsage)
+	if len(rest) > 0 {
+		return fmt.Errorf("createadmin: unexpected argument %q: %w", rest[0], errUsage)
 	}
 	cfg, err := loadConfig(*cfgFile)
 	if err != nil {

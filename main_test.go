@@ -1,0 +1,367 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"balance/internal/testkit"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func runCLI(t *testing.T, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut syncBuffer
+	code = run(context.Background(), args, stdin, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// useSQLite points the CLI at a fresh SQLite file; migrated when migrated is true.
+func useSQLite(t *testing.T, migrated bool) string {
+	t.Helper()
+	url := "sqlite:" + filepath.Join(t.TempDir(), "balance.db")
+	if migrated {
+		url = testkit.NewSQLiteURL(t)
+	}
+	t.Setenv("BALANCE_DATABASE_URL", url)
+	t.Setenv("BALANCE_LOG_LEVEL", "warn")
+	return url
+}
+
+func TestUsageAndVersion(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{nil, 2, "", "Usage: balance"},
+		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"version"}, 0, "balance dev", ""},
+		{[]string{"help"}, 0, "Usage: balance", ""},
+		{[]string{"serve", "--bogus"}, 2, "", "flag provided but not defined: -bogus"},
+		{[]string{"serve", "extra"}, 2, "", `unexpected argument "extra"`},
+		{[]string{"serve", "-h"}, 2, "", "Usage: balance"},
+		{[]string{"migrate"}, 2, "", "want one of up, down, status"},
+		{[]string{"migrate", "sideways"}, 2, "", `unknown action "sideways"`},
+		{[]string{"createadmin", "--role", "owner"}, 2, "", "--email is required"},
+		{[]string{"createadmin", "--email", "a@example.org", "extra"}, 2, "", `unexpected argument "extra"`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, nil, tc.args...)
+			if code != tc.code || !strings.Contains(stdout, tc.stdout) || !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("code %d stdout %q stderr %q; want %d, %q, %q", code, stdout, stderr, tc.code, tc.stdout, tc.stderr)
+			}
+		})
+	}
+}
+
+func TestInvalidConfigExits2WithOneLine(t *testing.T) {
+	for _, tc := range []struct{ env, value, key string }{
+		{"BALANCE_HTTP_ADDR", "abc", "http.addr"},
+		{"BALANCE_DATABASE_URL", "mysql://db", "database.url"},
+		{"BALANCE_LOG_LEVEL", "loud", "log.level"},
+		{"BALANCE_ENCRYPTION_KEYS", "not-a-key", "encryption.keys"},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			t.Setenv(tc.env, tc.value)
+			for _, cmd := range [][]string{{"serve"}, {"migrate", "status"}} {
+				code, _, stderr := runCLI(t, nil, cmd...)
+				if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "config: "+tc.key+": ") {
+					t.Errorf("%v: code %d, stderr %q; want 2 and one line naming %s", cmd, code, stderr, tc.key)
+				}
+				if tc.env == "BALANCE_ENCRYPTION_KEYS" && strings.Contains(stderr, tc.value) {
+					t.Errorf("the error repeats the secret: %q", stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigFileFlag(t *testing.T) {
+	useSQLite(t, true)
+	file := filepath.Join(t.TempDir(), "balance.yaml")
+	if err := os.WriteFile(file, []byte("http:\n  addr: nonsense\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, nil, "migrate", "status", "--config", file)
+	if code != 2 || !strings.HasPrefix(stderr, "config: http.addr: ") {
+		t.Errorf("code %d stderr %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, nil, "migrate", "status", "--config", filepath.Join(t.TempDir(), "missing.yaml"))
+	if code != 2 || !strings.Contains(stderr, "missing.yaml") {
+		t.Errorf("missing file: code %d stderr %q", code, stderr)
+	}
+}
+
+func TestMigrateCommands(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			if dialect == "sqlite" {
+				useSQLite(t, false)
+			} else {
+				// A fresh empty PostgreSQL database: clone, then roll everything back.
+				t.Setenv("BALANCE_DATABASE_URL", testkit.NewPostgresURL(t))
+				t.Setenv("BALANCE_LOG_LEVEL", "warn")
+				if code, _, stderr := runCLI(t, nil, "migrate", "down"); code != 0 {
+					t.Fatalf("down: %d %s", code, stderr)
+				}
+			}
+			code, stdout, stderr := runCLI(t, nil, "migrate", "status")
+			if code != 0 || !strings.Contains(stdout, "00001_identity.sql") || !strings.Contains(stdout, "pending") {
+				t.Fatalf("status before: %d %q %q", code, stdout, stderr)
+			}
+			code, stdout, _ = runCLI(t, nil, "migrate", "up")
+			if code != 0 || !strings.Contains(stdout, "applied  00001") {
+				t.Fatalf("up: %d %q", code, stdout)
+			}
+			code, stdout, _ = runCLI(t, nil, "migrate", "status")
+			if code != 0 || !regexp.MustCompile(`00001\s+00001_identity.sql\s+applied 20\d\d-`).MatchString(stdout) {
+				t.Fatalf("status after: %d %q", code, stdout)
+			}
+			code, stdout, _ = runCLI(t, nil, "migrate", "down")
+			if code != 0 || !strings.Contains(stdout, "rolled back  00001") {
+				t.Fatalf("down: %d %q", code, stdout)
+			}
+		})
+	}
+}
+
+func TestCreateAdmin(t *testing.T) {
+	useSQLite(t, true)
+	t.Setenv("BALANCE_ADMIN_PASSWORD", "correct horse battery")
+	code, stdout, stderr := runCLI(t, strings.NewReader(""), "createadmin", "--email", "Owner@Example.org", "--role", "owner", "--name", "Анна")
+	if code != 0 || !strings.Contains(stdout, "created owner owner@example.org") {
+		t.Fatalf("createadmin: %d %q %q", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, strings.NewReader(""), "createadmin", "--email", "owner@example.org", "--role", "editor")
+	if code != 1 || !strings.Contains(stderr, "already exists") {
+		t.Errorf("duplicate: %d %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, strings.NewReader(""), "createadmin", "--email", "x@example.org", "--role", "client")
+	if code != 1 || !strings.Contains(stderr, "role") {
+		t.Errorf("client role: %d %q", code, stderr)
+	}
+
+	// A password piped on stdin works when the environment has none.
+	t.Setenv("BALANCE_ADMIN_PASSWORD", "")
+	code, stdout, stderr = runCLI(t, strings.NewReader("another long password\n"), "createadmin", "--email", "editor@example.org", "--role", "editor")
+	if code != 0 || !strings.Contains(stdout, "created editor") {
+		t.Errorf("piped password: %d %q %q", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, strings.NewReader(""), "createadmin", "--email", "none@example.org")
+	if code != 1 || !strings.Contains(stderr, "no password") {
+		t.Errorf("no password: %d %q", code, stderr)
+	}
+}
+
+func TestCreateAdminNeedsMigratedDatabase(t *testing.T) {
+	useSQLite(t, false)
+	t.Setenv("BALANCE_ADMIN_PASSWORD", "correct horse battery")
+	code, _, stderr := runCLI(t, nil, "createadmin", "--email", "a@example.org")
+	if code != 1 || !strings.Contains(stderr, "pending migrations") {
+		t.Errorf("code %d stderr %q", code, stderr)
+	}
+}
+
+// TestServe runs the real serve command on both databases: it migrates, answers health checks,
+// signs a staff member in, and stops cleanly when its context ends (what SIGTERM does in main).
+func TestServe(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			if dialect == "sqlite" {
+				useSQLite(t, false) // serve applies the migrations itself
+			} else {
+				t.Setenv("BALANCE_DATABASE_URL", testkit.NewPostgresURL(t))
+			}
+			t.Setenv("BALANCE_HTTP_ADDR", "127.0.0.1:0")
+			t.Setenv("BALANCE_LOG_LEVEL", "info")
+			t.Setenv("BALANCE_AUTH_COOKIE_SECURE", "false")
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var stderr syncBuffer
+			done := make(chan int, 1)
+			go func() { done <- run(ctx, []string{"serve"}, nil, io.Discard, &stderr) }()
+			base := waitListening(t, &stderr, done)
+
+			for _, path := range []string{"/healthz", "/readyz"} {
+				resp, err := http.Get(base + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Errorf("%s = %d", path, resp.StatusCode)
+				}
+			}
+			t.Setenv("BALANCE_ADMIN_PASSWORD", "correct horse battery")
+			if code, _, errOut := runCLI(t, nil, "createadmin", "--email", "owner@example.org"); code != 0 {
+				t.Fatalf("createadmin: %s", errOut)
+			}
+			body := strings.NewReader(`{"email":"owner@example.org","password":"correct horse battery"}`)
+			resp, err := http.Post(base+"/admin/api/auth/login", "application/json", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var me struct{ Roles []string }
+			json.NewDecoder(resp.Body).Decode(&me)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || len(me.Roles) != 1 || me.Roles[0] != "owner" {
+				t.Errorf("login = %d %+v", resp.StatusCode, me)
+			}
+
+			cancel()
+			select {
+			case code := <-done:
+				if code != 0 {
+					t.Fatalf("serve exited %d: %s", code, stderr.String())
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("serve did not stop")
+			}
+			logs := stderr.String()
+			for _, want := range []string{`"msg":"starting balance"`, `"msg":"migrations applied"`, `"msg":"stopped"`, `"route":"/readyz"`} {
+				if !strings.Contains(logs, want) {
+					t.Errorf("logs lack %s", want)
+				}
+			}
+			if strings.Contains(logs, "correct horse battery") {
+				t.Error("the password reached the logs")
+			}
+		})
+	}
+}
+
+var listeningRe = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+
+func waitListening(t *testing.T, stderr *syncBuffer, done <-chan int) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listeningRe.FindStringSubmatch(stderr.String()); m != nil {
+			return "http://" + m[1]
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve did not start listening: %s", stderr.String())
+	return ""
+}
+
+// TestSIGTERMLetsInFlightRequestFinish sends a real SIGTERM to this process while a slow request
+// is running: the signal context main uses ends, the server stops accepting, and the slow request
+// still completes with its full response.
+func TestSIGTERMLetsInFlightRequestFinish(t *testing.T) {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+
+	started := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		time.Sleep(500 * time.Millisecond)
+		fmt.Fprint(w, "finished")
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- serveHTTP(ctx, &http.Server{Handler: mux}, ln, 10*time.Second) }()
+
+	type result struct {
+		body string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/slow")
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- result{string(b), err}
+	}()
+	<-started
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-ctx.Done()
+
+	r := <-got
+	if r.err != nil || r.body != "finished" {
+		t.Fatalf("in-flight request: %q, %v", r.body, r.err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("serveHTTP: %v", err)
+	}
+	// New connections are refused once shut down.
+	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+		t.Error("server still accepts connections after shutdown")
+	}
+}
+
+func TestServeHTTPShutdownTimeout(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	release := make(chan struct{})
+	started := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/stuck", func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- serveHTTP(ctx, &http.Server{Handler: mux}, ln, 50*time.Millisecond) }()
+	go func() {
+		if resp, err := http.Get("http://" + ln.Addr().String() + "/stuck"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-started
+	cancel()
+	err = <-served
+	close(release)
+	if err == nil || !strings.Contains(err.Error(), "graceful shutdown") {
+		t.Errorf("serveHTTP = %v, want a graceful-shutdown timeout error", err)
+	}
+}
