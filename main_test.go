@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"balance/config"
 	"balance/internal/testkit"
 )
 
@@ -363,5 +364,18 @@ func TestServeHTTPShutdownTimeout(t *testing.T) {
 	close(release)
 	if err == nil || !strings.Contains(err.Error(), "graceful shutdown") {
 		t.Errorf("serveHTTP = %v, want a graceful-shutdown timeout error", err)
+	}
+}
+
+// TestREADMEListsEveryKey keeps the README's configuration table complete.
+func TestREADMEListsEveryKey(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range config.Keys {
+		if !strings.Contains(string(readme), "| `"+k.Name+"` | `"+config.EnvName(k.Name)+"` |") {
+			t.Errorf("README.md has no configuration row for %s", k.Name)
+		}
 	}
 }
