@@ -131,8 +131,9 @@ func Load(file string) (Config, error) {
 	}
 
 	var c Config
-	if err := v.Unmarshal(&c); err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+	// Exact: a misspelt key in balance.yaml is an error, not a silently ignored setting.
+	if err := v.UnmarshalExact(&c); err != nil {
+		return Config{}, fmt.Errorf("config: %s", strings.Join(strings.Fields(err.Error()), " "))
 	}
 	c.HTTP.TrustedProxies = compact(c.HTTP.TrustedProxies)
 	c.Encryption.Keys = compact(c.Encryption.Keys)
@@ -201,9 +202,11 @@ func validateAddr(addr string) error {
 	return nil
 }
 
+// positive accepts durations of at least a millisecond: anything shorter is a bare number in
+// balance.yaml read as nanoseconds ("30" instead of "30s").
 func positive(d time.Duration) error {
-	if d <= 0 {
-		return fmt.Errorf("must be a positive duration, got %s", d)
+	if d < time.Millisecond {
+		return fmt.Errorf("must be a duration of at least 1ms with a unit such as 30s, got %s", d)
 	}
 	return nil
 }

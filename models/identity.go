@@ -241,6 +241,12 @@ func (u *User) ActiveConsent(t ConsentType) *Consent {
 // GrantConsent records that the user agreed to version of consent type t through source.
 // Agreeing again to the version already in force changes nothing; a new version revokes the old grant.
 func (u *User) GrantConsent(t ConsentType, version, source string, now time.Time) error {
+	if u.Status == UserDeleted {
+		return fmt.Errorf("grant consent of deleted user: %w", ErrInvalidTransition)
+	}
+	if _, err := ParseConsentType(string(t)); err != nil {
+		return err
+	}
 	if version == "" {
 		return &ValidationError{Field: "version", Message: "is required"}
 	}
@@ -256,6 +262,7 @@ func (u *User) GrantConsent(t ConsentType, version, source string, now time.Time
 	u.Consents = append(u.Consents, Consent{
 		ID: NewID(), UserID: u.ID, Type: t, Granted: true, Version: version, Source: source, GrantedAt: now,
 	})
+	u.UpdatedAt = now
 	return nil
 }
 
@@ -266,6 +273,7 @@ func (u *User) RevokeConsent(t ConsentType, now time.Time) error {
 		return fmt.Errorf("revoke %s consent that is not granted: %w", t, ErrInvalidTransition)
 	}
 	active.RevokedAt = &now
+	u.UpdatedAt = now
 	return nil
 }
 

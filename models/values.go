@@ -3,7 +3,6 @@ package models
 import (
 	"net/mail"
 	"strings"
-	"unicode"
 )
 
 // Email is a normalized (trimmed, lower-cased) email address. Obtain one with ParseEmail.
@@ -32,13 +31,13 @@ func (e Email) String() string { return string(e) }
 type Phone string
 
 // ParsePhone accepts common spellings ("+7 (999) 123-45-67", "8 999 123 45 67") and returns E.164.
-// A national Russian number starting with 8 is read as +7.
+// A number without "+" is read as Russian: a leading 8 of 11 digits, or 10 digits alone, become +7.
 func ParsePhone(s string) (Phone, error) {
 	var digits strings.Builder
 	plus := false
 	for i, r := range strings.TrimSpace(s) {
 		switch {
-		case unicode.IsDigit(r):
+		case '0' <= r && r <= '9': // ASCII only: E.164 has no other digits
 			digits.WriteRune(r)
 		case r == '+' && i == 0:
 			plus = true
@@ -48,8 +47,13 @@ func ParsePhone(s string) (Phone, error) {
 		}
 	}
 	d := digits.String()
-	if !plus && len(d) == 11 && d[0] == '8' {
+	// Without "+", read the number as Russian, as clients of this practice write it:
+	// 8 999 123-45-67 and 999 123-45-67 are both +7 999 123-45-67.
+	switch {
+	case !plus && len(d) == 11 && d[0] == '8':
 		d = "7" + d[1:]
+	case !plus && len(d) == 10 && d[0] != '0':
+		d = "7" + d
 	}
 	if len(d) < 10 || len(d) > 15 || d[0] == '0' {
 		return "", &ValidationError{Field: "phone", Message: "is not a valid international phone number"}
