@@ -66,7 +66,8 @@ func New(db *sql.DB, d Dialect, opts ...Option) (*Migrator, error) {
 	}
 	var gooseOpts []goose.ProviderOption
 	if o.logger != nil {
-		gooseOpts = append(gooseOpts, goose.WithSlog(o.logger))
+		// goose logs nothing unless verbose, whatever logger it is given.
+		gooseOpts = append(gooseOpts, goose.WithSlog(o.logger), goose.WithVerbose(true))
 	}
 	var dialect goose.Dialect
 	switch d {

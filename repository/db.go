@@ -165,7 +165,8 @@ func (db *DB) Migrator(log *slog.Logger) (*migrations.Migrator, error) {
 type txKey struct{}
 
 // InTx runs fn in one transaction; stores called with the context fn receives join it. A nested
-// call joins the outer transaction. fn's error (or a panic) rolls everything back.
+// call joins the outer transaction (no savepoint), so an inner error must be returned, not
+// swallowed. fn's error (or a panic) rolls everything back.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)

@@ -16,8 +16,9 @@ import (
 // the counterpart of PostgreSQL's exclusion constraint.
 const slotTakenMessage = "slot taken"
 
-// translate maps driver and GORM errors of both dialects to domain errors, keeping the original
-// for logs. Errors it does not know pass through unchanged.
+// translate maps driver and GORM errors of both dialects to domain errors. The driver's message is
+// dropped on purpose: it can quote the offending value (an email, a phone). Errors it does not know
+// pass through unchanged.
 func translate(err error) error {
 	if err == nil {
 		return nil

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"balance/migrations"
 	"balance/models"
 )
 
@@ -70,7 +71,7 @@ func (r *Users) Update(ctx context.Context, id uuid.UUID, fn func(*models.User) 
 		tx := r.db.conn(ctx)
 		var u models.User
 		q := r.withAssociations(ctx)
-		if r.db.Dialect == "postgres" {
+		if r.db.Dialect == migrations.Postgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "users"}})
 		}
 		if err := q.Unscoped().First(&u, "id = ?", id).Error; err != nil {
@@ -80,7 +81,9 @@ func (r *Users) Update(ctx context.Context, id uuid.UUID, fn func(*models.User) 
 		if err := fn(&u); err != nil {
 			return err
 		}
-		if err := tx.Unscoped().Omit(clause.Associations).Save(&u).Error; err != nil {
+		// SkipHooks: GORM would otherwise stamp updated_at with the wall clock, overriding the
+		// UpdatedAt that fn set from the injected clock.
+		if err := tx.Unscoped().Omit(clause.Associations).Session(&gorm.Session{SkipHooks: true}).Save(&u).Error; err != nil {
 			return fmt.Errorf("save user %s: %w", id, translate(err))
 		}
 		return saveUserChildren(tx, &u, before)
