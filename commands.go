@@ -138,11 +138,23 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("encryption.keys is empty: features that store P2 data stay disabled until BALANCE_ENCRYPTION_KEYS is set")
 	}
 
+	idSvc := identityService(db, cfg)
+	go every(ctx, 10*time.Minute, func(ctx context.Context) {
+		sessions, failures, err := idSvc.Cleanup(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("identity cleanup failed; will retry", "error", err.Error())
+			}
+			return
+		}
+		log.Debug("identity cleanup", "expired_sessions", sessions, "stale_login_failures", failures)
+	})
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router, err := handlers.NewRouter(handlers.Deps{
 		Log:  log,
-		Auth: identityService(db, cfg),
+		Auth: idSvc,
 		Checks: []handlers.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "migrations", Fn: func(ctx context.Context) error {
@@ -181,6 +193,21 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// every runs fn now and then at each interval until ctx ends. (Periodic work moves to the durable
+// job queue with the events issue.)
+func every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		fn(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // serveHTTP serves on ln until ctx ends (SIGTERM/SIGINT), then stops accepting and lets in-flight

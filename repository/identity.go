@@ -234,3 +234,12 @@ func (r *LoginFailures) Clear(ctx context.Context, scope models.LoginScope, key 
 	}
 	return nil
 }
+
+// Prune deletes every failure older than t and returns how many.
+func (r *LoginFailures) Prune(ctx context.Context, t time.Time) (int64, error) {
+	res := r.db.conn(ctx).Where("failed_at < ?", t).Delete(&models.LoginFailure{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("prune login failures: %w", translate(res.Error))
+	}
+	return res.RowsAffected, nil
+}

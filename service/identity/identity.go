@@ -31,6 +31,7 @@ type SessionStore interface {
 	ByTokenHash(ctx context.Context, hash string) (*models.Session, error)
 	Touch(ctx context.Context, s *models.Session) error
 	Revoke(ctx context.Context, s *models.Session) error
+	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }
 
 // FailureStore counts failed sign-ins.
@@ -38,6 +39,7 @@ type FailureStore interface {
 	Record(ctx context.Context, f *models.LoginFailure, olderThan time.Time) error
 	Since(ctx context.Context, scope models.LoginScope, key string, t time.Time) (int, time.Time, error)
 	Clear(ctx context.Context, scope models.LoginScope, key string) error
+	Prune(ctx context.Context, t time.Time) (int64, error)
 }
 
 // Config tunes sessions and throttling.
@@ -286,4 +288,17 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 // needs storing: a cross-site page cannot read the cookie and so cannot compute it.
 func CSRFToken(sessionToken string) string {
 	return crypto.DeriveToken(sessionToken, "csrf")
+}
+
+// Cleanup deletes sessions past their absolute expiry and sign-in failures that have left the
+// throttling window. It is idempotent, so every instance may run it.
+func (s *Service) Cleanup(ctx context.Context) (sessions, failures int64, err error) {
+	now := s.clock.Now()
+	if sessions, err = s.sessions.DeleteExpired(ctx, now); err != nil {
+		return 0, 0, err
+	}
+	if failures, err = s.failures.Prune(ctx, now.Add(-s.cfg.LoginFailureWindow)); err != nil {
+		return sessions, 0, err
+	}
+	return sessions, failures, nil
 }

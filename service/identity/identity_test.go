@@ -320,3 +320,47 @@ func TestThrottledErrorMessage(t *testing.T) {
 		t.Errorf("Error() = %q", got)
 	}
 }
+
+func TestCleanup(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		e.staff(t, "owner@example.org", models.RoleOwner)
+		old, err := e.svc.Login(ctx, "owner@example.org", password, "192.0.2.1", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Login(ctx, "owner@example.org", "wrong password!!", "192.0.2.1", ""); !errors.Is(err, models.ErrInvalidCredentials) {
+			t.Fatal(err)
+		}
+		e.clock.Advance(11 * time.Hour)
+		fresh, err := e.svc.Login(ctx, "owner@example.org", password, "192.0.2.2", "") // clears the account's failures
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Just past the first session's expiry (t0+12h), a new failure inside the window.
+		e.clock.Advance(time.Hour + time.Minute)
+		if _, err := e.svc.Login(ctx, "owner@example.org", "wrong password!!", "192.0.2.3", ""); !errors.Is(err, models.ErrInvalidCredentials) {
+			t.Fatal(err)
+		}
+		sessions, failures, err := e.svc.Cleanup(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Gone: the expired session and the first failure's per-IP row (its account row was cleared
+		// by the successful sign-in). Kept: the live session and the new failure's two rows.
+		if sessions != 1 || failures != 1 {
+			t.Errorf("Cleanup removed %d sessions, %d failures; want 1, 1", sessions, failures)
+		}
+		if _, err := e.sessions.ByTokenHash(ctx, old.Session.TokenHash); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("expired session still stored: %v", err)
+		}
+		if _, err := e.sessions.ByTokenHash(ctx, fresh.Session.TokenHash); err != nil {
+			t.Errorf("live session removed: %v", err)
+		}
+		n, _, err := repository.NewLoginFailures(db).Since(ctx, models.LoginScopeAccount, "owner@example.org", time.Time{})
+		if err != nil || n != 1 {
+			t.Errorf("failures left for the account = %d (%v), want 1", n, err)
+		}
+	})
+}
