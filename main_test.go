@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,27 +20,9 @@ import (
 	"balance/internal/testkit"
 )
 
-// syncBuffer is a bytes.Buffer safe for the server goroutine and the test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func runCLI(t *testing.T, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut syncBuffer
+	var out, errOut testkit.Buffer
 	code = run(context.Background(), args, stdin, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
@@ -211,7 +191,7 @@ func TestServe(t *testing.T) {
 
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			var stderr syncBuffer
+			var stderr testkit.Buffer
 			done := make(chan int, 1)
 			go func() { done <- run(ctx, []string{"serve"}, nil, io.Discard, &stderr) }()
 			base := waitListening(t, &stderr, done)
@@ -266,7 +246,7 @@ func TestServe(t *testing.T) {
 
 var listeningRe = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
 
-func waitListening(t *testing.T, stderr *syncBuffer, done <-chan int) string {
+func waitListening(t *testing.T, stderr *testkit.Buffer, done <-chan int) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

@@ -1,15 +1,12 @@
 package repository_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -206,33 +203,6 @@ func TestDBMigratorIsUpToDate(t *testing.T) {
 	})
 }
 
-// lockedBuffer collects log output written from several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) records(t *testing.T) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []map[string]any
-	for line := range strings.Lines(b.buf.String()) {
-		var r map[string]any
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
 func TestSlowQueryLog(t *testing.T) {
 	t.Parallel()
 	urls := map[migrations.Dialect]func(testing.TB) string{
@@ -252,7 +222,7 @@ func TestSlowQueryLog(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(string(dialect)+"/"+tt.name, func(t *testing.T) {
 				t.Parallel()
-				var buf lockedBuffer
+				var buf testkit.Buffer
 				db, err := repository.Open(context.Background(), newURL(t), repository.Options{
 					Logger:    slog.New(slog.NewJSONHandler(&buf, nil)),
 					SlowQuery: tt.threshold,
@@ -269,15 +239,15 @@ func TestSlowQueryLog(t *testing.T) {
 				if err := users.Create(ctx, u); err != nil {
 					t.Fatal(err)
 				}
-				afterCreate := len(buf.records(t))
+				afterCreate := len(buf.JSONLines(t))
 				if _, err := users.ByEmail(ctx, "ghost@example.org"); err == nil {
 					t.Fatal("found a ghost")
 				}
-				afterMiss := len(buf.records(t))
+				afterMiss := len(buf.JSONLines(t))
 				if _, err := users.ByEmail(ctx, *u.Email); err != nil {
 					t.Fatal(err)
 				}
-				records := buf.records(t)
+				records := buf.JSONLines(t)
 
 				if !tt.wantLogs {
 					if len(records) != 0 {
