@@ -264,7 +264,7 @@ func validateKeys(keys []string) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	_, err := crypto.NewKeyRing(keys)
+	_, err := crypto.NewKeyRing(keys...)
 	return err
 }
 

@@ -48,7 +48,7 @@ type KeyRing struct {
 // NewKeyRing parses keys (padded url-safe base64, as Python's
 // Fernet.generate_key returns them). The first key encrypts; every key
 // decrypts. Errors name a bad key by its 0-based index, never its value.
-func NewKeyRing(keys []string) (*KeyRing, error) {
+func NewKeyRing(keys ...string) (*KeyRing, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("fernet key ring needs at least one key")
 	}
@@ -77,7 +77,7 @@ func (r *KeyRing) EncryptString(plaintext string) (string, error) {
 // Decrypt returns the plaintext of a token made with any key of the ring.
 // It does not check the token's age. Every failure is ErrInvalidToken.
 func (r *KeyRing) Decrypt(token string) ([]byte, error) {
-	_, plaintext, err := r.open(token)
+	_, plaintext, _, err := r.open(token)
 	return plaintext, err
 }
 
@@ -94,11 +94,21 @@ func (r *KeyRing) DecryptString(token string) (string, error) {
 // key, with a fresh IV but the token's original timestamp, as Python's
 // MultiFernet.rotate does.
 func (r *KeyRing) Rotate(token string) (string, error) {
-	ts, plaintext, err := r.open(token)
+	ts, plaintext, _, err := r.open(token)
 	if err != nil {
 		return "", err
 	}
 	return r.seal(plaintext, ts)
+}
+
+// NeedsRotation reports whether token was made with a key other than the first, so that a
+// rotation interrupted halfway can resume without re-encrypting what it already did.
+func (r *KeyRing) NeedsRotation(token string) (bool, error) {
+	_, _, key, err := r.open(token)
+	if err != nil {
+		return false, err
+	}
+	return key != 0, nil
 }
 
 func (r *KeyRing) clock() func() time.Time {
@@ -133,21 +143,21 @@ func (r *KeyRing) seal(plaintext []byte, ts uint64) (string, error) {
 }
 
 // open authenticates and decrypts token with the first key whose signature
-// matches, returning the token's timestamp and plaintext.
-func (r *KeyRing) open(token string) (uint64, []byte, error) {
+// matches, returning the token's timestamp, plaintext and the index of that key.
+func (r *KeyRing) open(token string) (uint64, []byte, int, error) {
 	data, err := base64.URLEncoding.DecodeString(token)
 	if err != nil ||
 		len(data) < minTokenLen ||
 		data[0] != fernetVersion ||
 		(len(data)-tokenOverhead)%aes.BlockSize != 0 {
-		return 0, nil, ErrInvalidToken
+		return 0, nil, 0, ErrInvalidToken
 	}
 	for i := range r.keys {
 		if plaintext, ok := r.keys[i].open(data); ok {
-			return binary.BigEndian.Uint64(data[tsOffset:ivOffset]), plaintext, nil
+			return binary.BigEndian.Uint64(data[tsOffset:ivOffset]), plaintext, i, nil
 		}
 	}
-	return 0, nil, ErrInvalidToken
+	return 0, nil, 0, ErrInvalidToken
 }
 
 // seal builds the raw (unencoded) token bytes.

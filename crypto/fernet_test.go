@@ -21,7 +21,7 @@ const specToken = "gAAAAAAdwJ6wAAECAwQFBgcICQoLDA0ODy021cpGVWKZ_eEwCGM4BLLF_5CV9
 
 func mustRing(t *testing.T, keys ...string) *KeyRing {
 	t.Helper()
-	r, err := NewKeyRing(keys)
+	r, err := NewKeyRing(keys...)
 	if err != nil {
 		t.Fatalf("NewKeyRing: %v", err)
 	}
@@ -366,6 +366,19 @@ func TestRotate(t *testing.T) {
 		t.Errorf("second rotation: ts %d, err %v", tokenTime(t, again), err)
 	}
 
+	// Only tokens of a non-first key need rotating.
+	for _, tc := range []struct {
+		token string
+		want  bool
+	}{{token, true}, {rotated, false}} {
+		if got, err := both.NeedsRotation(tc.token); err != nil || got != tc.want {
+			t.Errorf("NeedsRotation = %v, %v; want %v", got, err, tc.want)
+		}
+	}
+	if _, err := both.NeedsRotation("garbage"); err != ErrInvalidToken {
+		t.Errorf("NeedsRotation(garbage) err = %v", err)
+	}
+
 	// A ring that knows neither key cannot rotate.
 	if _, err := mustRing(t, newKey).Rotate(token); err != ErrInvalidToken {
 		t.Errorf("Rotate with unknown key: err = %v, want ErrInvalidToken", err)
@@ -388,7 +401,7 @@ func TestNewKeyRingErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := NewKeyRing(tt.keys)
+			r, err := NewKeyRing(tt.keys...)
 			if err == nil || r != nil {
 				t.Fatalf("NewKeyRing = %v, %v; want error", r, err)
 			}

@@ -22,6 +22,7 @@ import (
 	gormlogger "gorm.io/gorm/logger"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" database/sql driver
 
+	"balance/crypto"
 	"balance/migrations"
 )
 
@@ -33,6 +34,8 @@ type DB struct {
 	Dialect migrations.Dialect
 	// Path is the SQLite file (empty for PostgreSQL).
 	Path string
+	// keys encrypt and decrypt P2 fields (nil: P2 fields cannot be read or written).
+	keys *crypto.KeyRing
 }
 
 // Options tunes Open.
@@ -42,6 +45,8 @@ type Options struct {
 	// SlowQuery is the duration above which a statement is logged at warn level (SQL only, never
 	// its parameters). Zero disables it.
 	SlowQuery time.Duration
+	// Keys encrypt P2 fields; without them, reading or writing a P2 field fails.
+	Keys *crypto.KeyRing
 }
 
 // Open connects to url: "sqlite:<path>" (the file and its folder are created) or "postgres://...".
@@ -71,6 +76,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.keys = opt.Keys
 	return db, nil
 }
 
@@ -171,7 +177,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	err := db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Gorm.WithContext(withKeyRing(ctx, db.keys)).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))
 	})
 	return translate(err)
@@ -182,8 +188,11 @@ func (db *DB) conn(ctx context.Context) *gorm.DB {
 	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return tx
 	}
-	return db.Gorm.WithContext(ctx)
+	return db.Gorm.WithContext(withKeyRing(ctx, db.keys))
 }
+
+// HasKeys reports whether the DB can read and write P2 fields.
+func (db *DB) HasKeys() bool { return db.keys != nil }
 
 // slowLogger is a GORM logger that reports slow statements without their parameters (which may
 // hold personal data) and nothing else: errors are returned to callers, who log them once.

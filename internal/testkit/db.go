@@ -47,7 +47,8 @@ func ForEachDB(t *testing.T, body func(t *testing.T, db *repository.DB)) {
 	}
 }
 
-// NewDB returns a fresh, migrated database of dialect d, removed when the test ends.
+// NewDB returns a fresh, migrated database of dialect d, removed when the test ends. Its P2
+// fields are encrypted with Key.
 func NewDB(t testing.TB, d migrations.Dialect) *repository.DB {
 	t.Helper()
 	var url string
@@ -59,7 +60,7 @@ func NewDB(t testing.TB, d migrations.Dialect) *repository.DB {
 	default:
 		t.Fatalf("unknown dialect %q", d)
 	}
-	db, err := repository.Open(context.Background(), url, repository.Options{MaxOpenConns: 4})
+	db, err := repository.Open(context.Background(), url, repository.Options{MaxOpenConns: 4, Keys: KeyRing(t, Key(t))})
 	if err != nil {
 		t.Fatalf("open %s test database: %v", d, err)
 	}

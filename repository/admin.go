@@ -1,0 +1,4 @@
+package repository
+
+// adminModels are the persisted models of the admin context.
+var adminModels = []any{}

@@ -1,0 +1,4 @@
+package repository
+
+// bookingModels are the persisted models of the booking context.
+var bookingModels = []any{}

@@ -1,0 +1,4 @@
+package repository
+
+// crmModels are the persisted models of the crm context.
+var crmModels = []any{}

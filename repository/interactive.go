@@ -1,0 +1,4 @@
+package repository
+
+// interactiveModels are the persisted models of the interactive context.
+var interactiveModels = []any{}
