@@ -9,18 +9,8 @@ import (
 	"gorm.io/gorm"
 
 	"balance/internal/testkit"
-	"balance/models"
 	"balance/repository"
 )
-
-// schemaModels are the GORM models whose tables the migrations create. Add each new model here.
-var schemaModels = []any{
-	&models.User{},
-	&models.UserRole{},
-	&models.Consent{},
-	&models.Session{},
-	&models.LoginFailure{},
-}
 
 // schemaDiff returns the model's columns missing from the table and the table's columns the model
 // does not map.
@@ -58,7 +48,7 @@ func schemaDiff(t *testing.T, db *gorm.DB, model any) (table string, notInTable,
 func TestSchemaMatchesModels(t *testing.T) {
 	t.Parallel()
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
-		for _, model := range schemaModels {
+		for _, model := range repository.Models() {
 			table, notInTable, notInModel := schemaDiff(t, db.Gorm, model)
 			if len(notInTable) > 0 {
 				t.Errorf("%T: fields without a column in %s: %v", model, table, notInTable)
