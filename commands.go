@@ -78,9 +78,9 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*repository.DB, error) {
+func openDB(ctx context.Context, cfg config.Config, keys *crypto.KeyRing, log *slog.Logger) (*repository.DB, error) {
 	db, err := repository.Open(ctx, cfg.Database.URL, repository.Options{
-		MaxOpenConns: cfg.Database.MaxOpenConns, Logger: log, SlowQuery: 200 * time.Millisecond,
+		MaxOpenConns: cfg.Database.MaxOpenConns, Logger: log, SlowQuery: 200 * time.Millisecond, Keys: keys,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", config.RedactURL(cfg.Database.URL), err)
@@ -118,7 +118,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	log := newLogger(cfg.Log, stderr)
 	log.Info("starting balance", "version", buildVersion(), "config", cfg)
 
-	db, err := openDB(ctx, cfg, log)
+	keys, err := loadKeyRing(cfg, true, log)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg, keys, log)
 	if err != nil {
 		return err
 	}
@@ -133,9 +137,6 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		log.Info("migrations applied", "count", len(applied))
-	}
-	if len(cfg.Encryption.Keys) == 0 {
-		log.Warn("encryption.keys is empty: features that store P2 data stay disabled until BALANCE_ENCRYPTION_KEYS is set")
 	}
 
 	idSvc := identityService(db, cfg)
@@ -249,7 +250,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
-	db, err := openDB(ctx, cfg, log)
+	db, err := openDB(ctx, cfg, nil, log)
 	if err != nil {
 		return err
 	}
@@ -321,19 +322,13 @@ func cmdCreateAdmin(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
-	db, err := openDB(ctx, cfg, log)
+	db, err := openDB(ctx, cfg, nil, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	m, err := db.Migrator(log)
-	if err != nil {
-		return err
-	}
-	if pending, err := m.Pending(ctx); err != nil {
-		return err
-	} else if pending {
-		return errors.New("createadmin: the database has pending migrations; run `balance migrate up` first")
+	if err := requireMigrated(ctx, db, log); err != nil {
+		return fmt.Errorf("createadmin: %w", err)
 	}
 	u, err := identityService(db, cfg).CreateStaff(ctx, *email, *role, *name, password)
 	if err != nil {
@@ -374,4 +369,65 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 		}
 	}
 	return "", errors.New("createadmin: no password: run in a terminal, set BALANCE_ADMIN_PASSWORD, or pipe it on stdin")
+}
+
+// requireMigrated refuses to work on a database whose schema is behind the binary.
+func requireMigrated(ctx context.Context, db *repository.DB, log *slog.Logger) error {
+	m, err := db.Migrator(log)
+	if err != nil {
+		return err
+	}
+	pending, err := m.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if pending {
+		return errors.New("the database has pending migrations; run `balance migrate up` first")
+	}
+	return nil
+}
+
+func cmdCrypto(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgFile := newFlags("crypto")
+	batch := fs.Int("batch", 500, "rows per transaction (rotate)")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 || (rest[0] != "genkey" && rest[0] != "rotate") {
+		return fmt.Errorf("crypto: want genkey or rotate: %w", errUsage)
+	}
+	if rest[0] == "genkey" {
+		key, err := crypto.GenerateKey()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, key)
+		return nil
+	}
+	cfg, err := loadConfig(*cfgFile)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	keys, err := loadKeyRing(cfg, false, log)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg, keys, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := requireMigrated(ctx, db, log); err != nil {
+		return err
+	}
+	err = db.RotateP2(ctx, keys, *batch, func(p repository.RotateProgress) {
+		fmt.Fprintf(stdout, "%-24s scanned %6d rows, re-encrypted %6d values\n", p.Table, p.Scanned, p.Rotated)
+	})
+	if err != nil {
+		return fmt.Errorf("crypto rotate (safe to run again; finished rows are skipped): %w", err)
+	}
+	fmt.Fprintln(stdout, "rotation complete: every P2 value is encrypted with the first key; older keys may now be removed")
+	return nil
 }

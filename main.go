@@ -24,6 +24,8 @@ Commands:
   migrate      up | down | status — manage the database schema
   createadmin  --email E --role owner|assistant|editor [--name N] — create a staff account
                (password from the terminal prompt, or BALANCE_ADMIN_PASSWORD when not a terminal)
+  crypto       genkey — print a new Fernet key for BALANCE_ENCRYPTION_KEYS
+               rotate [--batch N] — re-encrypt every P2 value with the first key (resumable)
   version      print the version
 
 Every command accepts --config FILE (default: ./balance.yaml when present).
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdMigrate(ctx, rest, stdout, stderr)
 	case "createadmin":
 		err = cmdCreateAdmin(ctx, rest, stdin, stdout, stderr)
+	case "crypto":
+		err = cmdCrypto(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "balance", buildVersion())
 	case "help", "-h", "--help":

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"balance/config"
+	"balance/crypto"
 	"balance/internal/testkit"
 )
 
@@ -184,6 +185,7 @@ func TestServe(t *testing.T) {
 				useSQLite(t, false) // serve applies the migrations itself
 			} else {
 				t.Setenv("BALANCE_DATABASE_URL", testkit.NewPostgresURL(t))
+				t.Setenv("BALANCE_ENCRYPTION_KEYS", testkit.Key(t))
 			}
 			t.Setenv("BALANCE_HTTP_ADDR", "127.0.0.1:0")
 			t.Setenv("BALANCE_LOG_LEVEL", "info")
@@ -357,5 +359,98 @@ func TestREADMEListsEveryKey(t *testing.T) {
 		if !strings.Contains(string(readme), "| `"+k.Name+"` | `"+config.EnvName(k.Name)+"` |") {
 			t.Errorf("README.md has no configuration row for %s", k.Name)
 		}
+	}
+}
+
+func TestCryptoGenkey(t *testing.T) {
+	code, stdout, _ := runCLI(t, nil, "crypto", "genkey")
+	key := strings.TrimSpace(stdout)
+	if code != 0 || len(key) != 44 {
+		t.Fatalf("genkey: %d %q", code, stdout)
+	}
+	if _, err := crypto.NewKeyRing(key); err != nil {
+		t.Errorf("genkey printed an unusable key: %v", err)
+	}
+	if _, again, _ := runCLI(t, nil, "crypto", "genkey"); strings.TrimSpace(again) == key {
+		t.Error("genkey printed the same key twice")
+	}
+	for _, args := range [][]string{{"crypto"}, {"crypto", "shred"}} {
+		if code, _, _ := runCLI(t, nil, args...); code != 2 {
+			t.Errorf("%v exited %d, want 2", args, code)
+		}
+	}
+}
+
+func TestServeRequiresKeysOnPostgres(t *testing.T) {
+	t.Setenv("BALANCE_DATABASE_URL", testkit.NewPostgresURL(t))
+	t.Setenv("BALANCE_HTTP_ADDR", "127.0.0.1:0")
+	code, _, stderr := runCLI(t, nil, "serve")
+	if code != 2 || !strings.Contains(stderr, "config: encryption.keys: required with PostgreSQL") {
+		t.Errorf("code %d stderr %q", code, stderr)
+	}
+}
+
+// On SQLite without configured keys, the first start writes a local key file (0600) and later
+// starts reuse it.
+func TestLocalKeyFile(t *testing.T) {
+	url := useSQLite(t, true)
+	file := filepath.Join(filepath.Dir(strings.TrimPrefix(url, "sqlite:")), "encryption.key")
+	cfg, err := loadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs testkit.Buffer
+	log := newLogger(cfg.Log, &logs)
+	if _, err := loadKeyRing(cfg, false, log); err == nil {
+		t.Fatal("without create, a missing key file must be an error")
+	}
+	ring, err := loadKeyRing(cfg, true, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(file)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("key file %s: %v %v", file, info, err)
+	}
+	if !strings.Contains(logs.String(), "generated a local key file") {
+		t.Errorf("generation not logged: %s", logs.String())
+	}
+	token, err := ring.EncryptString("p2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := loadKeyRing(cfg, true, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := again.DecryptString(token); err != nil || got != "p2" {
+		t.Errorf("second start uses another key: %q %v", got, err)
+	}
+
+	// Configured keys win; a local file they do not include is pointed out.
+	t.Setenv("BALANCE_ENCRYPTION_KEYS", testkit.Key(t))
+	cfg, err = loadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs = testkit.Buffer{}
+	configured, err := loadKeyRing(cfg, true, newLogger(cfg.Log, &logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := configured.DecryptString(token); err == nil {
+		t.Error("configured keys should not include the local file's key")
+	}
+	if !strings.Contains(logs.String(), "not among encryption.keys") {
+		t.Errorf("missing warning: %s", logs.String())
+	}
+}
+
+func TestCryptoRotateOnEmptyDatabase(t *testing.T) {
+	useSQLite(t, true)
+	t.Setenv("BALANCE_ENCRYPTION_KEYS", testkit.Key(t))
+	code, stdout, stderr := runCLI(t, nil, "crypto", "rotate")
+	if code != 0 || !strings.Contains(stdout, "rotation complete") {
+		t.Errorf("rotate: %d %q %q", code, stdout, stderr)
 	}
 }

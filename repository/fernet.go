@@ -15,7 +15,7 @@ import (
 // P2 fields are tagged `gorm:"serializer:fernet"`: they are stored only as Fernet tokens made with
 // the key ring of the DB that reads or writes them. Strings are encrypted as their UTF-8 bytes (so
 // Python's cryptography.fernet reads them as text); any other type as its JSON encoding. A nil
-// pointer stays NULL.
+// pointer, slice or map stays NULL.
 
 // ErrNoEncryptionKeys means P2 data was read or written through a DB opened without keys.
 var ErrNoEncryptionKeys = errors.New("no encryption keys configured (set BALANCE_ENCRYPTION_KEYS)")
@@ -76,8 +76,14 @@ func (fernetSerializer) Scan(ctx context.Context, field *schema.Field, dst refle
 // Value encrypts the field with the first key of the ring.
 func (fernetSerializer) Value(ctx context.Context, field *schema.Field, _ reflect.Value, fieldValue any) (any, error) {
 	rv := reflect.ValueOf(fieldValue)
-	if fieldValue == nil || (rv.Kind() == reflect.Pointer && rv.IsNil()) {
+	if fieldValue == nil {
 		return nil, nil
+	}
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map:
+		if rv.IsNil() {
+			return nil, nil
+		}
 	}
 	var plain []byte
 	switch v := reflect.Indirect(rv); {
