@@ -57,14 +57,14 @@ var ErrAccountDisabled = errors.New("account disabled")
 // User is the identity aggregate: a client or a staff member, with roles and consent history.
 type User struct {
 	ID               uuid.UUID `gorm:"primaryKey"`
-	Email            *Email
-	Phone            *Phone
-	TelegramUserID   *string
+	Email            *Email    `gorm:"uniqueIndex:users_email_key,where:deleted_at IS NULL"`
+	Phone            *Phone    `gorm:"uniqueIndex:users_phone_key,where:deleted_at IS NULL"`
+	TelegramUserID   *string   `gorm:"uniqueIndex:users_telegram_user_id_key,where:deleted_at IS NULL"`
 	TelegramUsername *string
 	DisplayName      string
 	// PasswordHash is an argon2id PHC string; only staff have one.
 	PasswordHash *string
-	Status       UserStatus
+	Status       UserStatus `gorm:"index:users_status_idx"`
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	DeletedAt    gorm.DeletedAt
@@ -76,7 +76,7 @@ type User struct {
 // UserRole grants one role to one user.
 type UserRole struct {
 	UserID    uuid.UUID `gorm:"primaryKey"`
-	Role      Role      `gorm:"primaryKey"`
+	Role      Role      `gorm:"primaryKey;index:user_roles_role_idx"`
 	GrantedAt time.Time
 }
 
@@ -215,13 +215,13 @@ func ParseConsentType(s string) (ConsentType, error) {
 // Consent is one decision of a user about one consent type. Rows are never overwritten: a new
 // decision appends a row; revoking stamps RevokedAt on the active grant once.
 type Consent struct {
-	ID        uuid.UUID `gorm:"primaryKey"`
-	UserID    uuid.UUID
-	Type      ConsentType `gorm:"column:consent_type"`
+	ID        uuid.UUID   `gorm:"primaryKey"`
+	UserID    uuid.UUID   `gorm:"index:consents_user_type_idx,priority:1;uniqueIndex:consents_one_active_key,priority:1,where:granted AND revoked_at IS NULL"`
+	Type      ConsentType `gorm:"column:consent_type;index:consents_user_type_idx,priority:2;uniqueIndex:consents_one_active_key,priority:2"`
 	Granted   bool
 	Version   string
 	Source    string
-	GrantedAt time.Time
+	GrantedAt time.Time `gorm:"index:consents_user_type_idx,priority:3"`
 	RevokedAt *time.Time
 }
 
@@ -280,10 +280,10 @@ func (u *User) RevokeConsent(t ConsentType, now time.Time) error {
 // Session is a server-side staff session. Only the SHA-256 of its token is stored.
 type Session struct {
 	ID         uuid.UUID `gorm:"primaryKey"`
-	UserID     uuid.UUID
+	UserID     uuid.UUID `gorm:"index:sessions_user_idx"`
 	TokenHash  string
 	CreatedAt  time.Time
-	ExpiresAt  time.Time
+	ExpiresAt  time.Time `gorm:"index:sessions_expires_idx"`
 	LastSeenAt time.Time
 	UserAgent  string
 	IP         string
@@ -343,10 +343,10 @@ const (
 
 // LoginFailure is one failed staff sign-in, counted per IP and per account for throttling.
 type LoginFailure struct {
-	ID       uuid.UUID `gorm:"primaryKey"`
-	Scope    LoginScope
-	Key      string
-	FailedAt time.Time
+	ID       uuid.UUID  `gorm:"primaryKey"`
+	Scope    LoginScope `gorm:"index:login_failures_key_idx,priority:1"`
+	Key      string     `gorm:"index:login_failures_key_idx,priority:2"`
+	FailedAt time.Time  `gorm:"index:login_failures_key_idx,priority:3"`
 }
 
 func truncate(s string, n int) string {
