@@ -71,7 +71,21 @@ type User struct {
 
 	Roles    []UserRole `gorm:"foreignKey:UserID"`
 	Consents []Consent  `gorm:"foreignKey:UserID"`
+
+	Recorder `gorm:"-"`
 }
+
+// ConsentChanged is recorded when a user grants or revokes a consent.
+type ConsentChanged struct {
+	EventMeta
+	Type    ConsentType `json:"consent_type"`
+	Granted bool        `json:"granted"`
+	Version string      `json:"version"`
+	Source  string      `json:"source,omitempty"`
+}
+
+// EventName implements Event.
+func (ConsentChanged) EventName() string { return "consent.changed" }
 
 // UserRole grants one role to one user.
 type UserRole struct {
@@ -263,6 +277,7 @@ func (u *User) GrantConsent(t ConsentType, version, source string, now time.Time
 		ID: NewID(), UserID: u.ID, Type: t, Granted: true, Version: version, Source: source, GrantedAt: now,
 	})
 	u.UpdatedAt = now
+	u.Record(ConsentChanged{EventMeta: NewEventMeta(u.ID, now), Type: t, Granted: true, Version: version, Source: source})
 	return nil
 }
 
@@ -274,6 +289,7 @@ func (u *User) RevokeConsent(t ConsentType, now time.Time) error {
 	}
 	active.RevokedAt = &now
 	u.UpdatedAt = now
+	u.Record(ConsentChanged{EventMeta: NewEventMeta(u.ID, now), Type: t, Granted: false, Version: active.Version})
 	return nil
 }
 

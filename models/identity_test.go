@@ -811,3 +811,26 @@ func TestSessionRevoke(t *testing.T) {
 		t.Errorf("Check after Revoke = %v", err)
 	}
 }
+
+func TestConsentChangesRecordEvents(t *testing.T) {
+	t.Parallel()
+	u := models.NewClientUser("c@example.org", "C", t0)
+	mustDo(t, u.GrantConsent(models.ConsentTelegram, "v1", "bot", t0))
+	mustDo(t, u.GrantConsent(models.ConsentTelegram, "v1", "bot", t0)) // same version: no change, no event
+	mustDo(t, u.RevokeConsent(models.ConsentTelegram, t0.Add(time.Hour)))
+	events := u.Events()
+	if len(events) != 2 {
+		t.Fatalf("events = %+v, want grant and revoke", events)
+	}
+	grant, ok1 := events[0].(models.ConsentChanged)
+	revoke, ok2 := events[1].(models.ConsentChanged)
+	if !ok1 || !ok2 || !grant.Granted || revoke.Granted || grant.Type != models.ConsentTelegram ||
+		revoke.Version != "v1" || grant.AggregateID() != u.ID || grant.EventName() != "consent.changed" ||
+		!revoke.OccurredAt().Equal(t0.Add(time.Hour)) || grant.EventID() == revoke.EventID() {
+		t.Errorf("events = %+v", events)
+	}
+	u.ClearEvents()
+	if len(u.Events()) != 0 {
+		t.Error("ClearEvents kept events")
+	}
+}
