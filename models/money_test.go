@@ -39,4 +39,3 @@ func TestMoney(t *testing.T) {
 		t.Errorf("negative Decimal = %q", got)
 	}
 }
-
