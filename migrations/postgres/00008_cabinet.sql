@@ -1,0 +1,41 @@
+-- Client cabinet: the private diary (P2) and data export requests.
+
+-- +goose Up
+CREATE TABLE diary_entries (
+    id         uuid PRIMARY KEY,
+    user_id    uuid        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    -- The day the entry is about, in the client's zone.
+    entry_date date        NOT NULL,
+    -- P2: body, mood and tags are Fernet tokens.
+    body       text        NOT NULL,
+    mood       text,
+    tags       text        NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+CREATE INDEX diary_entries_user_date_idx ON diary_entries (user_id, entry_date);
+
+CREATE TABLE data_export_requests (
+    id             uuid PRIMARY KEY,
+    user_id        uuid        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    status         text        NOT NULL CHECK (status IN ('requested', 'processing', 'ready', 'failed', 'expired')),
+    requested_at   timestamptz NOT NULL,
+    started_at     timestamptz,
+    completed_at   timestamptz,
+    expires_at     timestamptz,
+    file_ref       text,
+    failure_reason text,
+    version        integer     NOT NULL DEFAULT 1,
+    CHECK (status = 'requested' OR started_at IS NOT NULL),
+    CHECK (status NOT IN ('ready', 'expired') OR (file_ref IS NOT NULL AND expires_at IS NOT NULL AND completed_at IS NOT NULL)),
+    CHECK (status <> 'failed' OR (failure_reason IS NOT NULL AND completed_at IS NOT NULL))
+);
+CREATE INDEX data_export_requests_user_idx ON data_export_requests (user_id, requested_at);
+CREATE INDEX data_export_requests_status_idx ON data_export_requests (status, requested_at);
+-- One open request per user, guaranteed by the database rather than a check-then-insert.
+CREATE UNIQUE INDEX data_export_requests_open_key ON data_export_requests (user_id)
+    WHERE status IN ('requested', 'processing');
+
+-- +goose Down
+DROP TABLE data_export_requests;
+DROP TABLE diary_entries;
