@@ -48,8 +48,12 @@ func translate(err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return &models.ConstraintError{Kind: models.ErrInvalidReference}
 		case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
-			if strings.Contains(liteErr.Error(), slotTakenMessage) {
+			switch msg := liteErr.Error(); {
+			case strings.Contains(msg, slotTakenMessage):
 				return &models.ConstraintError{Kind: models.ErrSlotTaken}
+			case strings.Contains(msg, "FOREIGN KEY constraint failed"):
+				// ON DELETE RESTRICT reports through SQLite's trigger machinery.
+				return &models.ConstraintError{Kind: models.ErrInvalidReference}
 			}
 		}
 	}

@@ -23,6 +23,10 @@ var constraintFixtures = map[migrations.Dialect][]string{
 		`CREATE TABLE t_parent (id integer PRIMARY KEY)`,
 		`CREATE TABLE t_child (parent_id integer REFERENCES t_parent (id))`,
 		`CREATE TABLE t_check (n integer CHECK (n > 0))`,
+		`CREATE TABLE t_restrict_parent (id integer PRIMARY KEY)`,
+		`CREATE TABLE t_restrict_child (parent_id integer REFERENCES t_restrict_parent (id) ON DELETE RESTRICT)`,
+		`INSERT INTO t_restrict_parent (id) VALUES (7)`,
+		`INSERT INTO t_restrict_child (parent_id) VALUES (7)`,
 		`CREATE TABLE t_excl (r tstzrange, EXCLUDE USING gist (r WITH &&))`,
 		`CREATE TABLE t_other_trigger (n integer)`,
 		`CREATE FUNCTION t_other_trigger_abort() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -35,6 +39,10 @@ var constraintFixtures = map[migrations.Dialect][]string{
 		`CREATE TABLE t_parent (id integer PRIMARY KEY)`,
 		`CREATE TABLE t_child (parent_id integer REFERENCES t_parent (id))`,
 		`CREATE TABLE t_check (n integer CHECK (n > 0))`,
+		`CREATE TABLE t_restrict_parent (id integer PRIMARY KEY)`,
+		`CREATE TABLE t_restrict_child (parent_id integer REFERENCES t_restrict_parent (id) ON DELETE RESTRICT)`,
+		`INSERT INTO t_restrict_parent (id) VALUES (7)`,
+		`INSERT INTO t_restrict_child (parent_id) VALUES (7)`,
 		`CREATE TABLE t_excl (start_at text, end_at text)`,
 		`CREATE TRIGGER t_excl_no_overlap BEFORE INSERT ON t_excl
 		 WHEN EXISTS (SELECT 1 FROM t_excl WHERE start_at < NEW.end_at AND NEW.start_at < end_at)
@@ -75,6 +83,12 @@ func TestTranslateDatabaseErrors(t *testing.T) {
 			violate:  both(`INSERT INTO t_child (parent_id) VALUES (42)`),
 			kind:     models.ErrInvalidReference,
 			postgres: "t_child_parent_id_fkey",
+		},
+		{
+			name: "delete restricted by a reference",
+			violate:  both(`DELETE FROM t_restrict_parent WHERE id = 7`),
+			kind:     models.ErrInvalidReference,
+			postgres: "t_restrict_child_parent_id_fkey",
 		},
 		{
 			name: "overlap",
