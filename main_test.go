@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,6 +20,9 @@ import (
 	"balance/config"
 	"balance/crypto"
 	"balance/internal/testkit"
+	"balance/migrations"
+	"balance/models"
+	"balance/repository"
 )
 
 func runCLI(t *testing.T, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
@@ -453,4 +457,88 @@ func TestCryptoRotateOnEmptyDatabase(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "rotation complete") {
 		t.Errorf("rotate: %d %q %q", code, stdout, stderr)
 	}
+}
+
+// TestCryptoRotateCommand writes diary entries with one key, rotates to a new first key through
+// the CLI, and reads every entry back with the new key alone — on both databases.
+func TestCryptoRotateCommand(t *testing.T) {
+	for _, dialect := range []migrations.Dialect{migrations.SQLite, migrations.Postgres} {
+		t.Run(string(dialect), func(t *testing.T) {
+			url := testkit.NewSQLiteURL(t)
+			if dialect == migrations.Postgres {
+				url = testkit.NewPostgresURL(t)
+			}
+			t.Setenv("BALANCE_DATABASE_URL", url)
+			t.Setenv("BALANCE_LOG_LEVEL", "warn")
+			ctx := context.Background()
+			oldKey, newKey := testkit.Key(t), mustGenerateKey(t)
+
+			db, err := repository.Open(ctx, url, repository.Options{Keys: testkit.KeyRing(t, oldKey)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			user := models.NewClientUser("client@example.org", "Клиентка", time.Now())
+			if err := repository.NewUsers(db).Create(ctx, user); err != nil {
+				t.Fatal(err)
+			}
+			diary := repository.NewDiaryEntries(db)
+			bodies := []string{"Сегодня было тревожно", "Спала лучше", "Поговорила с мамой"}
+			for i, body := range bodies {
+				e, err := models.NewDiaryEntry(user.ID, time.Date(2026, 11, 20+i, 0, 0, 0, 0, time.UTC), body, nil, nil, time.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := diary.Create(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Close()
+
+			t.Setenv("BALANCE_ENCRYPTION_KEYS", newKey+","+oldKey)
+			code, stdout, stderr := runCLI(t, nil, "crypto", "rotate", "--batch", "2")
+			if code != 0 || !strings.Contains(stdout, "diary_entries") || !strings.Contains(stdout, "rotation complete") {
+				t.Fatalf("rotate: %d\n%s\n%s", code, stdout, stderr)
+			}
+			// Each entry has an encrypted body and tag list (mood is NULL): 6 values in 3 rows.
+			if !regexp.MustCompile(`diary_entries\s+scanned\s+3 rows, re-encrypted\s+6 values`).MatchString(stdout) {
+				t.Errorf("progress does not account for the 3 entries:\n%s", stdout)
+			}
+
+			db, err = repository.Open(ctx, url, repository.Options{Keys: testkit.KeyRing(t, newKey)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			entries, err := repository.NewDiaryEntries(db).ListByUser(ctx, user.ID, repository.Page{})
+			if err != nil {
+				t.Fatalf("read with the new key only: %v", err)
+			}
+			var got []string
+			for _, e := range entries {
+				got = append(got, e.Body)
+			}
+			slices.Sort(got)
+			want := slices.Clone(bodies)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("bodies after rotation = %q, want %q", got, want)
+			}
+			var raw string
+			if err := db.Gorm.Raw("SELECT body FROM diary_entries LIMIT 1").Row().Scan(&raw); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(raw, "gAAAAA") || strings.Contains(raw, "тревож") {
+				t.Errorf("raw body column = %q, want a Fernet token", raw)
+			}
+		})
+	}
+}
+
+func mustGenerateKey(t *testing.T) string {
+	t.Helper()
+	k, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
