@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -110,34 +111,58 @@ func TestConfigFileFlag(t *testing.T) {
 	}
 }
 
+// migrationFiles lists the embedded migration files of d in version order.
+func migrationFiles(t *testing.T, d migrations.Dialect) []string {
+	t.Helper()
+	fsys, err := migrations.FS(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := fs.Glob(fsys, "*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migration files of %s: %v %v", d, files, err)
+	}
+	return files
+}
+
 func TestMigrateCommands(t *testing.T) {
-	for _, dialect := range []string{"sqlite", "postgres"} {
-		t.Run(dialect, func(t *testing.T) {
-			if dialect == "sqlite" {
-				useSQLite(t, false)
+	for _, dialect := range []migrations.Dialect{migrations.SQLite, migrations.Postgres} {
+		t.Run(string(dialect), func(t *testing.T) {
+			files := migrationFiles(t, dialect)
+			first, last := files[0], files[len(files)-1]
+			if dialect == migrations.SQLite {
+				useSQLite(t, false) // a fresh, empty database
 			} else {
-				// A fresh empty PostgreSQL database: clone, then roll everything back.
+				// A migrated clone: roll everything back to start from nothing.
 				t.Setenv("BALANCE_DATABASE_URL", testkit.NewPostgresURL(t))
 				t.Setenv("BALANCE_LOG_LEVEL", "warn")
-				if code, _, stderr := runCLI(t, nil, "migrate", "down"); code != 0 {
-					t.Fatalf("down: %d %s", code, stderr)
+				for range files {
+					if code, _, stderr := runCLI(t, nil, "migrate", "down"); code != 0 {
+						t.Fatalf("down: %d %s", code, stderr)
+					}
 				}
 			}
 			code, stdout, stderr := runCLI(t, nil, "migrate", "status")
-			if code != 0 || !strings.Contains(stdout, "00001_identity.sql") || !strings.Contains(stdout, "pending") {
+			if code != 0 || strings.Count(stdout, "pending") != len(files) || !strings.Contains(stdout, first) {
 				t.Fatalf("status before: %d %q %q", code, stdout, stderr)
 			}
 			code, stdout, _ = runCLI(t, nil, "migrate", "up")
-			if code != 0 || !strings.Contains(stdout, "applied  00001") {
+			if code != 0 || strings.Count(stdout, "applied  ") != len(files) ||
+				!strings.Contains(stdout, fmt.Sprintf("%d migration(s) applied", len(files))) {
 				t.Fatalf("up: %d %q", code, stdout)
 			}
 			code, stdout, _ = runCLI(t, nil, "migrate", "status")
-			if code != 0 || !regexp.MustCompile(`00001\s+00001_identity.sql\s+applied 20\d\d-`).MatchString(stdout) {
+			applied := regexp.MustCompile(`(?m)^\d{5}\s+\S+\.sql\s+applied 20\d\d-`).FindAllString(stdout, -1)
+			if code != 0 || len(applied) != len(files) || strings.Contains(stdout, "pending") {
 				t.Fatalf("status after: %d %q", code, stdout)
 			}
 			code, stdout, _ = runCLI(t, nil, "migrate", "down")
-			if code != 0 || !strings.Contains(stdout, "rolled back  00001") {
+			if code != 0 || !strings.Contains(stdout, "rolled back") || !strings.Contains(stdout, last) {
 				t.Fatalf("down: %d %q", code, stdout)
+			}
+			code, stdout, _ = runCLI(t, nil, "migrate", "status")
+			if code != 0 || strings.Count(stdout, "pending") != 1 {
+				t.Fatalf("status after one down: %d %q", code, stdout)
 			}
 		})
 	}

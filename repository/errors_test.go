@@ -85,7 +85,7 @@ func TestTranslateDatabaseErrors(t *testing.T) {
 			postgres: "t_child_parent_id_fkey",
 		},
 		{
-			name: "delete restricted by a reference",
+			name:     "delete restricted by a reference",
 			violate:  both(`DELETE FROM t_restrict_parent WHERE id = 7`),
 			kind:     models.ErrInvalidReference,
 			postgres: "t_restrict_child_parent_id_fkey",
