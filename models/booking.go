@@ -255,13 +255,13 @@ func (s *Service) Details() ServiceDetails {
 }
 
 // Publish makes the service bookable by the public.
-func (s *Service) Publish(now time.Time) error { return s.publication(s.Publication.Publish, now) }
+func (s *Service) Publish(now time.Time) error { return s.publication(s.Publication.publish, now) }
 
 // Unpublish returns the service to draft.
-func (s *Service) Unpublish(now time.Time) error { return s.publication(s.Publication.Unpublish, now) }
+func (s *Service) Unpublish(now time.Time) error { return s.publication(s.Publication.unpublish, now) }
 
 // Archive retires the service.
-func (s *Service) Archive(now time.Time) error { return s.publication(s.Publication.Archive, now) }
+func (s *Service) Archive(now time.Time) error { return s.publication(s.Publication.archive, now) }
 
 func (s *Service) publication(move func(time.Time) error, now time.Time) error {
 	if err := move(now); err != nil {

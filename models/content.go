@@ -312,7 +312,7 @@ func (c *ContentItem) Publish(now time.Time) error {
 	if err := c.fields().publishable(); err != nil {
 		return err
 	}
-	if err := c.Publication.Publish(now); err != nil {
+	if err := c.Publication.publish(now); err != nil {
 		return fmt.Errorf("publish content %s: %w", c.Slug, err)
 	}
 	c.UpdatedAt = now
@@ -322,7 +322,7 @@ func (c *ContentItem) Publish(now time.Time) error {
 
 // Unpublish takes the item back to draft for revision.
 func (c *ContentItem) Unpublish(now time.Time) error {
-	if err := c.Publication.Unpublish(now); err != nil {
+	if err := c.Publication.unpublish(now); err != nil {
 		return fmt.Errorf("unpublish content %s: %w", c.Slug, err)
 	}
 	c.UpdatedAt = now
@@ -331,7 +331,7 @@ func (c *ContentItem) Unpublish(now time.Time) error {
 
 // Archive hides the item from the site.
 func (c *ContentItem) Archive(now time.Time) error {
-	if err := c.Publication.Archive(now); err != nil {
+	if err := c.Publication.archive(now); err != nil {
 		return fmt.Errorf("archive content %s: %w", c.Slug, err)
 	}
 	c.UpdatedAt = now

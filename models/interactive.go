@@ -369,7 +369,7 @@ func (d *InteractiveDefinition) Publish(now time.Time) error {
 	if err := d.Config.Validate(); err != nil {
 		return err
 	}
-	if err := d.Publication.Publish(now); err != nil {
+	if err := d.Publication.publish(now); err != nil {
 		return fmt.Errorf("publish interactive %s: %w", d.Slug, err)
 	}
 	d.UpdatedAt = now
@@ -378,7 +378,7 @@ func (d *InteractiveDefinition) Publish(now time.Time) error {
 
 // Unpublish takes the tool back to draft for revision; runs already started can still complete.
 func (d *InteractiveDefinition) Unpublish(now time.Time) error {
-	if err := d.Publication.Unpublish(now); err != nil {
+	if err := d.Publication.unpublish(now); err != nil {
 		return fmt.Errorf("unpublish interactive %s: %w", d.Slug, err)
 	}
 	d.UpdatedAt = now
@@ -387,7 +387,7 @@ func (d *InteractiveDefinition) Unpublish(now time.Time) error {
 
 // Archive retires the tool.
 func (d *InteractiveDefinition) Archive(now time.Time) error {
-	if err := d.Publication.Archive(now); err != nil {
+	if err := d.Publication.archive(now); err != nil {
 		return fmt.Errorf("archive interactive %s: %w", d.Slug, err)
 	}
 	d.UpdatedAt = now

@@ -44,20 +44,22 @@ func (p PublicationStatus) transition(to PublicationStatus, publishedAt *time.Ti
 	return publishedAt, fmt.Errorf("%s → %s: %w", p, to, ErrInvalidTransition)
 }
 
-// Publication is embedded by publishable aggregates.
+// Publication is embedded by publishable aggregates. Its moves are unexported so that only the
+// aggregate's own Publish/Unpublish/Archive — which check completeness and record events — can
+// change it.
 type Publication struct {
 	Status      PublicationStatus
 	PublishedAt *time.Time
 }
 
-// Publish makes the thing public; the first publication time is kept across re-publications.
-func (p *Publication) Publish(now time.Time) error { return p.moveTo(PublicationPublished, now) }
+// publish makes the thing public; the first publication time is kept across re-publications.
+func (p *Publication) publish(now time.Time) error { return p.moveTo(PublicationPublished, now) }
 
-// Unpublish returns it to draft for revision.
-func (p *Publication) Unpublish(now time.Time) error { return p.moveTo(PublicationDraft, now) }
+// unpublish returns it to draft for revision.
+func (p *Publication) unpublish(now time.Time) error { return p.moveTo(PublicationDraft, now) }
 
-// Archive hides it for good (it can be brought back to draft).
-func (p *Publication) Archive(now time.Time) error { return p.moveTo(PublicationArchived, now) }
+// archive hides it for good (it can be brought back to draft).
+func (p *Publication) archive(now time.Time) error { return p.moveTo(PublicationArchived, now) }
 
 // IsPublished reports whether the public may see it.
 func (p *Publication) IsPublished() bool { return p.Status == PublicationPublished }
