@@ -36,6 +36,8 @@ type DB struct {
 	Path string
 	// keys encrypt and decrypt P2 fields (nil: P2 fields cannot be read or written).
 	keys *crypto.KeyRing
+	// publisher receives the events of saved aggregates (nil: events stay on the aggregates).
+	publisher Publisher
 }
 
 // Options tunes Open.
@@ -109,6 +111,9 @@ func openSQLite(path string, opt Options) (*DB, error) {
 	sqlDB.SetMaxOpenConns(min(opt.MaxOpenConns, 4))
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	g, err := gorm.Open(sqlite.Dialector{DriverName: "sqlite", Conn: sqlDB}, gormConfig(opt))
+	if err == nil {
+		err = registerPublishCallbacks(g)
+	}
 	if err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -133,6 +138,9 @@ func openPostgres(url string, opt Options) (*DB, error) {
 	sqlDB.SetMaxIdleConns(opt.MaxOpenConns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	g, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), gormConfig(opt))
+	if err == nil {
+		err = registerPublishCallbacks(g)
+	}
 	if err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -177,10 +185,24 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	err := db.Gorm.WithContext(withKeyRing(ctx, db.keys)).Transaction(func(tx *gorm.DB) error {
+	state := newTxState()
+	err := db.Gorm.WithContext(db.context(context.WithValue(ctx, txStateKey{}, state))).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))
 	})
-	return translate(err)
+	if err != nil {
+		return translate(err)
+	}
+	state.runAfterCommit()
+	return nil
+}
+
+// context adds what GORM callbacks and serializers need: the key ring and the publisher.
+func (db *DB) context(ctx context.Context) context.Context {
+	ctx = withKeyRing(ctx, db.keys)
+	if db.publisher != nil {
+		ctx = context.WithValue(ctx, publisherKey{}, db.publisher)
+	}
+	return ctx
 }
 
 // conn returns the transaction carried by ctx, or the pool.
@@ -188,7 +210,7 @@ func (db *DB) conn(ctx context.Context) *gorm.DB {
 	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return tx
 	}
-	return db.Gorm.WithContext(withKeyRing(ctx, db.keys))
+	return db.Gorm.WithContext(db.context(ctx))
 }
 
 // HasKeys reports whether the DB can read and write P2 fields.

@@ -13,11 +13,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"balance/events"
 	"balance/migrations"
 	"balance/repository"
 )
@@ -77,11 +79,7 @@ func NewSQLiteURL(t testing.TB) string {
 		t.Fatalf("open sqlite: %v", err)
 	}
 	defer db.Close()
-	m, err := db.Migrator(nil)
-	if err != nil {
-		t.Fatalf("sqlite migrator: %v", err)
-	}
-	if _, err := m.Up(context.Background()); err != nil {
+	if err := migrateAll(context.Background(), db); err != nil {
 		t.Fatalf("migrate sqlite: %v", err)
 	}
 	return url
@@ -197,10 +195,7 @@ func buildTemplate() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	m, err := db.Migrator(nil)
-	if err == nil {
-		_, err = m.Up(ctx)
-	}
+	err = migrateAll(ctx, db)
 	db.Close()
 	if err != nil {
 		return "", fmt.Errorf("migrate template: %w", err)
@@ -211,7 +206,24 @@ func buildTemplate() (string, error) {
 	return name, nil
 }
 
-// migrationsHash fingerprints the PostgreSQL migrations, so a schema change builds a new template.
+// templateSalt is part of the template's fingerprint (2: River's schema joined the template).
+const templateSalt = 2
+
+// migrateAll applies Balance's migrations and River's job-queue schema, as `balance migrate up` does.
+func migrateAll(ctx context.Context, db *repository.DB) error {
+	m, err := db.Migrator(nil)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Up(ctx); err != nil {
+		return err
+	}
+	_, err = events.Migrate(ctx, db)
+	return err
+}
+
+// migrationsHash fingerprints the PostgreSQL migrations and the River version, so a schema change
+// builds a new template.
 func migrationsHash() (string, error) {
 	fsys, err := migrations.FS(migrations.Postgres)
 	if err != nil {
@@ -232,6 +244,15 @@ func migrationsHash() (string, error) {
 	})
 	if err != nil {
 		return "", err
+	}
+	// Bump templateSalt when the template's make-up changes in a way the files above do not show.
+	fmt.Fprintf(h, "salt %d\n", templateSalt)
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == "github.com/riverqueue/river" {
+				fmt.Fprintf(h, "river %s", dep.Version)
+			}
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }

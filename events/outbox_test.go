@@ -1,0 +1,312 @@
+package events_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"balance/events"
+	"balance/internal/testkit"
+	"balance/models"
+	"balance/repository"
+)
+
+var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+
+// recorder is a subscriber that remembers which events it saw, and can be told to fail.
+type recorder struct {
+	mu    sync.Mutex
+	seen  map[uuid.UUID]int
+	fails map[uuid.UUID]int // remaining failures per event
+	done  chan uuid.UUID
+}
+
+func newRecorder() *recorder {
+	return &recorder{seen: map[uuid.UUID]int{}, fails: map[uuid.UUID]int{}, done: make(chan uuid.UUID, 100)}
+}
+
+func (r *recorder) handle(_ context.Context, e models.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fails[e.EventID()] != 0 {
+		if r.fails[e.EventID()] > 0 {
+			r.fails[e.EventID()]--
+		}
+		return fmt.Errorf("induced failure for %s", e.EventID())
+	}
+	r.seen[e.EventID()]++
+	r.done <- e.EventID()
+	return nil
+}
+
+func (r *recorder) count(id uuid.UUID) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seen[id]
+}
+
+// waitFor blocks until the recorder saw id, or fails the test after a generous bound.
+func (r *recorder) waitFor(t *testing.T, id uuid.UUID) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for r.count(id) == 0 {
+		select {
+		case <-r.done:
+		case <-deadline:
+			t.Fatalf("subscriber never ran for %s", id)
+		}
+	}
+}
+
+type outboxEnv struct {
+	db     *repository.DB
+	outbox *events.Outbox
+	a, b   *recorder
+}
+
+func newOutbox(t *testing.T, db *repository.DB, maxAttempts int) *outboxEnv {
+	t.Helper()
+	subs := events.NewSubscriptions()
+	a, b := newRecorder(), newRecorder()
+	for name, r := range map[string]*recorder{"a": a, "b": b} {
+		if err := subs.Subscribe("lead.captured", name, r.handle); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, err := events.NewOutbox(db, events.DefaultCatalog(), subs, events.OutboxConfig{
+		Workers: 2, MaxAttempts: maxAttempts, RetryBase: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+		PollInterval: 20 * time.Millisecond,
+	}, testkit.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetPublisher(o)
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := o.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+		defer stop()
+		if err := o.Stop(stopCtx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+		cancel()
+	})
+	return &outboxEnv{db: db, outbox: o, a: a, b: b}
+}
+
+func newLead(t *testing.T) *models.Lead {
+	t.Helper()
+	l, err := models.NewLead("site", models.UTM{}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func capturedID(t *testing.T, l *models.Lead) uuid.UUID {
+	t.Helper()
+	for _, e := range l.Events() {
+		if e.EventName() == "lead.captured" {
+			return e.EventID()
+		}
+	}
+	t.Fatal("lead recorded no lead.captured event")
+	return uuid.Nil
+}
+
+func jobCount(t *testing.T, db *repository.DB) int {
+	t.Helper()
+	var n int
+	if err := db.Gorm.Raw("SELECT count(*) FROM river_job WHERE kind = 'event'").Row().Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestOutboxDeliversCommittedEventsOnce(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		env := newOutbox(t, db, 5)
+		ctx := context.Background()
+		leads := repository.NewLeads(db)
+
+		l := newLead(t)
+		id := capturedID(t, l)
+		if err := leads.Create(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Events()) != 0 {
+			t.Errorf("events not cleared after commit: %v", l.Events())
+		}
+		env.a.waitFor(t, id)
+		env.b.waitFor(t, id)
+
+		// A rolled-back transaction inserts no job and runs nothing.
+		rolled := newLead(t)
+		rolledID := capturedID(t, rolled)
+		before := jobCount(t, db)
+		err := db.InTx(ctx, func(ctx context.Context) error {
+			if err := leads.Create(ctx, rolled); err != nil {
+				return err
+			}
+			return errors.New("changed my mind")
+		})
+		if err == nil || jobCount(t, db) != before {
+			t.Fatalf("rollback: err %v, jobs %d → %d", err, before, jobCount(t, db))
+		}
+		if len(rolled.Events()) != 1 {
+			t.Errorf("a rolled-back aggregate keeps its events for a retry, has %v", rolled.Events())
+		}
+
+		// Publishing the same event again (a retried save) is de-duplicated per subscriber.
+		err = db.InTx(ctx, func(ctx context.Context) error {
+			return env.outbox.Publish(ctx, mustTx(t, ctx), []models.Event{models.LeadCaptured{EventMeta: models.EventMeta{ID: id, Aggregate: l.ID, At: t0}}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Wait for a later event to pass through both subscribers, then check the counts.
+		later := newLead(t)
+		laterID := capturedID(t, later)
+		if err := leads.Create(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		env.a.waitFor(t, laterID)
+		env.b.waitFor(t, laterID)
+		for _, r := range []*recorder{env.a, env.b} {
+			if r.count(id) != 1 || r.count(rolledID) != 0 {
+				t.Errorf("counts: committed %d (want 1), rolled back %d (want 0)", r.count(id), r.count(rolledID))
+			}
+		}
+	})
+}
+
+func mustTx(t *testing.T, ctx context.Context) *repository.Tx {
+	t.Helper()
+	tx, ok := repository.SQLTx(ctx)
+	if !ok {
+		t.Fatal("no transaction in context")
+	}
+	return repository.NewTxForTest(tx)
+}
+
+func TestOutboxRetriesAndDiscards(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		env := newOutbox(t, db, 3)
+		ctx := context.Background()
+		leads := repository.NewLeads(db)
+
+		// Subscriber a fails twice, then succeeds on the third attempt.
+		flaky := newLead(t)
+		flakyID := capturedID(t, flaky)
+		env.a.mu.Lock()
+		env.a.fails[flakyID] = 2
+		env.a.mu.Unlock()
+		// Subscriber b always fails on this one: after 3 attempts it is discarded.
+		doomed := newLead(t)
+		doomedID := capturedID(t, doomed)
+		env.b.mu.Lock()
+		env.b.fails[doomedID] = -1
+		env.b.mu.Unlock()
+
+		for _, l := range []*models.Lead{flaky, doomed} {
+			if err := leads.Create(ctx, l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env.a.waitFor(t, flakyID)
+
+		var discarded []events.Job
+		deadline := time.Now().Add(30 * time.Second)
+		for len(discarded) == 0 && time.Now().Before(deadline) {
+			jobs, err := env.outbox.Jobs(ctx, "discarded", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			discarded = jobs
+			time.Sleep(20 * time.Millisecond)
+		}
+		if len(discarded) != 1 {
+			t.Fatalf("discarded jobs = %+v, want b's job for the doomed lead", discarded)
+		}
+		j := discarded[0]
+		if j.Subscriber != "b" || j.Event != "lead.captured" || j.Attempt != 3 || j.LastError == "" {
+			t.Errorf("discarded job = %+v", j)
+		}
+		if env.b.count(doomedID) != 0 {
+			t.Fatal("the doomed event reached b")
+		}
+
+		// The admin fixes the cause and retries: it runs and succeeds.
+		env.b.mu.Lock()
+		env.b.fails[doomedID] = 0
+		env.b.mu.Unlock()
+		if _, err := env.outbox.Retry(ctx, j.ID); err != nil {
+			t.Fatal(err)
+		}
+		env.b.waitFor(t, doomedID)
+		if _, err := env.outbox.Retry(ctx, 987654321); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("retry of an unknown job: %v", err)
+		}
+	})
+}
+
+func TestOutboxScheduleAndCancel(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		subs := events.NewSubscriptions()
+		o, err := events.NewOutbox(db, events.DefaultCatalog(), subs, events.OutboxConfig{
+			Workers: 1, PollInterval: 20 * time.Millisecond,
+		}, testkit.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran := make(chan string, 10)
+		o.Handle("remind", func(_ context.Context, payload json.RawMessage) error {
+			ran <- string(payload)
+			return nil
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := o.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer o.Stop(context.Background())
+
+		at := time.Now().Add(300 * time.Millisecond)
+		if _, err := o.Schedule(ctx, "remind", "keep", at); err != nil {
+			t.Fatal(err)
+		}
+		canceled, err := o.Schedule(ctx, "remind", "drop", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := o.Cancel(ctx, canceled); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-ran:
+			if got != `"keep"` {
+				t.Fatalf("ran %s first", got)
+			}
+			if time.Now().Before(at) {
+				t.Error("the task ran before its time")
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("scheduled task never ran")
+		}
+		jobs, err := o.Jobs(ctx, "cancelled", 10)
+		if err != nil || len(jobs) != 1 || jobs[0].ID != canceled || jobs[0].Task != "remind" {
+			t.Errorf("cancelled jobs = %+v, %v", jobs, err)
+		}
+		if _, err := o.Schedule(ctx, "unknown", nil, time.Time{}); err == nil {
+			t.Error("scheduling an unregistered task succeeded")
+		}
+	})
+}
