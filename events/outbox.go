@@ -232,7 +232,7 @@ func (o *Outbox) Publish(ctx context.Context, tx *repository.Tx, events []models
 		}
 		for _, sub := range subs {
 			params = append(params, river.InsertManyParams{
-				Args: eventJob{EventID: e.EventID(), Event: e.EventName(), Subscriber: sub.Name, Payload: payload},
+				Args:       eventJob{EventID: e.EventID(), Event: e.EventName(), Subscriber: sub.Name, Payload: payload},
 				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}},
 			})
 		}
