@@ -21,6 +21,7 @@ import (
 	"balance/api"
 	"balance/config"
 	"balance/crypto"
+	"balance/events"
 	"balance/handlers"
 	"balance/repository"
 	"balance/service"
@@ -104,6 +105,7 @@ func identityService(db *repository.DB, cfg config.Config) *identity.Service {
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs, cfgFile := newFlags("serve")
 	migrate := fs.Bool("migrate", true, "apply pending migrations before serving")
+	runWorkers := fs.Bool("workers", true, "also run job workers (false: HTTP only)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -118,53 +120,29 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	log := newLogger(cfg.Log, stderr)
 	log.Info("starting balance", "version", buildVersion(), "config", cfg)
 
-	keys, err := loadKeyRing(cfg, true, log)
+	workers := 0
+	if *runWorkers {
+		workers = cfg.Jobs.Workers
+	}
+	a, err := newApp(ctx, cfg, log, *migrate, workers)
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg, keys, log)
-	if err != nil {
+	defer a.close()
+	if err := a.startJobs(ctx); err != nil {
 		return err
 	}
-	defer db.Close()
-	migrator, err := db.Migrator(log)
-	if err != nil {
-		return err
-	}
-	if *migrate {
-		applied, err := migrator.Up(ctx)
-		if err != nil {
-			return err
-		}
-		log.Info("migrations applied", "count", len(applied))
-	}
-
-	idSvc := identityService(db, cfg)
-	go every(ctx, 10*time.Minute, func(ctx context.Context) {
-		sessions, failures, err := idSvc.Cleanup(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Warn("identity cleanup failed; will retry", "error", err.Error())
-			}
-			return
-		}
-		log.Debug("identity cleanup", "expired_sessions", sessions, "stale_login_failures", failures)
-	})
+	defer a.stopJobs(cfg.HTTP.ShutdownTimeout)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router, err := handlers.NewRouter(handlers.Deps{
 		Log:  log,
-		Auth: idSvc,
+		Auth: a.identity,
 		Checks: []handlers.Check{
-			{Name: "database", Fn: db.Ping},
-			{Name: "migrations", Fn: func(ctx context.Context) error {
-				pending, err := migrator.Pending(ctx)
-				if err == nil && pending {
-					err = errors.New("migrations pending")
-				}
-				return err
-			}},
+			{Name: "database", Fn: a.db.Ping},
+			{Name: "migrations", Fn: a.migrationsCurrent},
+			{Name: "jobs", Fn: a.jobQueueReachable},
 		},
 		Registry:       reg,
 		OpenAPI:        api.Spec,
@@ -188,7 +166,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
-	log.Info("listening", "addr", ln.Addr().String())
+	log.Info("listening", "addr", ln.Addr().String(), "job_workers", workers)
 	if err := serveHTTP(ctx, srv, ln, cfg.HTTP.ShutdownTimeout); err != nil {
 		return err
 	}
@@ -196,19 +174,35 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	return nil
 }
 
-// every runs fn now and then at each interval until ctx ends. (Periodic work moves to the durable
-// job queue with the events issue.)
-func every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		fn(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// cmdWorker runs only the job workers: delivery of domain events and scheduled tasks.
+func cmdWorker(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, cfgFile := newFlags("worker")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
 	}
+	if len(rest) > 0 {
+		return fmt.Errorf("worker: unexpected argument %q: %w", rest[0], errUsage)
+	}
+	cfg, err := loadConfig(*cfgFile)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	log.Info("starting balance worker", "version", buildVersion(), "config", cfg)
+	a, err := newApp(ctx, cfg, log, false, cfg.Jobs.Workers)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.startJobs(ctx); err != nil {
+		return err
+	}
+	log.Info("working", "job_workers", cfg.Jobs.Workers)
+	<-ctx.Done()
+	a.stopJobs(cfg.HTTP.ShutdownTimeout)
+	log.Info("stopped")
+	return nil
 }
 
 // serveHTTP serves on ln until ctx ends (SIGTERM/SIGINT), then stops accepting and lets in-flight
@@ -269,6 +263,11 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			fmt.Fprintf(stdout, "applied  %05d  %s  (%s)\n", r.Source.Version, baseName(r.Source.Path), r.Duration.Round(time.Millisecond))
 		}
 		fmt.Fprintf(stdout, "%d migration(s) applied\n", len(res))
+		river, err := events.Migrate(ctx, db)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "job queue schema: %d migration(s) applied\n", river)
 	case "down":
 		r, err := m.Down(ctx)
 		if err != nil {

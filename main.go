@@ -20,7 +20,9 @@ var version = "dev"
 const usage = `Usage: balance <command> [flags]
 
 Commands:
-  serve        run the HTTP server (applies pending migrations first; --migrate=false skips)
+  serve        run the HTTP server and job workers (applies pending migrations first;
+               --migrate=false skips them, --workers=false runs HTTP only)
+  worker       run only the job workers (domain-event delivery, scheduled tasks)
   migrate      up | down | status — manage the database schema
   createadmin  --email E --role owner|assistant|editor [--name N] — create a staff account
                (password from the terminal prompt, or BALANCE_ADMIN_PASSWORD when not a terminal)
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		err = cmdServe(ctx, rest, stderr)
+	case "worker":
+		err = cmdWorker(ctx, rest, stderr)
 	case "migrate":
 		err = cmdMigrate(ctx, rest, stdout, stderr)
 	case "createadmin":

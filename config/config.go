@@ -29,6 +29,17 @@ type Config struct {
 	Log        Log        `mapstructure:"log"`
 	Encryption Encryption `mapstructure:"encryption"`
 	Auth       Auth       `mapstructure:"auth"`
+	Jobs       Jobs       `mapstructure:"jobs"`
+}
+
+// Jobs tunes the durable job queue that delivers domain events and runs scheduled work.
+type Jobs struct {
+	Workers      int           `mapstructure:"workers"`
+	MaxAttempts  int           `mapstructure:"max_attempts"`
+	RetryBase    time.Duration `mapstructure:"retry_base"`
+	RetryMax     time.Duration `mapstructure:"retry_max"`
+	RescueAfter  time.Duration `mapstructure:"rescue_after"`
+	PollInterval time.Duration `mapstructure:"poll_interval"`
 }
 
 // HTTP configures the HTTP server.
@@ -100,6 +111,12 @@ var Keys = []Key{
 	{"auth.session_idle_timeout", 2 * time.Hour, false, "a session unused this long expires"},
 	{"auth.login_max_failures", 5, false, "failed sign-ins per IP and per account before 429"},
 	{"auth.login_failure_window", 15 * time.Minute, false, "window in which failed sign-ins are counted"},
+	{"jobs.workers", 4, false, "jobs this process runs at once (serve and worker)"},
+	{"jobs.max_attempts", 10, false, "runs of a failing job before it is discarded and listed for the admin"},
+	{"jobs.retry_base", time.Second, false, "first retry delay; each further retry doubles it"},
+	{"jobs.retry_max", time.Hour, false, "longest retry delay"},
+	{"jobs.rescue_after", 10 * time.Minute, false, "a job still running this long (its worker died) is run again"},
+	{"jobs.poll_interval", time.Second, false, "how often idle workers look for due jobs"},
 }
 
 // EnvName returns the environment variable that sets key, e.g. BALANCE_HTTP_ADDR for http.addr.
@@ -182,6 +199,12 @@ func (c Config) Validate() error {
 		{"auth.session_idle_timeout", positive(c.Auth.SessionIdleTimeout)},
 		{"auth.login_max_failures", positiveInt(int64(c.Auth.LoginMaxFailures))},
 		{"auth.login_failure_window", positive(c.Auth.LoginFailureWindow)},
+		{"jobs.workers", positiveInt(int64(c.Jobs.Workers))},
+		{"jobs.max_attempts", positiveInt(int64(c.Jobs.MaxAttempts))},
+		{"jobs.retry_base", positive(c.Jobs.RetryBase)},
+		{"jobs.retry_max", positive(c.Jobs.RetryMax)},
+		{"jobs.rescue_after", positive(c.Jobs.RescueAfter)},
+		{"jobs.poll_interval", positive(c.Jobs.PollInterval)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -291,6 +314,13 @@ func (c Config) LogValue() slog.Value {
 			"session_idle_timeout", c.Auth.SessionIdleTimeout.String(),
 			"login_max_failures", c.Auth.LoginMaxFailures,
 			"login_failure_window", c.Auth.LoginFailureWindow.String()),
+		slog.Group("jobs",
+			"workers", c.Jobs.Workers,
+			"max_attempts", c.Jobs.MaxAttempts,
+			"retry_base", c.Jobs.RetryBase.String(),
+			"retry_max", c.Jobs.RetryMax.String(),
+			"rescue_after", c.Jobs.RescueAfter.String(),
+			"poll_interval", c.Jobs.PollInterval.String()),
 	)
 }
 

@@ -400,6 +400,10 @@ func validConfig() config.Config {
 			LoginMaxFailures:   5,
 			LoginFailureWindow: 15 * time.Minute,
 		},
+		Jobs: config.Jobs{
+			Workers: 4, MaxAttempts: 10, RetryBase: time.Second, RetryMax: time.Hour,
+			RescueAfter: 10 * time.Minute, PollInterval: time.Second,
+		},
 	}
 }
 

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"balance/config"
+	"balance/events"
+	"balance/migrations"
+	"balance/repository"
+	"balance/service/identity"
+)
+
+// app is what serve and worker share: the database, the use cases and the job queue.
+type app struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *repository.DB
+	migrator *migrations.Migrator
+	outbox   *events.Outbox
+	identity *identity.Service
+}
+
+// newApp opens the database (applying migrations when migrate is set, otherwise refusing a
+// database that is behind), wires the outbox as the publisher of every store, and registers the
+// subscribers and periodic tasks. workers = 0 makes an insert-only job queue.
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool, workers int) (*app, error) {
+	keys, err := loadKeyRing(cfg, true, log)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(ctx, cfg, keys, log)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, db: db}
+	if err := a.init(ctx, migrate, workers); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) init(ctx context.Context, migrate bool, workers int) error {
+	var err error
+	if a.migrator, err = a.db.Migrator(a.log); err != nil {
+		return err
+	}
+	if migrate {
+		applied, err := a.migrator.Up(ctx)
+		if err != nil {
+			return err
+		}
+		river, err := events.Migrate(ctx, a.db)
+		if err != nil {
+			return err
+		}
+		a.log.Info("migrations applied", "count", len(applied), "job_queue", river)
+	} else if err := requireMigrated(ctx, a.db, a.log); err != nil {
+		return err
+	}
+
+	subs := events.NewSubscriptions()
+	if err := registerSubscribers(subs, a.db, a.log); err != nil {
+		return err
+	}
+	a.outbox, err = events.NewOutbox(a.db, events.DefaultCatalog(), subs, events.OutboxConfig{
+		Workers:      workers,
+		MaxAttempts:  a.cfg.Jobs.MaxAttempts,
+		RetryBase:    a.cfg.Jobs.RetryBase,
+		RetryMax:     a.cfg.Jobs.RetryMax,
+		RescueAfter:  a.cfg.Jobs.RescueAfter,
+		PollInterval: a.cfg.Jobs.PollInterval,
+	}, a.log.With("component", "jobs"))
+	if err != nil {
+		return err
+	}
+	a.db.SetPublisher(a.outbox)
+
+	a.identity = identityService(a.db, a.cfg)
+	a.outbox.Every("identity.cleanup", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		sessions, failures, err := a.identity.Cleanup(ctx)
+		if err != nil {
+			return err
+		}
+		a.log.Debug("identity cleanup", "expired_sessions", sessions, "stale_login_failures", failures)
+		return nil
+	})
+	return a.outbox.Init()
+}
+
+// startJobs runs the job workers until stopJobs.
+func (a *app) startJobs(ctx context.Context) error { return a.outbox.Start(ctx) }
+
+// stopJobs lets running jobs finish for up to timeout, then hands them back to the queue.
+func (a *app) stopJobs(timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := a.outbox.Stop(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		a.log.Warn("stopping job workers", "error", err.Error())
+	}
+}
+
+// readiness lists what /readyz checks.
+func (a *app) migrationsCurrent(ctx context.Context) error {
+	pending, err := a.migrator.Pending(ctx)
+	if err == nil && pending {
+		err = errors.New("migrations pending")
+	}
+	return err
+}
+
+func (a *app) jobQueueReachable(ctx context.Context) error {
+	if _, err := a.outbox.Jobs(ctx, "discarded", 1); err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	return nil
+}
+
+func (a *app) close() { a.db.Close() }
