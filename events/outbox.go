@@ -59,7 +59,8 @@ func (c *OutboxConfig) defaults() {
 		c.PollInterval = time.Second
 	}
 	if c.JobTimeout <= 0 {
-		c.JobTimeout = time.Minute
+		// River requires a stuck job's rescue to wait at least as long as a job may run.
+		c.JobTimeout = min(time.Minute, c.RescueAfter)
 	}
 }
 
@@ -323,12 +324,46 @@ func (o *Outbox) Jobs(ctx context.Context, state string, limit int) ([]Job, erro
 	return out, nil
 }
 
-// Retry makes a discarded (or any finished) job run again at once.
+// Job loads one job, inside the transaction carried by ctx when there is one; an unknown id is
+// models.ErrNotFound.
+func (o *Outbox) Job(ctx context.Context, id int64) (Job, error) {
+	if err := o.Init(); err != nil {
+		return Job{}, err
+	}
+	var (
+		j   *rivertype.JobRow
+		err error
+	)
+	if tx, ok := repository.SQLTx(ctx); ok {
+		j, err = o.client.JobGetTx(ctx, tx, id)
+	} else {
+		j, err = o.client.JobGet(ctx, id)
+	}
+	if errors.Is(err, river.ErrNotFound) {
+		return Job{}, fmt.Errorf("job %d: %w", id, models.ErrNotFound)
+	}
+	if err != nil {
+		return Job{}, fmt.Errorf("get job %d: %w", id, err)
+	}
+	return jobView(j), nil
+}
+
+// Retry makes a discarded (or any finished) job run again at once, inside the transaction carried
+// by ctx when there is one (so that, e.g., its audit record commits or rolls back with it). A
+// running job is left as it is: the job returned is then still "running".
 func (o *Outbox) Retry(ctx context.Context, id int64) (Job, error) {
 	if err := o.Init(); err != nil {
 		return Job{}, err
 	}
-	j, err := o.client.JobRetry(ctx, id)
+	var (
+		j   *rivertype.JobRow
+		err error
+	)
+	if tx, ok := repository.SQLTx(ctx); ok {
+		j, err = o.client.JobRetryTx(ctx, tx, id)
+	} else {
+		j, err = o.client.JobRetry(ctx, id)
+	}
 	if errors.Is(err, river.ErrNotFound) {
 		return Job{}, fmt.Errorf("job %d: %w", id, models.ErrNotFound)
 	}

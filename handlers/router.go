@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"balance/service"
 )
 
 // Check is one readiness condition, e.g. "database" or "migrations".
@@ -32,12 +35,26 @@ type Deps struct {
 	TrustedProxies []string
 	CookieSecure   bool
 	SessionTTL     time.Duration
+	// Jobs enables the job queue's admin API (/admin/api/jobs); it then needs Audit and Tx.
+	Jobs JobAdmin
+	// Audit records every admin write.
+	Audit AuditWriter
+	// Tx runs an admin write and its audit record in one transaction.
+	Tx Transactor
+	// Clock stamps audit records; nil is the system clock.
+	Clock service.Clock
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
 // NewRouter builds the HTTP handler with all routes and middleware.
 func NewRouter(d Deps) (*gin.Engine, error) {
+	if d.Jobs != nil && (d.Audit == nil || d.Tx == nil) {
+		return nil, errors.New("router: the jobs admin API needs Audit and Tx, so that every retry is audited")
+	}
+	if d.Clock == nil {
+		d.Clock = service.SystemClock{}
+	}
 	metrics, err := NewMetrics(d.Registry)
 	if err != nil {
 		return nil, err
@@ -69,5 +86,11 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	signedIn := admin.Group("", auth.session(), csrf())
 	signedIn.GET("/auth/me", auth.me)
 	signedIn.POST("/auth/logout", auth.logout)
+	if d.Jobs != nil {
+		jobs := &jobsAdmin{jobs: d.Jobs, audit: d.Audit, tx: d.Tx, clock: d.Clock}
+		staff := signedIn.Group("", RequireRole(jobRoles...))
+		staff.GET("/jobs", jobs.list)
+		staff.POST("/jobs/:id/retry", jobs.retry)
+	}
 	return r, nil
 }

@@ -35,6 +35,8 @@ type server struct {
 type options struct {
 	checks  []handlers.Check
 	maxBody int64
+	// jobs enables the jobs admin API, audited into db at the server's clock.
+	jobs handlers.JobAdmin
 }
 
 // newServer builds the real router over the real identity service and a real database.
@@ -53,10 +55,14 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	if opt.checks == nil {
 		opt.checks = []handlers.Check{{Name: "database", Fn: db.Ping}}
 	}
-	r, err := handlers.NewRouter(handlers.Deps{
+	deps := handlers.Deps{
 		Log: testkit.Logger(t), Auth: svc, Checks: opt.checks, Registry: prometheus.NewRegistry(),
 		OpenAPI: api.Spec, MaxBodyBytes: opt.maxBody, CookieSecure: true, SessionTTL: 12 * time.Hour,
-	})
+	}
+	if opt.jobs != nil {
+		deps.Jobs, deps.Audit, deps.Tx, deps.Clock = opt.jobs, repository.NewAuditLogs(db), db, clock
+	}
+	r, err := handlers.NewRouter(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
