@@ -31,13 +31,15 @@ const (
 	AuditActionRead AuditAction = "read"
 	// AuditActionExport records that a data export was handed out.
 	AuditActionExport AuditAction = "export"
+	// AuditActionEvent records a domain event (the audit subscriber; EventID names the event).
+	AuditActionEvent AuditAction = "event"
 )
 
 // ParseAuditAction validates an audit action.
 func ParseAuditAction(s string) (AuditAction, error) {
 	switch a := AuditAction(s); a {
 	case AuditActionCreate, AuditActionUpdate, AuditActionDelete, AuditActionLogin, AuditActionLogout,
-		AuditActionLoginFailed, AuditActionRead, AuditActionExport:
+		AuditActionLoginFailed, AuditActionRead, AuditActionExport, AuditActionEvent:
 		return a, nil
 	}
 	return "", &ValidationError{Field: "action", Message: fmt.Sprintf("unknown audit action %q", s)}
@@ -101,6 +103,8 @@ type AuditLog struct {
 	IP        string
 	UserAgent string
 	At        time.Time `gorm:"index:audit_logs_actor_idx,priority:2;index:audit_logs_resource_idx,priority:3;index:audit_logs_at_idx"`
+	// EventID is the domain event a row records (nil for other rows); one row per event.
+	EventID *uuid.UUID `gorm:"uniqueIndex:audit_logs_event_id_key"`
 }
 
 // NewAuditLog validates an audit record. It refuses changes to P2 fields and secrets, so that the

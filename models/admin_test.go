@@ -20,6 +20,7 @@ func TestParseAuditAction(t *testing.T) {
 	for _, a := range []models.AuditAction{
 		models.AuditActionCreate, models.AuditActionUpdate, models.AuditActionDelete, models.AuditActionLogin,
 		models.AuditActionLogout, models.AuditActionLoginFailed, models.AuditActionRead, models.AuditActionExport,
+		models.AuditActionEvent,
 	} {
 		if got, err := models.ParseAuditAction(string(a)); err != nil || got != a {
 			t.Errorf("ParseAuditAction(%q) = %q, %v", a, got, err)

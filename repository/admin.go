@@ -29,6 +29,22 @@ func (r *AuditLogs) Append(ctx context.Context, l *models.AuditLog) error {
 	return nil
 }
 
+// AppendForEvent inserts the audit record of a domain event (l.EventID) unless the event already
+// has one, and reports whether it inserted. The unique event_id decides, so two runs at the same
+// time for one event still write one row.
+func (r *AuditLogs) AppendForEvent(ctx context.Context, l *models.AuditLog) (bool, error) {
+	if l.EventID == nil || *l.EventID == uuid.Nil {
+		return false, fmt.Errorf("append audit log for an event: %w", &models.ValidationError{Field: "event_id", Message: "is required"})
+	}
+	res := r.db.conn(ctx).
+		Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "event_id"}}, DoNothing: true}).
+		Create(l)
+	if res.Error != nil {
+		return false, fmt.Errorf("append audit log for event %s: %w", *l.EventID, translate(res.Error))
+	}
+	return res.RowsAffected == 1, nil
+}
+
 // AuditLogFilter narrows an audit log listing; zero fields do not filter.
 type AuditLogFilter struct {
 	ActorID    *uuid.UUID

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,6 +168,7 @@ func TestAuditLogsAppendOnly(t *testing.T) {
 		{"ip", "ip = ?", []any{"198.51.100.1"}},
 		{"user agent", "user_agent = ?", []any{"curl"}},
 		{"time", "at = ?", []any{t0.Add(time.Hour)}},
+		{"event id", "event_id = ?", []any{models.NewID()}},
 		{"clear the actor and more", "actor_user_id = NULL, action = ?", []any{"delete"}},
 		{"same values", "ip = ip", nil},
 	}
@@ -218,6 +220,70 @@ func TestAuditLogsAppendRejects(t *testing.T) {
 		bad.Action = "purge"
 		if err := logs.Append(ctx, bad); err == nil {
 			t.Error("Append accepted an unknown action")
+		}
+	})
+}
+
+func TestAuditLogsAppendForEvent(t *testing.T) {
+	t.Parallel()
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		ctx := context.Background()
+		logs := repository.NewAuditLogs(db)
+		forEvent := func(eventID uuid.UUID, resourceID string) *models.AuditLog {
+			l, err := models.NewAuditLog(models.AuditActor{Role: "system"}, models.AuditActionEvent, "appointment", resourceID,
+				map[string]models.AuditChange{"event": {To: "appointment.confirmed"}}, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.EventID = &eventID
+			return l
+		}
+
+		event := models.NewID()
+		first := forEvent(event, "a1")
+		if ok, err := logs.AppendForEvent(ctx, first); err != nil || !ok {
+			t.Fatalf("first AppendForEvent = %v, %v", ok, err)
+		}
+		if ok, err := logs.AppendForEvent(ctx, forEvent(event, "a1")); err != nil || ok {
+			t.Fatalf("second AppendForEvent for the same event = %v, %v; want false, nil", ok, err)
+		}
+		got, err := logs.List(ctx, repository.AuditLogFilter{ResourceID: "a1"}, repository.Page{})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("List = %v, %v; want one row", got, err)
+		}
+		adminAssertLog(t, &got[0], first)
+		eqPtr(t, "EventID", got[0].EventID, &event)
+
+		// Concurrent runs for one event: one row, whoever wins.
+		event = models.NewID()
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			inserted int
+		)
+		for range 8 {
+			wg.Go(func() {
+				ok, err := logs.AppendForEvent(ctx, forEvent(event, "a2"))
+				if err != nil {
+					t.Errorf("concurrent AppendForEvent: %v", err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if ok {
+					inserted++
+				}
+			})
+		}
+		wg.Wait()
+		if n := count(t, db, "audit_logs", "resource_id = ?", "a2"); inserted != 1 || n != 1 {
+			t.Errorf("concurrent runs: %d reported inserted, %d rows; want 1 and 1", inserted, n)
+		}
+
+		// Rows without an event never collide; a row for an event needs one.
+		adminAppend(t, db, nil, "lead", "a3", t0)
+		adminAppend(t, db, nil, "lead", "a3", t0)
+		if ok, err := logs.AppendForEvent(ctx, adminNewLog(t, nil, "lead", "a4", t0)); ok || err == nil {
+			t.Errorf("AppendForEvent without an event id = %v, %v", ok, err)
 		}
 	})
 }

@@ -211,6 +211,16 @@ func (r *Appointments) ByID(ctx context.Context, id uuid.UUID) (*models.Appointm
 	return &a, nil
 }
 
+// LeadOf returns the CRM lead of an appointment (nil when it has none) without loading its
+// details, so that a caller that needs only the lead never decrypts the intake form.
+func (r *Appointments) LeadOf(ctx context.Context, id uuid.UUID) (*uuid.UUID, error) {
+	var a models.Appointment
+	if err := r.db.conn(ctx).Select("id", "lead_id").First(&a, "id = ?", id).Error; err != nil {
+		return nil, notFound("appointment", id, err)
+	}
+	return a.LeadID, nil
+}
+
 // ByManageTokenHash loads the appointment of a client's manage link, with its service, payments
 // and intake form.
 func (r *Appointments) ByManageTokenHash(ctx context.Context, hash string) (*models.Appointment, error) {

@@ -1305,3 +1305,25 @@ func TestBookingEveryStatePersists(t *testing.T) {
 		}
 	})
 }
+
+func TestBookingAppointmentLeadOf(t *testing.T) {
+	t.Parallel()
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		ctx := context.Background()
+		appts := repository.NewAppointments(db)
+		svc := bookingCreateService(t, db, nil)
+		client := bookingCreateClient(t, db)
+		ofLead := bookingCreate(t, db, svc, bookingAt(50, 10), nil)
+		ofClient := bookingCreate(t, db, svc, bookingAt(50, 12), &client.ID)
+
+		if lead, err := appts.LeadOf(ctx, ofLead.ID); err != nil || lead == nil || *lead != *ofLead.LeadID {
+			t.Errorf("LeadOf(lead's appointment) = %v, %v; want %v", lead, err, *ofLead.LeadID)
+		}
+		if lead, err := appts.LeadOf(ctx, ofClient.ID); err != nil || lead != nil {
+			t.Errorf("LeadOf(client's appointment) = %v, %v; want nil", lead, err)
+		}
+		if _, err := appts.LeadOf(ctx, models.NewID()); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("LeadOf(unknown) = %v, want ErrNotFound", err)
+		}
+	})
+}

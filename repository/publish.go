@@ -65,14 +65,16 @@ const implicitTxState = "balance:tx_state"
 // registerPublishCallbacks hooks event publishing into GORM: after a row is created or updated,
 // the events of its aggregate are published in the same transaction, and cleared from the
 // aggregate after commit. Statements outside InTx run in GORM's own implicit transaction, whose
-// commit is hooked too.
+// commit is hooked too. Publishing must come before that implicit commit: GORM appends a callback
+// that has only an After constraint to the end of the chain, after the commit.
 func registerPublishCallbacks(g *gorm.DB) error {
 	cb := g.Callback()
+	const commit = "gorm:commit_or_rollback_transaction"
 	for _, err := range []error{
-		cb.Create().After("gorm:create").Register("balance:publish_events", publishEvents),
-		cb.Update().After("gorm:update").Register("balance:publish_events", publishEvents),
-		cb.Create().After("gorm:commit_or_rollback_transaction").Register("balance:after_commit", afterImplicitCommit),
-		cb.Update().After("gorm:commit_or_rollback_transaction").Register("balance:after_commit", afterImplicitCommit),
+		cb.Create().After("gorm:create").Before(commit).Register("balance:publish_events", publishEvents),
+		cb.Update().After("gorm:update").Before(commit).Register("balance:publish_events", publishEvents),
+		cb.Create().After(commit).Register("balance:after_commit", afterImplicitCommit),
+		cb.Update().After(commit).Register("balance:after_commit", afterImplicitCommit),
 	} {
 		if err != nil {
 			return fmt.Errorf("register event callbacks: %w", err)
@@ -117,6 +119,9 @@ func publishEvents(g *gorm.DB) {
 		return
 	}
 	tx := &Tx{SQL: sqlTx, Dialect: g.Dialector.Name(), state: state}
+	// The publisher may keep ctx beyond this transaction (the in-memory bus hands it to handlers):
+	// this transaction's state must not leak into the writes those make.
+	ctx = context.WithValue(ctx, txStateKey{}, (*txState)(nil))
 	if err := pub.Publish(ctx, tx, events); err != nil {
 		_ = g.AddError(fmt.Errorf("publish events: %w", err))
 		return
