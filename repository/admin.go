@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm/clause"
 
-	"balance/migrations"
 	"balance/models"
 )
 
@@ -118,10 +117,7 @@ func (r *MessageTemplates) List(ctx context.Context, p Page) ([]models.MessageTe
 // through its methods and saves it if its version is unchanged.
 func (r *MessageTemplates) Update(ctx context.Context, id uuid.UUID, fn func(*models.MessageTemplate) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
-		q := r.db.conn(ctx)
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "message_templates"}})
-		}
+		q := forUpdate(r.db, r.db.conn(ctx), "message_templates")
 		var m models.MessageTemplate
 		if err := q.First(&m, "id = ?", id).Error; err != nil {
 			return notFound("message template", id, err)

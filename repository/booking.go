@@ -10,7 +10,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"balance/migrations"
 	"balance/models"
 )
 
@@ -19,15 +18,6 @@ var bookingModels = []any{
 	&models.Service{}, &models.AvailabilityRule{}, &models.AvailabilityException{},
 	&models.Appointment{}, &models.IntakeForm{}, &models.WaitlistEntry{},
 	&models.Payment{}, &models.Refund{}, &models.PaymentNotification{},
-}
-
-// bookingForUpdate locks the rows q loads from table until the transaction ends, on PostgreSQL.
-// SQLite needs no row lock: its transactions take the database's write lock at BEGIN.
-func bookingForUpdate(db *DB, q *gorm.DB, table string) *gorm.DB {
-	if db.Dialect == migrations.Postgres {
-		return q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: table}})
-	}
-	return q
 }
 
 // bookingSave writes every column of an unversioned model loaded earlier, but not its
@@ -99,7 +89,7 @@ func (r *Services) List(ctx context.Context, page Page) ([]models.Service, error
 func (r *Services) Update(ctx context.Context, id uuid.UUID, fn func(*models.Service) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
 		var s models.Service
-		if err := bookingForUpdate(r.db, r.db.conn(ctx), "services").First(&s, "id = ?", id).Error; err != nil {
+		if err := forUpdate(r.db, r.db.conn(ctx), "services").First(&s, "id = ?", id).Error; err != nil {
 			return notFound("service", id, err)
 		}
 		if err := fn(&s); err != nil {
@@ -284,7 +274,7 @@ func (r *Appointments) ExpiredHolds(ctx context.Context, now time.Time, limit in
 // appointment's row on PostgreSQL.
 func (r *Appointments) lockedByID(ctx context.Context, id uuid.UUID) (*models.Appointment, error) {
 	var a models.Appointment
-	q := bookingForUpdate(r.db, r.db.conn(ctx).Preload("Service"), "appointments")
+	q := forUpdate(r.db, r.db.conn(ctx).Preload("Service"), "appointments")
 	if err := q.First(&a, "id = ?", id).Error; err != nil {
 		return nil, notFound("appointment", id, err)
 	}
@@ -354,7 +344,7 @@ func NewIntakeForms(db *DB) *IntakeForms { return &IntakeForms{db: db} }
 func (r *IntakeForms) Save(ctx context.Context, f *models.IntakeForm) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
 		var existing models.IntakeForm
-		err := bookingForUpdate(r.db, r.db.conn(ctx), "intake_forms").Select("id", "created_at").
+		err := forUpdate(r.db, r.db.conn(ctx), "intake_forms").Select("id", "created_at").
 			First(&existing, "appointment_id = ?", f.AppointmentID).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
@@ -387,7 +377,7 @@ func (r *IntakeForms) ByAppointment(ctx context.Context, appointmentID uuid.UUID
 func (r *IntakeForms) Update(ctx context.Context, appointmentID uuid.UUID, fn func(*models.IntakeForm) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
 		var f models.IntakeForm
-		q := bookingForUpdate(r.db, r.db.conn(ctx), "intake_forms")
+		q := forUpdate(r.db, r.db.conn(ctx), "intake_forms")
 		if err := q.First(&f, "appointment_id = ?", appointmentID).Error; err != nil {
 			return notFound("intake form of appointment", appointmentID, err)
 		}
@@ -440,7 +430,7 @@ func (r *Waitlist) ActiveForService(ctx context.Context, serviceID uuid.UUID, pa
 func (r *Waitlist) Update(ctx context.Context, id uuid.UUID, fn func(*models.WaitlistEntry) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
 		var w models.WaitlistEntry
-		if err := bookingForUpdate(r.db, r.db.conn(ctx), "waitlist_entries").First(&w, "id = ?", id).Error; err != nil {
+		if err := forUpdate(r.db, r.db.conn(ctx), "waitlist_entries").First(&w, "id = ?", id).Error; err != nil {
 			return notFound("waitlist entry", id, err)
 		}
 		if err := fn(&w); err != nil {

@@ -7,9 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
-	"balance/migrations"
 	"balance/models"
 )
 
@@ -55,10 +53,7 @@ func (r *DiaryEntries) ListByUser(ctx context.Context, userID uuid.UUID, p Page)
 func (r *DiaryEntries) Update(ctx context.Context, userID, id uuid.UUID, fn func(*models.DiaryEntry) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
 		tx := r.db.conn(ctx)
-		q := tx
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "diary_entries"}})
-		}
+		q := forUpdate(r.db, tx, "diary_entries")
 		var e models.DiaryEntry
 		if err := q.First(&e, "id = ? AND user_id = ?", id, userID).Error; err != nil {
 			return notFound("diary entry", id, err)
@@ -155,10 +150,7 @@ func (r *DataExportRequests) ListByStatus(ctx context.Context, status models.Dat
 // through its methods and saves it if its version is unchanged.
 func (r *DataExportRequests) Update(ctx context.Context, id uuid.UUID, fn func(*models.DataExportRequest) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
-		q := r.db.conn(ctx)
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "data_export_requests"}})
-		}
+		q := forUpdate(r.db, r.db.conn(ctx), "data_export_requests")
 		var x models.DataExportRequest
 		if err := q.First(&x, "id = ?", id).Error; err != nil {
 			return notFound("data export request", id, err)

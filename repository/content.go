@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"balance/migrations"
 	"balance/models"
 )
 
@@ -61,10 +60,7 @@ func (r *Topics) List(ctx context.Context) ([]models.Topic, error) {
 // and saves it.
 func (r *Topics) Update(ctx context.Context, id uuid.UUID, fn func(*models.Topic) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
-		q := r.db.conn(ctx)
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "topics"}})
-		}
+		q := forUpdate(r.db, r.db.conn(ctx), "topics")
 		var t models.Topic
 		if err := q.First(&t, "id = ?", id).Error; err != nil {
 			return notFound("topic", id, err)
@@ -243,10 +239,7 @@ func (r *ContentItems) List(ctx context.Context, f ContentFilter, page Page) ([]
 // through its methods, and saves it with its tag set.
 func (r *ContentItems) Update(ctx context.Context, id uuid.UUID, fn func(*models.ContentItem) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
-		q := r.withAssociations(ctx)
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "content_items"}})
-		}
+		q := forUpdate(r.db, r.withAssociations(ctx), "content_items")
 		var item models.ContentItem
 		if err := q.First(&item, "id = ?", id).Error; err != nil {
 			return notFound("content item", id, err)

@@ -8,7 +8,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"balance/migrations"
 	"balance/models"
 )
 
@@ -95,10 +94,7 @@ func (r *Leads) Save(ctx context.Context, l *models.Lead) error {
 // through its methods, and saves it with the identities it gained.
 func (r *Leads) Update(ctx context.Context, id uuid.UUID, fn func(*models.Lead) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
-		q := r.withIdentities(ctx)
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "leads"}})
-		}
+		q := forUpdate(r.db, r.withIdentities(ctx), "leads")
 		var l models.Lead
 		if err := q.First(&l, "id = ?", id).Error; err != nil {
 			return notFound("lead", id, err)

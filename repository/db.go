@@ -19,6 +19,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	gormlogger "gorm.io/gorm/logger"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" database/sql driver
 
@@ -241,4 +242,14 @@ func (l *slowLogger) Trace(ctx context.Context, begin time.Time, fc func() (stri
 // ParamsFilter drops parameters so that the SQL in slow-query logs never carries data.
 func (l *slowLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
 	return sql, nil
+}
+
+// forUpdate makes q lock the rows it loads from table until the transaction ends, on PostgreSQL
+// (SELECT ... FOR UPDATE OF table). SQLite needs no row lock: its transactions take the database's
+// write lock at BEGIN.
+func forUpdate(db *DB, q *gorm.DB, table string) *gorm.DB {
+	if db.Dialect == migrations.Postgres {
+		return q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: table}})
+	}
+	return q
 }

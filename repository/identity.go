@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"balance/migrations"
 	"balance/models"
 )
 
@@ -70,10 +69,7 @@ func (r *Users) Update(ctx context.Context, id uuid.UUID, fn func(*models.User) 
 	return r.db.InTx(ctx, func(ctx context.Context) error {
 		tx := r.db.conn(ctx)
 		var u models.User
-		q := r.withAssociations(ctx)
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "users"}})
-		}
+		q := forUpdate(r.db, r.withAssociations(ctx), "users")
 		if err := q.Unscoped().First(&u, "id = ?", id).Error; err != nil {
 			return fmt.Errorf("user %s: %w", id, translate(err))
 		}

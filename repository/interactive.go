@@ -8,7 +8,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"balance/migrations"
 	"balance/models"
 )
 
@@ -91,10 +90,7 @@ func (r *InteractiveDefinitions) List(ctx context.Context, status models.Publica
 // it through its methods, and saves it.
 func (r *InteractiveDefinitions) Update(ctx context.Context, id uuid.UUID, fn func(*models.InteractiveDefinition) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
-		q := r.db.conn(ctx)
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "interactive_definitions"}})
-		}
+		q := forUpdate(r.db, r.db.conn(ctx), "interactive_definitions")
 		var d models.InteractiveDefinition
 		if err := q.First(&d, "id = ?", id).Error; err != nil {
 			return notFound("interactive definition", id, err)
@@ -182,10 +178,7 @@ func (r *InteractiveRuns) ListByAnonymousID(ctx context.Context, anonymousID str
 // saves the run; the definition is never written.
 func (r *InteractiveRuns) Update(ctx context.Context, id uuid.UUID, fn func(*models.InteractiveRun) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
-		q := r.withDefinition(ctx)
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "interactive_runs"}})
-		}
+		q := forUpdate(r.db, r.withDefinition(ctx), "interactive_runs")
 		var run models.InteractiveRun
 		if err := q.First(&run, "id = ?", id).Error; err != nil {
 			return notFound("interactive run", id, err)

@@ -8,7 +8,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"balance/migrations"
 	"balance/models"
 )
 
@@ -89,10 +88,7 @@ func (r *Questions) ListPublished(ctx context.Context, p Page) ([]models.Questio
 func (r *Questions) Update(ctx context.Context, id uuid.UUID, fn func(*models.Question) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
 		tx := r.db.conn(ctx)
-		q := r.withAnswers(ctx)
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "questions"}})
-		}
+		q := forUpdate(r.db, r.withAnswers(ctx), "questions")
 		var question models.Question
 		if err := q.First(&question, "id = ?", id).Error; err != nil {
 			return notFound("question", id, err)
@@ -136,10 +132,7 @@ func (r *Answers) ByID(ctx context.Context, id uuid.UUID) (*models.Answer, error
 func (r *Answers) Update(ctx context.Context, id uuid.UUID, fn func(*models.Answer) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
 		tx := r.db.conn(ctx)
-		q := tx
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "answers"}})
-		}
+		q := forUpdate(r.db, tx, "answers")
 		var a models.Answer
 		if err := q.First(&a, "id = ?", id).Error; err != nil {
 			return notFound("answer", id, err)
@@ -200,10 +193,7 @@ func (r *ModerationItems) ListByStatus(ctx context.Context, status models.Modera
 // through its methods and saves it if its version is unchanged.
 func (r *ModerationItems) Update(ctx context.Context, id uuid.UUID, fn func(*models.ModerationItem) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
-		q := r.db.conn(ctx)
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "moderation_items"}})
-		}
+		q := forUpdate(r.db, r.db.conn(ctx), "moderation_items")
 		var m models.ModerationItem
 		if err := q.First(&m, "id = ?", id).Error; err != nil {
 			return notFound("moderation item", id, err)

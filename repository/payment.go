@@ -63,7 +63,7 @@ func (r *Payments) ByAppointment(ctx context.Context, appointmentID uuid.UUID) (
 func (r *Payments) Update(ctx context.Context, id uuid.UUID, fn func(*models.Payment) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
 		var p models.Payment
-		if err := bookingForUpdate(r.db, r.db.conn(ctx), "payments").First(&p, "id = ?", id).Error; err != nil {
+		if err := forUpdate(r.db, r.db.conn(ctx), "payments").First(&p, "id = ?", id).Error; err != nil {
 			return notFound("payment", id, err)
 		}
 		if err := fn(&p); err != nil {
@@ -128,7 +128,7 @@ func (r *Refunds) ByPayment(ctx context.Context, paymentID uuid.UUID) ([]models.
 func (r *Refunds) Update(ctx context.Context, id uuid.UUID, fn func(*models.Refund) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
 		var f models.Refund
-		if err := bookingForUpdate(r.db, r.db.conn(ctx), "refunds").First(&f, "id = ?", id).Error; err != nil {
+		if err := forUpdate(r.db, r.db.conn(ctx), "refunds").First(&f, "id = ?", id).Error; err != nil {
 			return notFound("refund", id, err)
 		}
 		if err := fn(&f); err != nil {

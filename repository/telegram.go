@@ -7,9 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
-	"balance/migrations"
 	"balance/models"
 )
 
@@ -46,11 +44,7 @@ func (r *DeepLinks) Use(ctx context.Context, code string, now time.Time) (*model
 	var l models.DeepLink
 	err := r.db.InTx(ctx, func(ctx context.Context) error {
 		tx := r.db.conn(ctx)
-		q := tx
-		if r.db.Dialect == migrations.Postgres {
-			// SQLite needs no row lock: its transactions take the write lock at BEGIN.
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "deep_links"}})
-		}
+		q := forUpdate(r.db, tx, "deep_links")
 		if err := q.First(&l, "code = ?", code).Error; err != nil {
 			return fmt.Errorf("deep link by code: %w", translate(err))
 		}
@@ -130,10 +124,7 @@ func (r *TelegramAccounts) ByUserID(ctx context.Context, userID uuid.UUID) (*mod
 func (r *TelegramAccounts) Update(ctx context.Context, id uuid.UUID, fn func(*models.TelegramAccount) error) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
 		tx := r.db.conn(ctx)
-		q := tx
-		if r.db.Dialect == migrations.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "telegram_accounts"}})
-		}
+		q := forUpdate(r.db, tx, "telegram_accounts")
 		var a models.TelegramAccount
 		if err := q.First(&a, "id = ?", id).Error; err != nil {
 			return notFound("telegram account", id, err)
