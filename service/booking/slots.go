@@ -1,0 +1,374 @@
+// Package booking holds the booking use cases. This file answers "when can a client book this
+// service?": the practitioner's weekly rules and exceptions, minus what is already taken, on the
+// service's grid, shown in the client's zone.
+package booking
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"balance/models"
+	"balance/service"
+)
+
+// MaxSlotRangeDays is the longest date range, both ends included, one Find may ask for.
+const MaxSlotRangeDays = 31
+
+// dateLayout is how the API writes calendar dates.
+const dateLayout = "2006-01-02"
+
+// Interval is a half-open span of time [Start, End).
+type Interval struct {
+	Start, End time.Time
+}
+
+// Slot is a bookable time: Start and End in UTC, and the same instants in the client's zone.
+type Slot struct {
+	Start       time.Time
+	End         time.Time
+	ClientStart time.Time
+	ClientEnd   time.Time
+}
+
+// SlotQuery is everything FreeSlots needs; it reads nothing else.
+type SlotQuery struct {
+	Service    *models.Service
+	Rules      []models.AvailabilityRule
+	Exceptions []models.AvailabilityException
+	// Busy holds the taken time: active appointments as [StartAt, BlockedUntil) (their buffer
+	// included) and the external calendar's busy blocks. Order does not matter.
+	Busy []Interval
+	Now  time.Time
+	// From and To are calendar days (only their year, month and day count), both included, in
+	// the service's zone.
+	From, To time.Time
+	// ClientZone is the zone slots are shown in; nil means UTC.
+	ClientZone *time.Location
+}
+
+// FreeSlots computes the free slots of q.Service between q.From and q.To, ordered by start.
+//
+// Windows are built from wall-clock minutes with time.Date in each rule's zone, so a 10:00–19:00
+// rule stays 10:00–19:00 local across a DST change. Rules and extra hours of one zone and day are
+// merged (overlapping rules give each slot once); the grid starts at each merged window's start
+// and walks wall-clock minutes, so a start that does not exist (a spring-forward gap) is skipped
+// and an ambiguous one (fall-back) is offered once. A slot [s, s+duration) must fit its window and
+// miss every day off; [s, s+duration+buffer) must miss every busy interval. The buffer may run past
+// the window's end: it is a pause, not working time.
+func FreeSlots(q SlotQuery) ([]Slot, error) {
+	svc := q.Service
+	if svc == nil {
+		return nil, errors.New("free slots: no service")
+	}
+	if svc.DurationMinutes <= 0 || svc.SlotStepMinutes <= 0 {
+		return nil, fmt.Errorf("free slots of service %s: duration and slot step must be positive", svc.Slug)
+	}
+	zones := zoneCache{}
+	home, err := zones.load(svc.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("free slots of service %s: %w", svc.Slug, err)
+	}
+	client := q.ClientZone
+	if client == nil {
+		client = time.UTC
+	}
+	from, to := civilDay(q.From), civilDay(q.To)
+	lo, hi := bookable(svc, home, from, to, q.Now)
+	if !lo.Before(hi) {
+		return nil, nil
+	}
+
+	// Rules and exceptions may be written in another zone than the service's: look two days
+	// beyond each end so that every window reaching into the range is seen.
+	windows := map[zoneDay][]minuteSpan{}
+	var daysOff []Interval
+	for day := from.AddDate(0, 0, -2); !day.After(to.AddDate(0, 0, 2)); day = day.AddDate(0, 0, 1) {
+		for i := range q.Rules {
+			r := &q.Rules[i]
+			if !r.AppliesOn(day) {
+				continue
+			}
+			k := zoneDay{r.Timezone, day}
+			windows[k] = append(windows[k], minuteSpan{r.StartMinute, r.EndMinute})
+		}
+		for i := range q.Exceptions {
+			e := &q.Exceptions[i]
+			if day.Before(civilDay(e.DateFrom)) || day.After(civilDay(e.DateTo)) {
+				continue
+			}
+			span := minuteSpan{0, minutesInDay}
+			if !e.WholeDay() {
+				span = minuteSpan{*e.StartMinute, *e.EndMinute}
+			}
+			switch e.Kind {
+			case models.AvailabilityExceptionKindExtraHours:
+				k := zoneDay{e.Timezone, day}
+				windows[k] = append(windows[k], span)
+			case models.AvailabilityExceptionKindDayOff:
+				loc, err := zones.load(e.Timezone)
+				if err != nil {
+					return nil, fmt.Errorf("availability exception %s: %w", e.ID, err)
+				}
+				daysOff = append(daysOff, Interval{inZone(day, span.start, loc), inZone(day, span.end, loc)})
+			}
+		}
+	}
+
+	busy := newBusyIndex(q.Busy)
+	offs := newBusyIndex(daysOff)
+	duration := svc.Duration()
+	held := duration + svc.Buffer()
+	step := svc.SlotStepMinutes
+	seen := map[int64]bool{} // by Unix second: equal instants in different zones are one slot
+	var out []Slot
+	for k, spans := range windows {
+		loc, err := zones.load(k.zone)
+		if err != nil {
+			return nil, fmt.Errorf("availability rule zone: %w", err)
+		}
+		for _, w := range mergeSpans(spans) {
+			end := inZone(k.day, w.end, loc)
+			for m := w.start; m+svc.DurationMinutes <= w.end+gapSlack; m += step {
+				start, ok := exactlyInZone(k.day, m, loc)
+				if !ok {
+					continue // this wall-clock time does not exist today
+				}
+				if start.Add(duration).After(end) {
+					continue
+				}
+				if start.Before(lo) || !start.Before(hi) || seen[start.Unix()] ||
+					offs.overlaps(start, start.Add(duration)) || busy.overlaps(start, start.Add(held)) {
+					continue
+				}
+				seen[start.Unix()] = true
+				s := start.UTC()
+				out = append(out, Slot{Start: s, End: s.Add(duration), ClientStart: s.In(client), ClientEnd: s.Add(duration).In(client)})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Slot) int { return a.Start.Compare(b.Start) })
+	return out, nil
+}
+
+// gapSlack lets the grid walk past a window's wall-clock end by the longest DST shift, so that
+// a window whose end instant lies later than its wall clock suggests (a day that falls back) is
+// filled; the instant check against the window's end decides.
+const gapSlack = 60
+
+const minutesInDay = 24 * 60
+
+type zoneDay struct {
+	zone string
+	day  time.Time
+}
+
+type minuteSpan struct{ start, end int }
+
+// mergeSpans unites overlapping or touching spans, in order.
+func mergeSpans(spans []minuteSpan) []minuteSpan {
+	slices.SortFunc(spans, func(a, b minuteSpan) int { return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end)) })
+	var out []minuteSpan
+	for _, s := range spans {
+		if n := len(out); n > 0 && s.start <= out[n-1].end {
+			out[n-1].end = max(out[n-1].end, s.end)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// busyIndex answers "does [start, end) overlap any interval?" in O(log n): intervals sorted by
+// start, with the latest end among the first i.
+type busyIndex struct {
+	starts []time.Time
+	maxEnd []time.Time
+}
+
+func newBusyIndex(in []Interval) busyIndex {
+	sorted := slices.Clone(in)
+	slices.SortFunc(sorted, func(a, b Interval) int { return a.Start.Compare(b.Start) })
+	b := busyIndex{starts: make([]time.Time, len(sorted)), maxEnd: make([]time.Time, len(sorted))}
+	for i, iv := range sorted {
+		b.starts[i], b.maxEnd[i] = iv.Start, iv.End
+		if i > 0 && b.maxEnd[i-1].After(iv.End) {
+			b.maxEnd[i] = b.maxEnd[i-1]
+		}
+	}
+	return b
+}
+
+func (b busyIndex) overlaps(start, end time.Time) bool {
+	// Intervals starting before end are the first n; one of them overlaps if it ends after start.
+	n := sort.Search(len(b.starts), func(i int) bool { return !b.starts[i].Before(end) })
+	return n > 0 && b.maxEnd[n-1].After(start)
+}
+
+type zoneCache map[string]*time.Location
+
+func (c zoneCache) load(name string) (*time.Location, error) {
+	if loc, ok := c[name]; ok {
+		return loc, nil
+	}
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("time zone %q is not an IANA zone", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", name, err)
+	}
+	c[name] = loc
+	return loc, nil
+}
+
+// civilDay keeps the calendar day of t, as midnight UTC (how DATE columns come back).
+func civilDay(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// daysBetween counts the days from one civilDay to another.
+func daysBetween(from, to time.Time) int { return int(to.Sub(from) / (24 * time.Hour)) }
+
+// bookable is when offered slots may start: [lo, hi), the days from..to in the service's zone
+// after the minimum notice and before the booking horizon.
+func bookable(svc *models.Service, home *time.Location, from, to, now time.Time) (lo, hi time.Time) {
+	lo = maxTime(inZone(from, 0, home), now.Add(time.Duration(svc.MinNoticeMinutes)*time.Minute))
+	hi = minTime(inZone(to.AddDate(0, 0, 1), 0, home), now.Add(time.Duration(svc.BookingHorizonDays)*24*time.Hour))
+	return lo, hi
+}
+
+// inZone is the instant of minute m after midnight of day, on loc's wall clock. Minute 1440 is
+// the next midnight.
+func inZone(day time.Time, m int, loc *time.Location) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), 0, m, 0, 0, loc)
+}
+
+// exactlyInZone is inZone, and whether that wall-clock time exists on that day.
+func exactlyInZone(day time.Time, m int, loc *time.Location) (time.Time, bool) {
+	t := inZone(day, m, loc)
+	y, mo, d := t.Date()
+	return t, y == day.Year() && mo == day.Month() && d == day.Day() && t.Hour()*60+t.Minute() == m
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// AvailabilityStore is what slots need of the practitioner's schedule.
+type AvailabilityStore interface {
+	RulesFor(ctx context.Context, serviceID uuid.UUID) ([]models.AvailabilityRule, error)
+	ExceptionsBetween(ctx context.Context, serviceID uuid.UUID, from, to time.Time) ([]models.AvailabilityException, error)
+}
+
+// AppointmentWindow lists the active appointments whose held time overlaps [start, blockedUntil)
+// — of every service: the practitioner is one person.
+type AppointmentWindow interface {
+	Conflicting(ctx context.Context, start, blockedUntil time.Time) ([]models.Appointment, error)
+}
+
+// Calendar is the practitioner's external calendar: the times it says are busy.
+type Calendar interface {
+	Busy(ctx context.Context, from, to time.Time) ([]Interval, error)
+}
+
+// Slots finds the free times of a service.
+type Slots struct {
+	availability AvailabilityStore
+	appointments AppointmentWindow
+	calendar     Calendar
+	clock        service.Clock
+}
+
+// NewSlots returns the slot finder. calendar may be nil: then only appointments are busy.
+func NewSlots(availability AvailabilityStore, appointments AppointmentWindow, calendar Calendar, clock service.Clock) *Slots {
+	return &Slots{availability: availability, appointments: appointments, calendar: calendar, clock: clock}
+}
+
+// Find lists the free slots of svc on the days fromDate..toDate (YYYY-MM-DD, both included, in
+// the service's zone, at most MaxSlotRangeDays), shown in clientZone (an IANA name). It reads
+// only the appointments and calendar blocks that can touch the range.
+func (s *Slots) Find(ctx context.Context, svc *models.Service, fromDate, toDate, clientZone string) ([]Slot, error) {
+	if svc == nil {
+		return nil, &models.ValidationError{Field: "service", Message: "is required"}
+	}
+	from, err := time.Parse(dateLayout, fromDate)
+	if err != nil {
+		return nil, &models.ValidationError{Field: "from", Message: "must be a date as YYYY-MM-DD"}
+	}
+	to, err := time.Parse(dateLayout, toDate)
+	if err != nil {
+		return nil, &models.ValidationError{Field: "to", Message: "must be a date as YYYY-MM-DD"}
+	}
+	switch days := daysBetween(from, to) + 1; {
+	case days < 1:
+		return nil, &models.ValidationError{Field: "to", Message: "must not be before from"}
+	case days > MaxSlotRangeDays:
+		return nil, &models.ValidationError{Field: "to", Message: fmt.Sprintf("must be at most %d days after from, both included", MaxSlotRangeDays)}
+	}
+	client, err := zoneCache{}.load(clientZone)
+	if err != nil {
+		return nil, &models.ValidationError{Field: "tz", Message: fmt.Sprintf("unknown time zone %q", clientZone)}
+	}
+	home, err := zoneCache{}.load(svc.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
+	}
+
+	now := s.clock.Now()
+	q := SlotQuery{Service: svc, Now: now, From: from, To: to, ClientZone: client}
+	// Only slots starting in [lo, hi) can be offered; their held time ends before hi+held.
+	lo, hi := bookable(svc, home, from, to, now)
+	if !lo.Before(hi) {
+		return []Slot{}, nil
+	}
+	busyTo := hi.Add(svc.Duration() + svc.Buffer())
+
+	if q.Rules, err = s.availability.RulesFor(ctx, svc.ID); err != nil {
+		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
+	}
+	if q.Exceptions, err = s.availability.ExceptionsBetween(ctx, svc.ID, from.AddDate(0, 0, -2), to.AddDate(0, 0, 2)); err != nil {
+		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
+	}
+	appts, err := s.appointments.Conflicting(ctx, lo, busyTo)
+	if err != nil {
+		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
+	}
+	for i := range appts {
+		if appts[i].IsActive() {
+			q.Busy = append(q.Busy, Interval{appts[i].StartAt, appts[i].BlockedUntil})
+		}
+	}
+	if s.calendar != nil {
+		blocks, err := s.calendar.Busy(ctx, lo, busyTo)
+		if err != nil {
+			return nil, fmt.Errorf("slots of service %s: calendar: %w", svc.Slug, err)
+		}
+		q.Busy = append(q.Busy, blocks...)
+	}
+	slots, err := FreeSlots(q)
+	if err != nil {
+		return nil, err
+	}
+	if slots == nil {
+		slots = []Slot{}
+	}
+	return slots, nil
+}
