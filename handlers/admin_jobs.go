@@ -156,8 +156,9 @@ func jobsQueryInt(c *gin.Context, name string, def int, fields *[]FieldError) (i
 	return n, true
 }
 
-// retry makes a job run again at once and records who did it, in one transaction. A running job
-// cannot be retried (409): the queue leaves it as it is.
+// retry makes a job run again at once and records who did it, in one transaction. Only jobs that
+// ended without succeeding (discarded, cancelled) or wait for a retry may be retried; a running or
+// completed one answers 409: re-running a completed job would repeat its side effects.
 func (h *jobsAdmin) retry(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -171,6 +172,9 @@ func (h *jobsAdmin) retry(c *gin.Context) {
 		before, err := h.jobs.Job(ctx, id)
 		if err != nil {
 			return err
+		}
+		if !slices.Contains(retryableJobStates, before.State) {
+			return fmt.Errorf("retry job %d: it is %s: %w", id, before.State, models.ErrInvalidTransition)
 		}
 		after, err := h.jobs.Retry(ctx, id)
 		if err != nil {
@@ -196,6 +200,9 @@ func (h *jobsAdmin) retry(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, newJobResponse(job))
 }
+
+// retryableJobStates are the states a job may be retried from.
+var retryableJobStates = []string{"discarded", "cancelled", "retryable", "scheduled", "available"}
 
 // auditActor is the signed-in user acting in the first of roles they hold (the route's
 // RequireRole guarantees one).

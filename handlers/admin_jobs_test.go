@@ -376,6 +376,7 @@ func TestAdminJobRetryRefusals(t *testing.T) {
 		problem  string
 	}{
 		{"running job", "running", "running", nil, nil, "POST", http.StatusConflict, "invalid-transition"},
+		{"completed job is not re-run", "completed", "available", nil, nil, "POST", http.StatusConflict, "invalid-transition"},
 		{"started running meanwhile", "retryable", "running", nil, nil, "POST", http.StatusConflict, "invalid-transition"},
 		{"queue fails on retry", "discarded", "available", nil, errors.New("connection reset"), "POST", http.StatusInternalServerError, "internal"},
 		{"queue fails on list", "discarded", "", errors.New("connection reset"), nil, "GET", http.StatusInternalServerError, "internal"},
