@@ -67,7 +67,8 @@ func New(db *sql.DB, d Dialect, opts ...Option) (*Migrator, error) {
 	var gooseOpts []goose.ProviderOption
 	if o.logger != nil {
 		// goose logs nothing unless verbose, whatever logger it is given.
-		gooseOpts = append(gooseOpts, goose.WithSlog(o.logger), goose.WithVerbose(true))
+		quiet := slog.New(statementsAtDebug{o.logger.Handler()})
+		gooseOpts = append(gooseOpts, goose.WithSlog(quiet), goose.WithVerbose(true))
 	}
 	var dialect goose.Dialect
 	switch d {
@@ -166,4 +167,26 @@ func (l *fileLocker) SessionUnlock(context.Context, *sql.Conn) error {
 		return fmt.Errorf("release migration lock: %w", err)
 	}
 	return l.f.Close()
+}
+
+// statementsAtDebug passes goose's log records on, demoting the one it writes per SQL statement
+// to debug: an operator wants one line per migration, not the whole schema.
+type statementsAtDebug struct{ slog.Handler }
+
+func (h statementsAtDebug) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "executing statement" && r.Level > slog.LevelDebug {
+		r.Level = slog.LevelDebug
+		if !h.Handler.Enabled(ctx, r.Level) {
+			return nil
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h statementsAtDebug) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return statementsAtDebug{h.Handler.WithAttrs(attrs)}
+}
+
+func (h statementsAtDebug) WithGroup(name string) slog.Handler {
+	return statementsAtDebug{h.Handler.WithGroup(name)}
 }
