@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -45,8 +46,10 @@ const (
 	// jobsWindow is how deep a job list can be paged: the queue lists at most this many jobs of a
 	// state (newest first) and has no offset, so a page is cut from the first _end of them.
 	jobsWindow = 1000
-	// totalCountHeader carries a list's total for react-admin's pagination.
-	totalCountHeader = "X-Total-Count"
+	// totalCountHeader carries a list's total for react-admin's pagination (json-server dialect);
+	// Content-Range carries it for the simple-REST dialect.
+	totalCountHeader   = "X-Total-Count"
+	contentRangeHeader = "Content-Range"
 )
 
 // jobsAdmin serves the job queue to the admin panel.
@@ -88,8 +91,10 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
-// list answers react-admin's getList in the json-server dialect: GET /jobs?state=discarded&_start=0&_end=25.
-// Jobs are always newest first (_sort and _order are ignored). The queue cannot count cheaply, so
+// list answers react-admin's getList in both of its REST dialects: simple REST
+// (GET /jobs?filter={"state":"discarded"}&range=[0,24], total in Content-Range) and json-server
+// (GET /jobs?state=discarded&_start=0&_end=25, total in X-Total-Count). Jobs are always newest
+// first (sort, _sort and _order are ignored). The queue cannot count cheaply, so
 // X-Total-Count is the number of jobs up to one past this page: exact when the list ends on this
 // page or before, otherwise a lower bound that still makes react-admin offer the next page.
 func (h *jobsAdmin) list(c *gin.Context) {
@@ -109,7 +114,12 @@ func (h *jobsAdmin) list(c *gin.Context) {
 		out = append(out, newJobResponse(j))
 	}
 	c.Header(totalCountHeader, strconv.Itoa(total))
-	c.Header("Access-Control-Expose-Headers", totalCountHeader)
+	if len(page) == 0 {
+		c.Header(contentRangeHeader, fmt.Sprintf("jobs */%d", total))
+	} else {
+		c.Header(contentRangeHeader, fmt.Sprintf("jobs %d-%d/%d", start, start+len(page)-1, total))
+	}
+	c.Header("Access-Control-Expose-Headers", totalCountHeader+", "+contentRangeHeader)
 	c.JSON(http.StatusOK, out)
 }
 
@@ -118,6 +128,15 @@ func (h *jobsAdmin) list(c *gin.Context) {
 func jobsListQuery(c *gin.Context) (state string, start, end int, ok bool) {
 	var fields []FieldError
 	state = c.Query("state")
+	if raw, ok := c.GetQuery("filter"); ok && state == "" {
+		var filter struct {
+			State string `json:"state"`
+		}
+		if err := json.Unmarshal([]byte(raw), &filter); err != nil {
+			fields = append(fields, FieldError{Field: "filter", Message: `must be a JSON object such as {"state":"discarded"}`})
+		}
+		state = filter.State
+	}
 	switch {
 	case state == "":
 		fields = append(fields, FieldError{Field: "state", Message: "is required"})
@@ -126,6 +145,16 @@ func jobsListQuery(c *gin.Context) (state string, start, end int, ok bool) {
 	}
 	start, startOK := jobsQueryInt(c, "_start", 0, &fields)
 	end, endOK := jobsQueryInt(c, "_end", min(start+jobsPageMax, jobsWindow), &fields)
+	if raw, ok := c.GetQuery("range"); ok {
+		// Simple REST sends an inclusive [first, last].
+		var r []int
+		if err := json.Unmarshal([]byte(raw), &r); err != nil || len(r) != 2 || r[0] < 0 || r[1] < r[0]-1 {
+			fields = append(fields, FieldError{Field: "range", Message: "must be a JSON array [first, last] of non-negative integers"})
+			startOK = false
+		} else {
+			start, end = r[0], r[1]+1
+		}
+	}
 	switch {
 	case !startOK || !endOK:
 	case start > jobsWindow:

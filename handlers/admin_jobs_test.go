@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -144,12 +145,15 @@ func jobsList(t *testing.T, client *testkit.API, query string) ([]jobsJSON, int)
 	if r.Status != http.StatusOK {
 		t.Fatalf("list %s = %d %s", query, r.Status, r.Body)
 	}
-	if got := r.Header.Get("Access-Control-Expose-Headers"); got != "X-Total-Count" {
+	if got := r.Header.Get("Access-Control-Expose-Headers"); got != "X-Total-Count, Content-Range" {
 		t.Errorf("Access-Control-Expose-Headers = %q", got)
 	}
 	total, err := strconv.Atoi(r.Header.Get("X-Total-Count"))
 	if err != nil {
 		t.Fatalf("X-Total-Count = %q", r.Header.Get("X-Total-Count"))
+	}
+	if cr := r.Header.Get("Content-Range"); !strings.HasSuffix(cr, "/"+strconv.Itoa(total)) {
+		t.Errorf("Content-Range %q disagrees with X-Total-Count %d", cr, total)
 	}
 	var jobs []jobsJSON
 	r.JSON(t, &jobs)
@@ -443,4 +447,76 @@ func TestAdminJobsWiring(t *testing.T) {
 			t.Errorf("%s: router built", name)
 		}
 	}
+}
+
+// react-admin's simple REST data provider asks with filter and range and reads Content-Range.
+func TestAdminJobsSimpleRESTDialect(t *testing.T) {
+	t.Parallel()
+	db := testkit.NewDB(t, "sqlite")
+	now := t0.Add(-time.Hour)
+	fake := &jobsManyFake{}
+	for id := int64(5); id >= 1; id-- {
+		fake.jobs = append(fake.jobs, events.Job{ID: id, Kind: "task", Task: "remind", State: "discarded", Attempt: 3, MaxAttempts: 3, CreatedAt: now, ScheduledAt: now})
+	}
+	s, r := newServer(t, db, options{jobs: fake})
+	owner, _ := jobsSignIn(t, s, r, models.RoleOwner)
+	for _, tc := range []struct {
+		query        string
+		ids          []int64
+		contentRange string
+	}{
+		{`filter={"state":"discarded"}&range=[0,1]`, []int64{5, 4}, "jobs 0-1/3"},
+		{`filter={"state":"discarded"}&range=[3,9]`, []int64{2, 1}, "jobs 3-4/5"},
+		{`filter={"state":"discarded"}&range=[7,9]`, nil, "jobs */5"},
+		{`filter={"state":"discarded"}`, []int64{5, 4, 3, 2, 1}, "jobs 0-4/5"},
+	} {
+		resp := owner.Do("GET", "/admin/api/jobs?"+urlQuery(tc.query), nil)
+		var got []jobsJSON
+		resp.JSON(t, &got)
+		var ids []int64
+		for _, j := range got {
+			ids = append(ids, j.ID)
+		}
+		if resp.Status != http.StatusOK || !slices.Equal(ids, tc.ids) || resp.Header.Get("Content-Range") != tc.contentRange {
+			t.Errorf("%s = %d ids %v Content-Range %q; want ids %v, %q", tc.query, resp.Status, ids, resp.Header.Get("Content-Range"), tc.ids, tc.contentRange)
+		}
+	}
+	for _, tc := range []struct{ query, field string }{
+		{`filter=not-json`, "filter"},
+		{`filter={"state":"sleeping"}`, "state"},
+		{`filter={}`, "state"},
+		{`filter={"state":"discarded"}&range=[2]`, "range"},
+		{`filter={"state":"discarded"}&range=[3,1]`, "range"},
+		{`filter={"state":"discarded"}&range=[-1,4]`, "range"},
+	} {
+		resp := owner.Do("GET", "/admin/api/jobs?"+urlQuery(tc.query), nil)
+		p := resp.Problem(t)
+		if resp.Status != http.StatusUnprocessableEntity || !slices.ContainsFunc(p.Errors, func(e struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		}) bool {
+			return e.Field == tc.field
+		}) {
+			t.Errorf("%s = %d %s, want 422 on %s", tc.query, resp.Status, resp.Body, tc.field)
+		}
+	}
+}
+
+// jobsManyFake lists a fixed set of jobs, newest first, up to the limit asked.
+type jobsManyFake struct{ jobs []events.Job }
+
+func (f *jobsManyFake) Jobs(_ context.Context, _ string, limit int) ([]events.Job, error) {
+	return f.jobs[:min(limit, len(f.jobs))], nil
+}
+func (f *jobsManyFake) Job(context.Context, int64) (events.Job, error)   { return events.Job{}, nil }
+func (f *jobsManyFake) Retry(context.Context, int64) (events.Job, error) { return events.Job{}, nil }
+
+// urlQuery escapes the values of a raw query such as filter={"a":1}&range=[0,1].
+func urlQuery(raw string) string {
+	var parts []string
+	for _, kv := range strings.Split(raw, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		parts = append(parts, k+"="+url.QueryEscape(v))
+	}
+	return strings.Join(parts, "&")
 }
