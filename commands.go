@@ -25,6 +25,7 @@ import (
 	"balance/handlers"
 	"balance/repository"
 	"balance/service"
+	"balance/service/booking"
 	"balance/service/identity"
 )
 
@@ -144,6 +145,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 			{Name: "migrations", Fn: a.migrationsCurrent},
 			{Name: "jobs", Fn: a.jobQueueReachable},
 		},
+		Catalogue: booking.NewCatalogue(repository.NewServices(a.db)),
+		Slots: booking.NewSlots(repository.NewAvailability(a.db), repository.NewAppointments(a.db),
+			nil, service.SystemClock{}), // nil: no external calendar until the calendar integration
 		Jobs:           a.outbox,
 		Audit:          repository.NewAuditLogs(a.db),
 		Tx:             a.db,

@@ -43,6 +43,10 @@ type Deps struct {
 	Tx Transactor
 	// Clock stamps audit records; nil is the system clock.
 	Clock service.Clock
+	// Catalogue enables the public service catalogue (GET /api/v1/services, .../{slug}).
+	Catalogue Catalogue
+	// Slots enables GET /api/v1/services/{slug}/slots; it needs Catalogue.
+	Slots SlotFinder
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -51,6 +55,9 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 func NewRouter(d Deps) (*gin.Engine, error) {
 	if d.Jobs != nil && (d.Audit == nil || d.Tx == nil) {
 		return nil, errors.New("router: the jobs admin API needs Audit and Tx, so that every retry is audited")
+	}
+	if d.Slots != nil && d.Catalogue == nil {
+		return nil, errors.New("router: the slots API needs Catalogue, so that only published services are offered")
 	}
 	if d.Clock == nil {
 		d.Clock = service.SystemClock{}
@@ -79,6 +86,16 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	r.GET("/api/openapi.yaml", func(c *gin.Context) {
 		c.Data(http.StatusOK, "application/yaml", d.OpenAPI)
 	})
+
+	v1 := r.Group("/api/v1")
+	if d.Catalogue != nil {
+		pub := &publicServices{catalogue: d.Catalogue, slots: d.Slots}
+		v1.GET("/services", pub.list)
+		v1.GET("/services/:slug", pub.get)
+		if d.Slots != nil {
+			v1.GET("/services/:slug/slots", pub.freeSlots)
+		}
+	}
 
 	admin := r.Group("/admin/api")
 	auth := &adminAuth{auth: d.Auth, secure: d.CookieSecure, ttl: d.SessionTTL}

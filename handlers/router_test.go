@@ -37,6 +37,9 @@ type options struct {
 	maxBody int64
 	// jobs enables the jobs admin API, audited into db at the server's clock.
 	jobs handlers.JobAdmin
+	// catalogue and slots enable the public service catalogue and slots API.
+	catalogue handlers.Catalogue
+	slots     handlers.SlotFinder
 }
 
 // newServer builds the real router over the real identity service and a real database.
@@ -62,6 +65,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	if opt.jobs != nil {
 		deps.Jobs, deps.Audit, deps.Tx, deps.Clock = opt.jobs, repository.NewAuditLogs(db), db, clock
 	}
+	deps.Catalogue, deps.Slots = opt.catalogue, opt.slots
 	r, err := handlers.NewRouter(deps)
 	if err != nil {
 		t.Fatal(err)

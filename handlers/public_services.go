@@ -1,0 +1,164 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"balance/models"
+	"balance/service/booking"
+)
+
+// Catalogue is the public service catalogue: published services only, anything else is
+// models.ErrNotFound. booking.Catalogue is one.
+type Catalogue interface {
+	PublishedServices(ctx context.Context, limit, offset int) ([]models.Service, error)
+	PublishedService(ctx context.Context, slug string) (*models.Service, error)
+}
+
+// SlotFinder lists the free slots of a service; *booking.Slots is one.
+type SlotFinder interface {
+	Find(ctx context.Context, svc *models.Service, fromDate, toDate, clientZone string) ([]booking.Slot, error)
+}
+
+type publicServices struct {
+	catalogue Catalogue
+	slots     SlotFinder
+}
+
+type moneyJSON struct {
+	AmountMinor int64  `json:"amount_minor"`
+	Currency    string `json:"currency"`
+	Amount      string `json:"amount"`
+}
+
+func newMoneyJSON(m models.Money) moneyJSON {
+	return moneyJSON{AmountMinor: m.Minor, Currency: m.Currency, Amount: m.Decimal()}
+}
+
+type serviceJSON struct {
+	Slug                string     `json:"slug"`
+	Title               string     `json:"title"`
+	DescriptionMarkdown string     `json:"description_markdown"`
+	Formats             []string   `json:"formats"`
+	DurationMinutes     int        `json:"duration_minutes"`
+	Price               moneyJSON  `json:"price"`
+	Deposit             *moneyJSON `json:"deposit"`
+	Timezone            string     `json:"timezone"`
+	CancelFreeHours     *int       `json:"cancel_free_hours"`
+	CancelPartialHours  *int       `json:"cancel_partial_hours"`
+	RescheduleMinHours  *int       `json:"reschedule_min_hours"`
+}
+
+func newServiceJSON(s *models.Service) serviceJSON {
+	out := serviceJSON{
+		Slug: s.Slug, Title: s.Title, DescriptionMarkdown: s.DescriptionMarkdown, Formats: []string{},
+		DurationMinutes: s.DurationMinutes, Price: newMoneyJSON(s.Price()), Timezone: s.Timezone,
+		CancelFreeHours: s.CancelFreeHours, CancelPartialHours: s.CancelPartialHours, RescheduleMinHours: s.RescheduleMinHours,
+	}
+	for _, f := range []models.AppointmentFormat{models.AppointmentFormatOnline, models.AppointmentFormatOffline} {
+		if s.Allows(f) {
+			out.Formats = append(out.Formats, string(f))
+		}
+	}
+	if s.DepositMinor != nil {
+		d := newMoneyJSON(models.Money{Minor: *s.DepositMinor, Currency: s.Currency})
+		out.Deposit = &d
+	}
+	return out
+}
+
+type slotJSON struct {
+	Start      string `json:"start"`
+	End        string `json:"end"`
+	StartLocal string `json:"start_local"`
+	EndLocal   string `json:"end_local"`
+}
+
+// list answers GET /api/v1/services?limit=&offset=.
+func (h *publicServices) list(c *gin.Context) {
+	var fields []FieldError
+	limit := queryInt(c, "limit", &fields)
+	offset := queryInt(c, "offset", &fields)
+	if len(fields) > 0 {
+		problem(c, http.StatusUnprocessableEntity, "validation", "the request has invalid fields", fields...)
+		return
+	}
+	services, err := h.catalogue.PublishedServices(c.Request.Context(), limit, offset)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	items := make([]serviceJSON, 0, len(services))
+	for i := range services {
+		items = append(items, newServiceJSON(&services[i]))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// queryInt reads an optional integer query parameter (0 when absent), noting a malformed one.
+func queryInt(c *gin.Context, name string, fields *[]FieldError) int {
+	raw, ok := c.GetQuery(name)
+	if !ok {
+		return 0
+	}
+	v, err := strconv.Atoi(raw)
+	if err != nil {
+		*fields = append(*fields, FieldError{Field: name, Message: "must be an integer"})
+		return 0
+	}
+	if v == 0 && name == "limit" {
+		// 0 means "the default" to the catalogue; an explicit limit=0 is a mistake.
+		*fields = append(*fields, FieldError{Field: name, Message: "must be at least 1"})
+	}
+	return v
+}
+
+// get answers GET /api/v1/services/{slug}.
+func (h *publicServices) get(c *gin.Context) {
+	svc, err := h.catalogue.PublishedService(c.Request.Context(), c.Param("slug"))
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newServiceJSON(svc))
+}
+
+// freeSlots answers GET /api/v1/services/{slug}/slots?from=&to=&tz=.
+func (h *publicServices) freeSlots(c *gin.Context) {
+	var fields []FieldError
+	params := map[string]string{}
+	for _, name := range []string{"from", "to", "tz"} {
+		v := c.Query(name)
+		if v == "" {
+			fields = append(fields, FieldError{Field: name, Message: "is required"})
+		}
+		params[name] = v
+	}
+	if len(fields) > 0 {
+		problem(c, http.StatusUnprocessableEntity, "validation", "the request has invalid fields", fields...)
+		return
+	}
+	ctx := c.Request.Context()
+	svc, err := h.catalogue.PublishedService(ctx, c.Param("slug"))
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	slots, err := h.slots.Find(ctx, svc, params["from"], params["to"], params["tz"])
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	out := make([]slotJSON, 0, len(slots))
+	for _, s := range slots {
+		out = append(out, slotJSON{
+			Start: s.Start.UTC().Format(time.RFC3339), End: s.End.UTC().Format(time.RFC3339),
+			StartLocal: s.ClientStart.Format(time.RFC3339), EndLocal: s.ClientEnd.Format(time.RFC3339),
+		})
+	}
+	c.JSON(http.StatusOK, gin.H{"service": svc.Slug, "timezone": params["tz"], "slots": out})
+}
