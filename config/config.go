@@ -30,6 +30,37 @@ type Config struct {
 	Encryption Encryption `mapstructure:"encryption"`
 	Auth       Auth       `mapstructure:"auth"`
 	Jobs       Jobs       `mapstructure:"jobs"`
+	YooKassa   YooKassa   `mapstructure:"yookassa"`
+	Booking    Booking    `mapstructure:"booking"`
+}
+
+// YooKassa configures payments. An empty ShopID disables them: paid services cannot be booked.
+type YooKassa struct {
+	ShopID    string `mapstructure:"shop_id"`
+	SecretKey string `mapstructure:"secret_key"`
+	APIURL    string `mapstructure:"api_url"`
+	ReturnURL string `mapstructure:"return_url"`
+	Receipts  bool   `mapstructure:"receipts"`
+	// WebhookCIDRs are the source addresses (IPs or CIDRs) notifications are accepted from.
+	WebhookCIDRs []string `mapstructure:"webhook_cidrs"`
+}
+
+// Enabled reports whether payments are configured.
+func (y YooKassa) Enabled() bool { return y.ShopID != "" }
+
+// Booking tunes the booking rules that are not per service.
+type Booking struct {
+	HoldTTL              time.Duration `mapstructure:"hold_ttl"`
+	PartialRefundPercent int           `mapstructure:"partial_refund_percent"`
+	ReconcileAfter       time.Duration `mapstructure:"reconcile_after"`
+	ReconcileEvery       time.Duration `mapstructure:"reconcile_every"`
+	IdempotencyTTL       time.Duration `mapstructure:"idempotency_ttl"`
+}
+
+// DefaultYooKassaWebhookCIDRs are the addresses YooKassa sends notifications from, as it publishes them.
+var DefaultYooKassaWebhookCIDRs = []string{
+	"185.71.76.0/27", "185.71.77.0/27", "77.75.153.0/25", "77.75.156.11", "77.75.156.35",
+	"77.75.154.128/25", "2a02:5180::/32",
 }
 
 // Jobs tunes the durable job queue that delivers domain events and runs scheduled work.
@@ -117,6 +148,17 @@ var Keys = []Key{
 	{"jobs.retry_max", time.Hour, false, "longest retry delay"},
 	{"jobs.rescue_after", 10 * time.Minute, false, "a job still running this long (its worker died) is run again"},
 	{"jobs.poll_interval", time.Second, false, "how often idle workers look for due jobs"},
+	{"yookassa.shop_id", "", false, "YooKassa shop id; empty disables payments (paid services cannot be booked)"},
+	{"yookassa.secret_key", "", true, "YooKassa secret key; required with shop_id"},
+	{"yookassa.api_url", "https://api.yookassa.ru/v3", false, "YooKassa API root"},
+	{"yookassa.return_url", "", false, "where the payment page sends the client back; required with shop_id"},
+	{"yookassa.receipts", false, false, "attach a 54-FZ receipt (customer email/phone, one service item) to every payment"},
+	{"yookassa.webhook_cidrs", DefaultYooKassaWebhookCIDRs, false, "comma-separated IPs/CIDRs /webhooks/yookassa accepts notifications from"},
+	{"booking.hold_ttl", 15 * time.Minute, false, "how long an unpaid booking holds its time"},
+	{"booking.partial_refund_percent", 50, false, "share of the payment refunded when a client cancels inside the partial window, 0-100"},
+	{"booking.reconcile_after", 10 * time.Minute, false, "a payment still pending this long is re-read from YooKassa"},
+	{"booking.reconcile_every", 5 * time.Minute, false, "how often pending payments are reconciled"},
+	{"booking.idempotency_ttl", 24 * time.Hour, false, "how long a booking's Idempotency-Key is remembered"},
 }
 
 // EnvName returns the environment variable that sets key, e.g. BALANCE_HTTP_ADDR for http.addr.
@@ -154,6 +196,7 @@ func Load(file string) (Config, error) {
 	}
 	c.HTTP.TrustedProxies = compact(c.HTTP.TrustedProxies)
 	c.Encryption.Keys = compact(c.Encryption.Keys)
+	c.YooKassa.WebhookCIDRs = compact(c.YooKassa.WebhookCIDRs)
 	return c, nil
 }
 
@@ -205,6 +248,15 @@ func (c Config) Validate() error {
 		{"jobs.retry_max", positive(c.Jobs.RetryMax)},
 		{"jobs.rescue_after", positive(c.Jobs.RescueAfter)},
 		{"jobs.poll_interval", positive(c.Jobs.PollInterval)},
+		{"yookassa.secret_key", requiredWith(c.YooKassa.Enabled(), c.YooKassa.SecretKey, "yookassa.shop_id")},
+		{"yookassa.api_url", absoluteURL(c.YooKassa.APIURL, false)},
+		{"yookassa.return_url", absoluteURL(c.YooKassa.ReturnURL, !c.YooKassa.Enabled())},
+		{"yookassa.webhook_cidrs", validateProxies(c.YooKassa.WebhookCIDRs)},
+		{"booking.hold_ttl", positive(c.Booking.HoldTTL)},
+		{"booking.partial_refund_percent", percent(c.Booking.PartialRefundPercent)},
+		{"booking.reconcile_after", positive(c.Booking.ReconcileAfter)},
+		{"booking.reconcile_every", positive(c.Booking.ReconcileEvery)},
+		{"booking.idempotency_ttl", positive(c.Booking.IdempotencyTTL)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -248,6 +300,35 @@ func oneOf(v string, allowed ...string) error {
 		}
 	}
 	return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+}
+
+func requiredWith(enabled bool, v, other string) error {
+	if enabled && v == "" {
+		return fmt.Errorf("is required when %s is set", other)
+	}
+	return nil
+}
+
+// absoluteURL accepts an absolute http(s) URL, or "" when optional.
+func absoluteURL(raw string, optional bool) error {
+	if raw == "" && optional {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	if u.User != nil {
+		return errors.New("must not carry credentials")
+	}
+	return nil
+}
+
+func percent(n int) error {
+	if n < 0 || n > 100 {
+		return fmt.Errorf("must be between 0 and 100, got %d", n)
+	}
+	return nil
 }
 
 func validateProxies(proxies []string) error {
@@ -321,7 +402,28 @@ func (c Config) LogValue() slog.Value {
 			"retry_max", c.Jobs.RetryMax.String(),
 			"rescue_after", c.Jobs.RescueAfter.String(),
 			"poll_interval", c.Jobs.PollInterval.String()),
+		slog.Group("yookassa",
+			"shop_id", c.YooKassa.ShopID,
+			"secret_key", mask(c.YooKassa.SecretKey),
+			"api_url", c.YooKassa.APIURL,
+			"return_url", c.YooKassa.ReturnURL,
+			"receipts", c.YooKassa.Receipts,
+			"webhook_cidrs", c.YooKassa.WebhookCIDRs),
+		slog.Group("booking",
+			"hold_ttl", c.Booking.HoldTTL.String(),
+			"partial_refund_percent", c.Booking.PartialRefundPercent,
+			"reconcile_after", c.Booking.ReconcileAfter.String(),
+			"reconcile_every", c.Booking.ReconcileEvery.String(),
+			"idempotency_ttl", c.Booking.IdempotencyTTL.String()),
 	)
+}
+
+// mask shows whether a secret is set, never the secret.
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "[redacted]"
 }
 
 // RedactURL hides the password of a database URL.

@@ -21,5 +21,6 @@ func DefaultCatalog() *Catalog {
 		models.PaymentCanceled{}, models.PaymentFailed{}, models.PaymentSucceeded{}, models.RefundSucceeded{},
 		models.QuestionSubmitted{},
 		models.TelegramAccountBlocked{}, models.TelegramAccountLinked{}, models.TelegramAccountUnblocked{},
+		models.WaitlistSlotFreed{},
 	)
 }

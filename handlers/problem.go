@@ -14,6 +14,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"balance/models"
+	"balance/service/booking"
 )
 
 // ProblemContentType is the media type of RFC 9457 error responses.
@@ -67,6 +68,12 @@ var errorStatus = []struct {
 	detail string
 }{
 	{models.ErrNotFound, http.StatusNotFound, "not-found", "the resource does not exist"},
+	{booking.ErrIdempotencyKeyReused, http.StatusUnprocessableEntity, "idempotency-key-reused", "this Idempotency-Key was used with another request body"},
+	{booking.ErrIdempotencyInProgress, http.StatusConflict, "idempotency-in-progress", "the first request with this Idempotency-Key is still being processed; retry shortly"},
+	{booking.ErrPaymentsDisabled, http.StatusServiceUnavailable, "payments-disabled", "online payment is not configured; paid services cannot be booked"},
+	{booking.ErrPaymentUnavailable, http.StatusBadGateway, "payment-provider-unavailable", "the payment provider could not be reached; nothing was booked, try again"},
+	{models.ErrTooLateToCancel, http.StatusConflict, "too-late-to-cancel", "the appointment has started and can no longer be canceled"},
+	{models.ErrTooLateToReschedule, http.StatusConflict, "too-late-to-reschedule", "the appointment is too close to its start to be moved"},
 	{models.ErrSlotTaken, http.StatusConflict, "slot-taken", "the time slot is no longer available"},
 	{models.ErrConflict, http.StatusConflict, "conflict", "the request conflicts with the current state of the resource"},
 	{models.ErrInvalidReference, http.StatusUnprocessableEntity, "invalid-reference", "a referenced resource does not exist"},

@@ -47,6 +47,12 @@ type Deps struct {
 	Catalogue Catalogue
 	// Slots enables GET /api/v1/services/{slug}/slots; it needs Catalogue.
 	Slots SlotFinder
+	// Bookings enables the booking API (/api/v1/bookings…, /api/v1/waitlist).
+	Bookings Bookings
+	// Payments enables the YooKassa webhook (/webhooks/yookassa), accepting notifications only
+	// from WebhookCIDRs (IPs or CIDRs).
+	Payments     PaymentNotifications
+	WebhookCIDRs []string
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -58,6 +64,10 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	}
 	if d.Slots != nil && d.Catalogue == nil {
 		return nil, errors.New("router: the slots API needs Catalogue, so that only published services are offered")
+	}
+	allowed, err := ParseCIDRs(d.WebhookCIDRs)
+	if err != nil {
+		return nil, fmt.Errorf("router: webhook addresses: %w", err)
 	}
 	if d.Clock == nil {
 		d.Clock = service.SystemClock{}
@@ -95,6 +105,20 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		if d.Slots != nil {
 			v1.GET("/services/:slug/slots", pub.freeSlots)
 		}
+	}
+	if d.Bookings != nil {
+		b := &publicBookings{bookings: d.Bookings}
+		v1.POST("/bookings", b.book)
+		v1.GET("/bookings/:id", b.get)
+		v1.POST("/bookings/:id/cancel", b.cancel)
+		v1.POST("/bookings/:id/reschedule", b.reschedule)
+		v1.GET("/bookings/:id/intake-form", b.getIntake)
+		v1.PUT("/bookings/:id/intake-form", b.putIntake)
+		v1.POST("/waitlist", b.joinWaitlist)
+	}
+	if d.Payments != nil {
+		wh := &yookassaWebhook{notifications: d.Payments, allowed: allowed}
+		r.POST("/webhooks/yookassa", wh.receive)
 	}
 
 	admin := r.Group("/admin/api")

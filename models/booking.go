@@ -894,6 +894,8 @@ type WaitlistEntry struct {
 	NotifiedAt    *time.Time
 	CreatedAt     time.Time `gorm:"index:waitlist_entries_service_status_idx,priority:3"`
 	UpdatedAt     time.Time
+
+	Recorder `gorm:"-"`
 }
 
 // NewWaitlistEntry validates an entry: someone to notify (a user, a lead or an email), the
@@ -956,5 +958,118 @@ func (w *WaitlistEntry) finish(to WaitlistStatus, now time.Time) error {
 		return fmt.Errorf("move %s waitlist entry %s to %s: %w", w.Status, w.ID, to, ErrInvalidTransition)
 	}
 	w.Status, w.UpdatedAt = to, now
+	return nil
+}
+
+// ClientCancelRefund is how much of paidMinor goes back when the client cancels an appointment
+// starting at start, at now, under the service's policy: everything until CancelFreeHours before
+// the start (unset: until the start), partialPercent of it until CancelPartialHours before (unset:
+// no partial window), nothing later. Each deadline instant itself still counts as in time.
+func (s *Service) ClientCancelRefund(start, now time.Time, paidMinor int64, partialPercent int) int64 {
+	hoursBefore := func(h *int) time.Time {
+		if h == nil {
+			return start
+		}
+		return start.Add(-time.Duration(*h) * time.Hour)
+	}
+	switch {
+	case paidMinor <= 0:
+		return 0
+	case !now.After(hoursBefore(s.CancelFreeHours)):
+		return paidMinor
+	case s.CancelPartialHours != nil && !now.After(hoursBefore(s.CancelPartialHours)):
+		return paidMinor * int64(min(max(partialPercent, 0), 100)) / 100
+	}
+	return 0
+}
+
+// HoldLapsed reports whether the appointment was canceled because its payment hold lapsed.
+func (a *Appointment) HoldLapsed() bool {
+	return a.Status == AppointmentStatusCanceled && a.CanceledBy != nil && *a.CanceledBy == BookingActorSystem &&
+		a.CancelReason == bookingHoldExpiredReason
+}
+
+// ConfirmLatePayment confirms an appointment whose hold lapsed before its payment arrived: the
+// time is held again (the database refuses it with ErrSlotTaken if someone else took it meanwhile).
+func (a *Appointment) ConfirmLatePayment(now time.Time) error {
+	if !a.HoldLapsed() {
+		return fmt.Errorf("confirm late payment of %s appointment %s: %w", a.Status, a.ID, ErrInvalidTransition)
+	}
+	a.Status, a.CanceledBy, a.CanceledAt, a.CancelReason, a.UpdatedAt = AppointmentStatusConfirmed, nil, nil, "", now
+	a.Record(AppointmentConfirmed{EventMeta: NewEventMeta(a.ID, now)})
+	return nil
+}
+
+// BookingRequest remembers a booking made with an Idempotency-Key, so that the same request sent
+// again gets the same booking instead of a second one. ManageToken is kept (encrypted) only so the
+// repeated answer can show it again; the record expires with ExpiresAt.
+type BookingRequest struct {
+	Key           string `gorm:"primaryKey"`
+	RequestHash   string
+	AppointmentID uuid.UUID
+	ManageToken   string `gorm:"serializer:fernet"`
+	CreatedAt     time.Time
+	ExpiresAt     time.Time `gorm:"index:booking_requests_expires_idx"`
+}
+
+// bookingIdempotencyKeyMaxLen bounds a client's Idempotency-Key.
+const bookingIdempotencyKeyMaxLen = 255
+
+// NewBookingRequest records that the request hashed as requestHash, sent with key, booked
+// appointmentID; it is remembered for ttl.
+func NewBookingRequest(key, requestHash string, appointmentID uuid.UUID, manageToken string, ttl time.Duration, now time.Time) (*BookingRequest, error) {
+	if err := ValidateIdempotencyKey(key); err != nil {
+		return nil, err
+	}
+	if requestHash == "" || appointmentID == uuid.Nil || manageToken == "" || ttl <= 0 {
+		return nil, &ValidationError{Field: "idempotency_key", Message: "needs a request hash, an appointment, a token and a lifetime"}
+	}
+	return &BookingRequest{
+		Key: key, RequestHash: requestHash, AppointmentID: appointmentID, ManageToken: manageToken,
+		CreatedAt: now, ExpiresAt: now.Add(ttl),
+	}, nil
+}
+
+// ValidateIdempotencyKey checks a client's Idempotency-Key: 1 to 255 visible ASCII characters.
+func ValidateIdempotencyKey(key string) error {
+	if key == "" || len(key) > bookingIdempotencyKeyMaxLen {
+		return &ValidationError{Field: "Idempotency-Key", Message: "must be 1 to 255 characters"}
+	}
+	for i := range len(key) {
+		if c := key[i]; c < 0x21 || c > 0x7e {
+			return &ValidationError{Field: "Idempotency-Key", Message: "may contain only visible ASCII characters"}
+		}
+	}
+	return nil
+}
+
+// WaitlistSlotFreed: a time the client waits for became free. The notifications issue tells them.
+type WaitlistSlotFreed struct {
+	EventMeta
+	ServiceID uuid.UUID `json:"service_id"`
+	// Start is when the freed time begins.
+	Start time.Time `json:"start"`
+}
+
+// EventName implements Event.
+func (WaitlistSlotFreed) EventName() string { return "waitlist.slot_freed" }
+
+// Wants reports whether an active entry waits for a time of serviceID starting at start.
+func (w *WaitlistEntry) Wants(serviceID uuid.UUID, start time.Time) bool {
+	return w.Status == WaitlistStatusActive && w.ServiceID == serviceID &&
+		(w.PreferredFrom == nil || !start.Before(*w.PreferredFrom)) &&
+		(w.PreferredTo == nil || start.Before(*w.PreferredTo))
+}
+
+// OfferFreedSlot tells the client that the time at start is free: the entry is notified (once)
+// and records WaitlistSlotFreed.
+func (w *WaitlistEntry) OfferFreedSlot(start, now time.Time) error {
+	if !w.Wants(w.ServiceID, start) {
+		return fmt.Errorf("offer %s to %s waitlist entry %s: %w", start.Format(time.RFC3339), w.Status, w.ID, ErrInvalidTransition)
+	}
+	if err := w.Notify(now); err != nil {
+		return err
+	}
+	w.Record(WaitlistSlotFreed{EventMeta: NewEventMeta(w.ID, now), ServiceID: w.ServiceID, Start: start.UTC()})
 	return nil
 }

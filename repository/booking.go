@@ -18,7 +18,7 @@ import (
 var bookingModels = []any{
 	&models.Service{}, &models.AvailabilityRule{}, &models.AvailabilityException{},
 	&models.Appointment{}, &models.IntakeForm{}, &models.WaitlistEntry{},
-	&models.Payment{}, &models.Refund{}, &models.PaymentNotification{},
+	&models.Payment{}, &models.Refund{}, &models.PaymentNotification{}, &models.BookingRequest{},
 }
 
 // bookingSave writes every column of an unversioned model loaded earlier, but not its
@@ -448,4 +448,28 @@ func (r *Waitlist) Update(ctx context.Context, id uuid.UUID, fn func(*models.Wai
 		}
 		return nil
 	})
+}
+
+// Reassign moves the intake form of appointment from to appointment to (a rescheduled booking
+// keeps its form), inside the transaction of ctx when there is one.
+func (r *IntakeForms) Reassign(ctx context.Context, from, to uuid.UUID, now time.Time) error {
+	err := r.db.conn(ctx).Model(&models.IntakeForm{}).Where("appointment_id = ?", from).
+		Updates(map[string]any{"appointment_id": to, "updated_at": now.UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("move intake form of appointment %s to %s: %w", from, to, translate(err))
+	}
+	return nil
+}
+
+// Waiting lists the active entries of a service whose preferred period (if any) contains start,
+// first come first.
+func (r *Waitlist) Waiting(ctx context.Context, serviceID uuid.UUID, start time.Time, limit int) ([]models.WaitlistEntry, error) {
+	var out []models.WaitlistEntry
+	q := r.db.conn(ctx).Where("service_id = ? AND status = ?", serviceID, models.WaitlistStatusActive).
+		Where("(preferred_from IS NULL OR preferred_from <= ?) AND (preferred_to IS NULL OR preferred_to > ?)", start.UTC(), start.UTC()).
+		Order("created_at, id")
+	if err := (Page{Limit: limit}).apply(q).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("waitlist of service %s at %s: %w", serviceID, start.Format(time.RFC3339), translate(err))
+	}
+	return out, nil
 }

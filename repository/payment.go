@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"balance/models"
@@ -183,4 +184,58 @@ func (r *PaymentNotifications) ByKey(ctx context.Context, provider models.Paymen
 		return nil, fmt.Errorf("payment notification %s %s %s: %w", provider, event, objectID, translate(err))
 	}
 	return &n, nil
+}
+
+// PendingBefore lists up to limit payments still pending (the client has not finished paying, or
+// the answer was lost) that were created before t, oldest first: reconciliation re-reads them.
+func (r *Payments) PendingBefore(ctx context.Context, t time.Time, limit int) ([]models.Payment, error) {
+	var out []models.Payment
+	q := r.db.conn(ctx).Where("status = ? AND created_at < ?", models.PaymentStatusPending, t.UTC()).Order("created_at, id")
+	if err := (Page{Limit: limit}).apply(q).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("pending payments: %w", translate(err))
+	}
+	return out, nil
+}
+
+// Reassign moves the payments of appointment from to appointment to (a rescheduled booking keeps
+// its payment), inside the transaction of ctx when there is one.
+func (r *Payments) Reassign(ctx context.Context, from, to uuid.UUID, now time.Time) error {
+	err := r.db.conn(ctx).Model(&models.Payment{}).Where("appointment_id = ?", from).
+		Updates(map[string]any{"appointment_id": to, "version": gorm.Expr("version + 1"), "updated_at": now.UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("move payments of appointment %s to %s: %w", from, to, translate(err))
+	}
+	return nil
+}
+
+// BookingRequests remembers the bookings made with an Idempotency-Key.
+type BookingRequests struct{ db *DB }
+
+// NewBookingRequests returns the store of idempotent booking requests.
+func NewBookingRequests(db *DB) *BookingRequests { return &BookingRequests{db: db} }
+
+// Create records a request; a key already recorded is ErrConflict.
+func (r *BookingRequests) Create(ctx context.Context, b *models.BookingRequest) error {
+	if err := r.db.conn(ctx).Create(b).Error; err != nil {
+		return fmt.Errorf("record booking request: %w", translate(err))
+	}
+	return nil
+}
+
+// ByKey loads the request recorded with key; an expired one is ErrNotFound.
+func (r *BookingRequests) ByKey(ctx context.Context, key string, now time.Time) (*models.BookingRequest, error) {
+	var b models.BookingRequest
+	if err := r.db.conn(ctx).First(&b, "key = ? AND expires_at > ?", key, now.UTC()).Error; err != nil {
+		return nil, fmt.Errorf("booking request: %w", translate(err))
+	}
+	return &b, nil
+}
+
+// DeleteExpired removes the requests that expired by now and reports how many.
+func (r *BookingRequests) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	res := r.db.conn(ctx).Where("expires_at <= ?", now.UTC()).Delete(&models.BookingRequest{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete expired booking requests: %w", translate(res.Error))
+	}
+	return res.RowsAffected, nil
 }

@@ -372,3 +372,59 @@ func (s *Slots) Find(ctx context.Context, svc *models.Service, fromDate, toDate,
 	}
 	return slots, nil
 }
+
+// Check reports whether start is a free slot of svc now: nil when it is, models.ErrSlotTaken
+// when it is a slot of the service's schedule that is taken (ignoring the appointment ignore, so
+// that a booking can move within its own time), and a ValidationError when it is no slot at all
+// (outside working hours, off the grid, too soon, beyond the horizon).
+func (s *Slots) Check(ctx context.Context, svc *models.Service, start time.Time, ignore uuid.UUID) error {
+	if svc == nil {
+		return &models.ValidationError{Field: "service", Message: "is required"}
+	}
+	if start.IsZero() {
+		return &models.ValidationError{Field: "start", Message: "is required"}
+	}
+	home, err := zoneCache{}.load(svc.Timezone)
+	if err != nil {
+		return fmt.Errorf("check slot of service %s: %w", svc.Slug, err)
+	}
+	day := civilDay(start.In(home))
+	now := s.clock.Now()
+	q := SlotQuery{Service: svc, Now: now, From: day, To: day}
+	lo, hi := bookable(svc, home, day, day, now)
+	if !start.Before(lo) && start.Before(hi) {
+		if q.Rules, err = s.availability.RulesFor(ctx, svc.ID); err != nil {
+			return fmt.Errorf("check slot of service %s: %w", svc.Slug, err)
+		}
+		if q.Exceptions, err = s.availability.ExceptionsBetween(ctx, svc.ID, day.AddDate(0, 0, -2), day.AddDate(0, 0, 2)); err != nil {
+			return fmt.Errorf("check slot of service %s: %w", svc.Slug, err)
+		}
+	}
+	grid, err := FreeSlots(q)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(grid, func(sl Slot) bool { return sl.Start.Equal(start) }) {
+		return &models.ValidationError{Field: "start", Message: "is not a bookable time of this service; ask /slots for free times"}
+	}
+	held := start.Add(svc.Duration() + svc.Buffer())
+	appts, err := s.appointments.Conflicting(ctx, start, held)
+	if err != nil {
+		return fmt.Errorf("check slot of service %s: %w", svc.Slug, err)
+	}
+	for i := range appts {
+		if appts[i].IsActive() && appts[i].ID != ignore {
+			return fmt.Errorf("slot %s of service %s: %w", start.UTC().Format(time.RFC3339), svc.Slug, models.ErrSlotTaken)
+		}
+	}
+	if s.calendar != nil {
+		blocks, err := s.calendar.Busy(ctx, start, held)
+		if err != nil {
+			return fmt.Errorf("check slot of service %s: calendar: %w", svc.Slug, err)
+		}
+		if newBusyIndex(blocks).overlaps(start, held) {
+			return fmt.Errorf("slot %s of service %s (calendar): %w", start.UTC().Format(time.RFC3339), svc.Slug, models.ErrSlotTaken)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,530 @@
+package booking
+
+// This file books a time: the client, the appointment, its hold and its payment, exactly once.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"balance/crypto"
+	"balance/integrations/yookassa"
+	"balance/models"
+	"balance/repository"
+	"balance/service"
+)
+
+// Booking errors the HTTP layer answers with their own problem types.
+var (
+	// ErrIdempotencyKeyReused: the Idempotency-Key was used with another request body.
+	ErrIdempotencyKeyReused = errors.New("idempotency key reused with another request")
+	// ErrIdempotencyInProgress: the first request with this Idempotency-Key has not finished yet.
+	ErrIdempotencyInProgress = errors.New("a request with this idempotency key is in progress")
+	// ErrPaymentsDisabled: the service costs money and no payment provider is configured.
+	ErrPaymentsDisabled = errors.New("payments are not configured")
+	// ErrPaymentUnavailable: the payment provider refused or could not be reached; nothing is booked.
+	ErrPaymentUnavailable = errors.New("the payment provider is unavailable")
+)
+
+// Task names, as stored in job rows: keep them stable.
+const (
+	TaskExpireHold      = "booking.expire_hold"
+	TaskRefund          = "booking.refund"
+	TaskCancelPayment   = "booking.cancel_payment"
+	TaskReconcile       = "booking.reconcile"
+	TaskRequestsCleanup = "booking.requests_cleanup"
+)
+
+// Consent source recorded for consents given in a booking or waitlist form.
+const consentSourceBooking = "booking_form"
+
+// PaymentProvider is what booking needs of the payment provider; *yookassa.Client is one.
+type PaymentProvider interface {
+	CreatePayment(ctx context.Context, req yookassa.CreatePaymentRequest) (*yookassa.Payment, error)
+	GetPayment(ctx context.Context, id string) (*yookassa.Payment, error)
+	CancelPayment(ctx context.Context, id, idempotenceKey string) (*yookassa.Payment, error)
+	CreateRefund(ctx context.Context, req yookassa.CreateRefundRequest) (*yookassa.Refund, error)
+	GetRefund(ctx context.Context, id string) (*yookassa.Refund, error)
+}
+
+// Scheduler runs a named task later, inside the transaction carried by ctx; *events.Outbox is one.
+type Scheduler interface {
+	Schedule(ctx context.Context, name string, payload any, at time.Time) (int64, error)
+}
+
+// Config holds the booking rules that are not per service.
+type Config struct {
+	// HoldTTL is how long an unpaid booking holds its time.
+	HoldTTL time.Duration
+	// PartialRefundPercent is the share refunded inside a service's partial cancellation window.
+	PartialRefundPercent int
+	// ReconcileAfter is when a still pending payment is re-read from the provider.
+	ReconcileAfter time.Duration
+	// IdempotencyTTL is how long an Idempotency-Key is remembered.
+	IdempotencyTTL time.Duration
+}
+
+// Stores are the tables booking works with.
+type Stores struct {
+	Services      *repository.Services
+	Appointments  *repository.Appointments
+	Payments      *repository.Payments
+	Refunds       *repository.Refunds
+	Notifications *repository.PaymentNotifications
+	IntakeForms   *repository.IntakeForms
+	Waitlist      *repository.Waitlist
+	Requests      *repository.BookingRequests
+	Users         *repository.Users
+	Leads         *repository.Leads
+}
+
+// NewStores returns every store booking needs over db.
+func NewStores(db *repository.DB) Stores {
+	return Stores{
+		Services: repository.NewServices(db), Appointments: repository.NewAppointments(db),
+		Payments: repository.NewPayments(db), Refunds: repository.NewRefunds(db),
+		Notifications: repository.NewPaymentNotifications(db), IntakeForms: repository.NewIntakeForms(db),
+		Waitlist: repository.NewWaitlist(db), Requests: repository.NewBookingRequests(db),
+		Users: repository.NewUsers(db), Leads: repository.NewLeads(db),
+	}
+}
+
+// Bookings holds the booking use cases: book, pay, manage, wait.
+type Bookings struct {
+	db        *repository.DB
+	st        Stores
+	catalogue *Catalogue
+	slots     *Slots
+	provider  PaymentProvider
+	jobs      Scheduler
+	clock     service.Clock
+	cfg       Config
+	log       *slog.Logger
+}
+
+// NewBookings wires the booking use cases. provider may be nil: then only free services can be
+// booked and paid ones answer ErrPaymentsDisabled.
+func NewBookings(db *repository.DB, st Stores, slots *Slots, provider PaymentProvider, jobs Scheduler, clock service.Clock, cfg Config, log *slog.Logger) *Bookings {
+	return &Bookings{
+		db: db, st: st, catalogue: NewCatalogue(st.Services), slots: slots, provider: provider,
+		jobs: jobs, clock: clock, cfg: cfg, log: log,
+	}
+}
+
+// ClientInput is who books: a name, an email and an optional phone.
+type ClientInput struct {
+	Name  string
+	Email string
+	Phone string
+}
+
+// ConsentInput is one consent given in the form, with the version of the text the client saw.
+type ConsentInput struct {
+	Type    models.ConsentType
+	Version string
+}
+
+// BookingInput is a booking request.
+type BookingInput struct {
+	ServiceSlug string
+	Start       time.Time
+	// Timezone is the client's IANA zone; empty means the service's.
+	Timezone string
+	Format   models.AppointmentFormat
+	Client   ClientInput
+	Consents []ConsentInput
+	Metadata models.AppointmentMetadata
+	// IdempotencyKey, when set, makes the request safe to send again; RequestHash identifies
+	// its body, so the same key with another body is refused.
+	IdempotencyKey string
+	RequestHash    string
+}
+
+// BookingResult is a booking made (or found again for a repeated request).
+type BookingResult struct {
+	// Appointment comes with its service and payments.
+	Appointment *models.Appointment
+	// ManageToken is the secret of the client's manage link; only its hash is stored with the
+	// appointment.
+	ManageToken string
+	// Replayed is set when an earlier request with the same Idempotency-Key made the booking.
+	Replayed bool
+}
+
+// Book books in.Start of a published service for the client: it records the client (user, lead,
+// consents), takes the time (the database refuses a taken one: models.ErrSlotTaken) and, for a
+// paid service, holds it until the payment arrives or the hold lapses, creating the payment at
+// the provider. A free service is confirmed at once.
+func (b *Bookings) Book(ctx context.Context, in BookingInput) (*BookingResult, error) {
+	if in.IdempotencyKey == "" {
+		return b.book(ctx, in)
+	}
+	if err := models.ValidateIdempotencyKey(in.IdempotencyKey); err != nil {
+		return nil, err
+	}
+	if res, err := b.replay(ctx, in); !errors.Is(err, models.ErrNotFound) {
+		return res, err
+	}
+	res, err := b.book(ctx, in)
+	if err != nil {
+		// A concurrent request with the same key may have taken the time first: answer as it did.
+		if res, rerr := b.replay(ctx, in); !errors.Is(rerr, models.ErrNotFound) {
+			return res, rerr
+		}
+	}
+	return res, err
+}
+
+func (b *Bookings) book(ctx context.Context, in BookingInput) (*BookingResult, error) {
+	svc, err := b.catalogue.PublishedService(ctx, in.ServiceSlug)
+	if err != nil {
+		return nil, err
+	}
+	if in.Timezone == "" {
+		in.Timezone = svc.Timezone
+	}
+	if err := validateClient(in.Client, in.Consents); err != nil {
+		return nil, err
+	}
+	// The domain's rules for a new appointment (format, zone, a future whole minute) come first:
+	// a request they refuse need not look at the schedule.
+	someone := uuid.Max
+	if _, err := models.NewAppointment(svc, in.Start, in.Timezone, in.Format, &someone, nil, in.Metadata, b.cfg.HoldTTL, b.clock.Now()); err != nil {
+		return nil, requestField(err)
+	}
+	if svc.PriceMinor > 0 && b.provider == nil {
+		return nil, fmt.Errorf("book %s: %w", svc.Slug, ErrPaymentsDisabled)
+	}
+	if err := b.slots.Check(ctx, svc, in.Start, uuid.Nil); err != nil {
+		return nil, err
+	}
+	token, err := crypto.NewToken()
+	if err != nil {
+		return nil, err
+	}
+
+	var appt *models.Appointment
+	var pay *models.Payment
+	for attempt := 0; ; attempt++ {
+		appt, pay, err = b.take(ctx, svc, in, token)
+		if err == nil {
+			break
+		}
+		// Another booking may have created the same client (user or lead) at the same moment; a
+		// conflict on the Idempotency-Key is answered by Book.
+		if !errors.Is(err, models.ErrConflict) || errors.Is(err, models.ErrSlotTaken) || attempt == 2 || in.IdempotencyKey != "" {
+			return nil, err
+		}
+	}
+	if pay != nil {
+		if err := b.createPayment(ctx, svc, appt, pay, in.Client); err != nil {
+			return nil, err
+		}
+	}
+	appt, err = b.st.Appointments.ByID(ctx, appt.ID)
+	if err != nil {
+		return nil, err
+	}
+	b.log.InfoContext(ctx, "appointment booked", "appointment_id", appt.ID, "service", svc.Slug,
+		"start", appt.StartAt, "status", appt.Status)
+	return &BookingResult{Appointment: appt, ManageToken: token}, nil
+}
+
+// take records the client and the appointment (and its payment intent and hold) in one transaction.
+func (b *Bookings) take(ctx context.Context, svc *models.Service, in BookingInput, token string) (*models.Appointment, *models.Payment, error) {
+	var appt *models.Appointment
+	var pay *models.Payment
+	err := b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		userID, leadID, err := b.recordClient(ctx, in.Client, in.Consents, in.Metadata.UTM, now)
+		if err != nil {
+			return err
+		}
+		appt, err = models.NewAppointment(svc, in.Start, in.Timezone, in.Format, &userID, &leadID, in.Metadata, b.cfg.HoldTTL, now)
+		if err != nil {
+			return err
+		}
+		if err := appt.SetManageTokenHash(crypto.HashToken(token)); err != nil {
+			return err
+		}
+		if err := b.st.Appointments.Create(ctx, appt); err != nil {
+			return err
+		}
+		if in.IdempotencyKey != "" {
+			req, err := models.NewBookingRequest(in.IdempotencyKey, in.RequestHash, appt.ID, token, b.cfg.IdempotencyTTL, now)
+			if err != nil {
+				return err
+			}
+			if err := b.st.Requests.Create(ctx, req); err != nil {
+				return err
+			}
+		}
+		if appt.Status != models.AppointmentStatusPendingPayment {
+			return nil
+		}
+		amount := svc.Price()
+		if svc.DepositMinor != nil && *svc.DepositMinor > 0 {
+			amount.Minor = *svc.DepositMinor
+		}
+		// The payment's key is its appointment's id: a retry of its creation cannot pay twice.
+		if pay, err = models.NewPayment(appt.ID, amount, "pay-"+appt.ID.String(), now); err != nil {
+			return err
+		}
+		if err := b.st.Payments.Create(ctx, pay); err != nil {
+			return err
+		}
+		_, err = b.jobs.Schedule(ctx, TaskExpireHold, appointmentTask{AppointmentID: appt.ID}, *appt.HoldExpiresAt)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("book %s at %s: %w", svc.Slug, in.Start.UTC().Format(time.RFC3339), err)
+	}
+	return appt, pay, nil
+}
+
+// createPayment asks the provider for the payment page. When it cannot, the booking is called
+// off (the time is freed at once) and ErrPaymentUnavailable returned.
+func (b *Bookings) createPayment(ctx context.Context, svc *models.Service, appt *models.Appointment, pay *models.Payment, client ClientInput) error {
+	loc, _ := time.LoadLocation(svc.Timezone) // validated when the service was saved
+	if loc == nil {
+		loc = time.UTC
+	}
+	req := yookassa.CreatePaymentRequest{
+		Amount:         pay.Amount(),
+		Description:    fmt.Sprintf("%s, %s", svc.Title, appt.StartAt.In(loc).Format("02.01.2006 15:04")),
+		AppointmentID:  appt.ID,
+		Customer:       &yookassa.Customer{Email: client.Email, Phone: normalizedPhone(client.Phone)},
+		IdempotenceKey: pay.IdempotenceKey,
+	}
+	remote, err := b.provider.CreatePayment(ctx, req)
+	if err == nil {
+		err = b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
+			return p.MarkPending(remote.ID, remote.ConfirmationURL, b.clock.Now().UTC())
+		})
+		if err == nil {
+			return nil
+		}
+	}
+	b.log.ErrorContext(ctx, "payment could not be created; booking called off",
+		"appointment_id", appt.ID, "payment_id", pay.ID, "error", err.Error())
+	ferr := b.db.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		if err := b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
+			return p.Fail("provider_unavailable", now)
+		}); err != nil {
+			return err
+		}
+		return b.st.Appointments.Update(ctx, appt.ID, func(a *models.Appointment) error {
+			return a.Cancel(models.BookingActorSystem, "the payment could not be created", now)
+		})
+	})
+	if ferr != nil {
+		// The hold lapses by itself and the hold job cancels it: log for the operator.
+		b.log.ErrorContext(ctx, "calling off the unpaid booking failed; its hold will lapse",
+			"appointment_id", appt.ID, "error", ferr.Error())
+	}
+	return fmt.Errorf("book appointment %s: %w: %w", appt.ID, ErrPaymentUnavailable, err)
+}
+
+// replay answers a request whose Idempotency-Key was seen: models.ErrNotFound when it was not.
+func (b *Bookings) replay(ctx context.Context, in BookingInput) (*BookingResult, error) {
+	req, err := b.st.Requests.ByKey(ctx, in.IdempotencyKey, b.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	if !crypto.EqualTokens(req.RequestHash, in.RequestHash) {
+		return nil, ErrIdempotencyKeyReused
+	}
+	appt, err := b.st.Appointments.ByID(ctx, req.AppointmentID)
+	if err != nil {
+		return nil, err
+	}
+	if p := lastPayment(appt); p != nil && p.Status == models.PaymentStatusIntent {
+		return nil, ErrIdempotencyInProgress
+	}
+	if appt.Status == models.AppointmentStatusRescheduled {
+		// The manage token moved with the booking; the first answer's id is history.
+		return nil, fmt.Errorf("replay booking %s: it was rescheduled: %w", appt.ID, models.ErrConflict)
+	}
+	return &BookingResult{Appointment: appt, ManageToken: req.ManageToken, Replayed: true}, nil
+}
+
+// CleanupRequests deletes the Idempotency-Keys that expired.
+func (b *Bookings) CleanupRequests(ctx context.Context) (int64, error) {
+	return b.st.Requests.DeleteExpired(ctx, b.clock.Now())
+}
+
+// requestField names a model's field as the request does: the API's "start" is the model's start_at.
+func requestField(err error) error {
+	var ve *models.ValidationError
+	if errors.As(err, &ve) && ve.Field == "start_at" {
+		return &models.ValidationError{Field: "start", Message: ve.Message}
+	}
+	return err
+}
+
+// lastPayment is the appointment's newest payment, nil when it has none.
+func lastPayment(a *models.Appointment) *models.Payment {
+	if len(a.Payments) == 0 {
+		return nil
+	}
+	return &a.Payments[len(a.Payments)-1]
+}
+
+const (
+	clientNameMaxLen     = 200
+	consentVersionMaxLen = 64
+)
+
+// validateClient checks the form's contact and consents: the personal-data consent is required.
+func validateClient(c ClientInput, consents []ConsentInput) error {
+	if c.Name == "" || utf8.RuneCountInString(c.Name) > clientNameMaxLen {
+		return &models.ValidationError{Field: "client.name", Message: "is required, at most 200 characters"}
+	}
+	if _, err := models.ParseEmail(c.Email); err != nil {
+		return &models.ValidationError{Field: "client.email", Message: "must be an email address"}
+	}
+	if c.Phone != "" {
+		if _, err := models.ParsePhone(c.Phone); err != nil {
+			return &models.ValidationError{Field: "client.phone", Message: "must be a phone number such as +7 999 123-45-67"}
+		}
+	}
+	personal := false
+	for i, k := range consents {
+		field := fmt.Sprintf("consents[%d]", i)
+		switch k.Type {
+		case models.ConsentPersonalData:
+			personal = true
+		case models.ConsentCommunications:
+		default:
+			return &models.ValidationError{Field: field + ".type", Message: "must be personal_data or communications"}
+		}
+		if k.Version == "" || len(k.Version) > consentVersionMaxLen {
+			return &models.ValidationError{Field: field + ".version", Message: "is required, at most 64 characters"}
+		}
+	}
+	if !personal {
+		return &models.ValidationError{Field: "consents", Message: "the personal_data consent is required"}
+	}
+	return nil
+}
+
+func normalizedPhone(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	p, err := models.ParsePhone(raw)
+	if err != nil {
+		return ""
+	}
+	return string(p)
+}
+
+// recordClient finds or creates the client's user (with the consents given) and CRM lead.
+func (b *Bookings) recordClient(ctx context.Context, c ClientInput, consents []ConsentInput, utm map[string]string, now time.Time) (userID, leadID uuid.UUID, err error) {
+	email, err := models.ParseEmail(c.Email)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, &models.ValidationError{Field: "client.email", Message: "must be an email address"}
+	}
+	grant := func(u *models.User) error {
+		for _, k := range consents {
+			if err := u.GrantConsent(k.Type, k.Version, consentSourceBooking, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	u, err := b.st.Users.ByEmail(ctx, email)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		u = models.NewClientUser(email, c.Name, now)
+		if err := grant(u); err != nil {
+			return uuid.Nil, uuid.Nil, err
+		}
+		if err := b.st.Users.Create(ctx, u); err != nil {
+			return uuid.Nil, uuid.Nil, err
+		}
+	case err != nil:
+		return uuid.Nil, uuid.Nil, err
+	default:
+		if u.Status != models.UserActive {
+			return uuid.Nil, uuid.Nil, fmt.Errorf("book for a %s account: %w", u.Status, models.ErrForbidden)
+		}
+		if err := b.st.Users.Update(ctx, u.ID, grant); err != nil {
+			return uuid.Nil, uuid.Nil, err
+		}
+	}
+
+	phone := normalizedPhone(c.Phone)
+	if phone != "" {
+		// A phone that belongs to another lead stays there: leads are merged by staff, not here.
+		if other, err := b.st.Leads.ByIdentity(ctx, models.LeadIdentityKindPhone, phone); err == nil {
+			if l, lerr := b.st.Leads.ByIdentity(ctx, models.LeadIdentityKindEmail, string(email)); lerr != nil || l.ID != other.ID {
+				phone = ""
+			}
+		} else if !errors.Is(err, models.ErrNotFound) {
+			return uuid.Nil, uuid.Nil, err
+		}
+	}
+	fill := func(l *models.Lead) error {
+		if err := l.AddIdentity(models.LeadIdentityKindEmail, string(email), now); err != nil {
+			return err
+		}
+		if phone != "" {
+			if err := l.AddIdentity(models.LeadIdentityKindPhone, phone, now); err != nil {
+				return err
+			}
+		}
+		if l.UserID == nil {
+			if err := l.LinkUser(u.ID, now); err != nil {
+				return err
+			}
+		}
+		l.Touch(now)
+		return nil
+	}
+	l, err := b.st.Leads.ByIdentity(ctx, models.LeadIdentityKindEmail, string(email))
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		if l, err = models.NewLead("booking", leadUTM(utm), now); err != nil {
+			return uuid.Nil, uuid.Nil, err
+		}
+		if err := fill(l); err != nil {
+			return uuid.Nil, uuid.Nil, err
+		}
+		if err := b.st.Leads.Create(ctx, l); err != nil {
+			return uuid.Nil, uuid.Nil, err
+		}
+	case err != nil:
+		return uuid.Nil, uuid.Nil, err
+	default:
+		if err := b.st.Leads.Update(ctx, l.ID, fill); err != nil {
+			return uuid.Nil, uuid.Nil, err
+		}
+	}
+	return u.ID, l.ID, nil
+}
+
+func leadUTM(m map[string]string) models.UTM {
+	return models.UTM{Source: m["source"], Medium: m["medium"], Campaign: m["campaign"], Content: m["content"], Term: m["term"]}
+}
+
+// appointmentTask is the payload of tasks about one appointment.
+type appointmentTask struct {
+	AppointmentID uuid.UUID `json:"appointment_id"`
+}
+
+// paymentTask is the payload of tasks about one payment.
+type paymentTask struct {
+	PaymentID uuid.UUID `json:"payment_id"`
+}
+
+// refundTask is the payload of tasks about one refund.
+type refundTask struct {
+	RefundID uuid.UUID `json:"refund_id"`
+}

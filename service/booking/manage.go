@@ -1,0 +1,229 @@
+package booking
+
+// This file lets a client manage a booking with the token of the manage link: see it, cancel it
+// (refunded by the service's policy), move it, and fill the intake form.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"balance/crypto"
+	"balance/models"
+)
+
+// Manage loads the booking id if token is its manage token; anything else is models.ErrNotFound,
+// so that a guessed id or token learns nothing. The appointment comes with its service, payments
+// and intake form.
+func (b *Bookings) Manage(ctx context.Context, id uuid.UUID, token string) (*models.Appointment, error) {
+	if token == "" {
+		return nil, fmt.Errorf("booking %s: no manage token: %w", id, models.ErrNotFound)
+	}
+	a, err := b.st.Appointments.ByManageTokenHash(ctx, crypto.HashToken(token))
+	if err != nil || a.ID != id {
+		return nil, fmt.Errorf("booking %s: %w", id, models.ErrNotFound)
+	}
+	return a, nil
+}
+
+// Refund preview and outcome of a client's cancellation.
+type CancelResult struct {
+	Appointment *models.Appointment
+	// RefundMinor is what goes back to the client (in the payment's currency); zero when nothing.
+	RefundMinor int64
+}
+
+// RefundIfCanceledNow is what the client would get back by canceling a at now.
+func (b *Bookings) RefundIfCanceledNow(a *models.Appointment) int64 {
+	pay := lastPayment(a)
+	if a.Status != models.AppointmentStatusConfirmed || a.Service == nil || pay == nil {
+		return 0
+	}
+	return a.Service.ClientCancelRefund(a.StartAt, b.clock.Now(), pay.RefundableMinor(), b.cfg.PartialRefundPercent)
+}
+
+// Cancel cancels the booking id for its client: the time is freed, a paid booking is refunded by
+// the service's policy (through the provider, by a job, with an idempotence key) and an unpaid
+// one's payment is called off.
+func (b *Bookings) Cancel(ctx context.Context, id uuid.UUID, token, reason string) (*CancelResult, error) {
+	if _, err := b.Manage(ctx, id, token); err != nil {
+		return nil, err
+	}
+	var refund int64
+	err := b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		a, err := b.st.Appointments.ByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		pay := lastPayment(a)
+		if pay != nil && a.Status == models.AppointmentStatusConfirmed {
+			refund = a.Service.ClientCancelRefund(a.StartAt, now, pay.RefundableMinor(), b.cfg.PartialRefundPercent)
+		}
+		if err := b.st.Appointments.Update(ctx, id, func(x *models.Appointment) error {
+			if x.Version != a.Version {
+				return fmt.Errorf("booking %s changed meanwhile: %w", id, models.ErrConflict)
+			}
+			return x.Cancel(models.BookingActorClient, reason, now)
+		}); err != nil {
+			return err
+		}
+		switch {
+		case pay == nil:
+			return nil
+		case refund > 0:
+			_, err := b.startRefund(ctx, pay, refund, "canceled by the client", now)
+			return err
+		case pay.Status == models.PaymentStatusIntent || pay.Status == models.PaymentStatusPending:
+			_, err := b.jobs.Schedule(ctx, TaskCancelPayment, paymentTask{PaymentID: pay.ID}, time.Time{})
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cancel booking %s: %w", id, err)
+	}
+	a, err := b.st.Appointments.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	b.log.InfoContext(ctx, "booking canceled by the client", "appointment_id", id, "refund_minor", refund)
+	return &CancelResult{Appointment: a, RefundMinor: refund}, nil
+}
+
+// Reschedule moves the booking id to newStart, a free slot, keeping its payment and intake form:
+// the new time is taken and the old one freed in one transaction. It returns the new booking;
+// the manage token moves with it.
+func (b *Bookings) Reschedule(ctx context.Context, id uuid.UUID, token string, newStart time.Time) (*models.Appointment, error) {
+	a, err := b.Manage(ctx, id, token)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status != models.AppointmentStatusConfirmed {
+		return nil, fmt.Errorf("reschedule %s booking %s: %w", a.Status, id, models.ErrInvalidTransition)
+	}
+	if err := b.slots.Check(ctx, a.Service, newStart, a.ID); err != nil {
+		return nil, err
+	}
+	var next *models.Appointment
+	err = b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		var err error
+		next, err = b.st.Appointments.Reschedule(ctx, id, func(old *models.Appointment) (*models.Appointment, error) {
+			if old.Version != a.Version {
+				return nil, fmt.Errorf("booking %s changed meanwhile: %w", id, models.ErrConflict)
+			}
+			return old.Reschedule(a.Service, newStart, models.BookingActorClient, now)
+		})
+		if err != nil {
+			return requestField(err)
+		}
+		if err := b.st.Payments.Reassign(ctx, id, next.ID, now); err != nil {
+			return err
+		}
+		return b.st.IntakeForms.Reassign(ctx, id, next.ID, now)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reschedule booking %s: %w", id, err)
+	}
+	b.log.InfoContext(ctx, "booking rescheduled by the client", "appointment_id", id, "new_appointment_id", next.ID,
+		"start", next.StartAt)
+	return b.st.Appointments.ByID(ctx, next.ID)
+}
+
+// Intake form bounds: enough for a questionnaire, not a dumping ground.
+const (
+	intakeMaxAnswers   = 100
+	intakeMaxTextRunes = 5000
+	intakeMaxListItems = 50
+)
+
+var intakeKeyRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+// validateIntake checks the answers: question codes as keys; strings, numbers, booleans or lists
+// of strings as values. Messages name the question, never the answer (P2).
+func validateIntake(answers models.IntakeAnswers) error {
+	if len(answers) > intakeMaxAnswers {
+		return &models.ValidationError{Field: "answers", Message: fmt.Sprintf("must hold at most %d answers", intakeMaxAnswers)}
+	}
+	for k, v := range answers {
+		field := "answers." + k
+		if !intakeKeyRe.MatchString(k) {
+			return &models.ValidationError{Field: "answers", Message: "question codes are lower-case letters, digits and _, at most 64"}
+		}
+		switch x := v.(type) {
+		case string:
+			if utf8.RuneCountInString(x) > intakeMaxTextRunes {
+				return &models.ValidationError{Field: field, Message: fmt.Sprintf("must be at most %d characters", intakeMaxTextRunes)}
+			}
+		case float64, bool, nil:
+		case []any:
+			if len(x) > intakeMaxListItems {
+				return &models.ValidationError{Field: field, Message: fmt.Sprintf("must list at most %d items", intakeMaxListItems)}
+			}
+			for _, item := range x {
+				s, ok := item.(string)
+				if !ok || utf8.RuneCountInString(s) > intakeMaxTextRunes {
+					return &models.ValidationError{Field: field, Message: "must list strings"}
+				}
+			}
+		default:
+			return &models.ValidationError{Field: field, Message: "must be a string, number, boolean or list of strings"}
+		}
+	}
+	return nil
+}
+
+// SaveIntakeForm writes the client's answers to the intake form of booking id (P2, encrypted),
+// as a draft or, with submit, sent to the psychologist (then it can no longer change).
+func (b *Bookings) SaveIntakeForm(ctx context.Context, id uuid.UUID, token string, answers models.IntakeAnswers, submit bool) (*models.IntakeForm, error) {
+	a, err := b.Manage(ctx, id, token)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsActive() {
+		return nil, fmt.Errorf("intake form of %s booking %s: %w", a.Status, id, models.ErrInvalidTransition)
+	}
+	if err := validateIntake(answers); err != nil {
+		return nil, err
+	}
+	err = b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		f, err := b.st.IntakeForms.ByAppointment(ctx, id)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			if f, err = models.NewIntakeForm(id, answers, now); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			if err := f.UpdatePayload(answers, now); err != nil {
+				return err
+			}
+		}
+		if submit {
+			if err := f.Submit(now); err != nil {
+				return err
+			}
+		}
+		return b.st.IntakeForms.Save(ctx, f)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save intake form of booking %s: %w", id, err)
+	}
+	return b.st.IntakeForms.ByAppointment(ctx, id)
+}
+
+// IntakeForm loads the intake form of booking id for its client: models.ErrNotFound when none.
+func (b *Bookings) IntakeForm(ctx context.Context, id uuid.UUID, token string) (*models.IntakeForm, error) {
+	if _, err := b.Manage(ctx, id, token); err != nil {
+		return nil, err
+	}
+	return b.st.IntakeForms.ByAppointment(ctx, id)
+}

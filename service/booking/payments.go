@@ -1,0 +1,513 @@
+package booking
+
+// This file keeps payments and appointments in step with the provider. The provider's word is
+// only ever taken from its API: a notification says "look again", never "this happened".
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"balance/integrations/yookassa"
+	"balance/models"
+)
+
+// reconcileBatch bounds the payments and holds one reconciliation run looks at.
+const reconcileBatch = 100
+
+// Notification outcomes, stored with each processed notification and logged.
+const (
+	outcomeConfirmed   = "confirmed"
+	outcomeDuplicate   = "duplicate"
+	outcomeCanceled    = "canceled"
+	outcomeRefunded    = "refund recorded"
+	outcomeStillOpen   = "ignored: still pending at the provider"
+	outcomeUnknown     = "ignored: unknown payment"
+	outcomeMismatch    = "ignored: amount differs from the booking"
+	outcomeUnsupported = "ignored: unsupported event"
+)
+
+// HandleNotification processes a provider notification about object objectID. The event named
+// in the notification is only a hint: the object is read from the provider's API and its state
+// there is applied, once (payment_notifications), in the transaction of the change. An error
+// means "try again later" (the webhook answers 5xx and the provider retries).
+func (b *Bookings) HandleNotification(ctx context.Context, event, objectID string) (string, error) {
+	if b.provider == nil {
+		return "", ErrPaymentsDisabled
+	}
+	switch event {
+	case "payment.succeeded", "payment.canceled", "payment.waiting_for_capture":
+		p, err := b.provider.GetPayment(ctx, objectID)
+		if errors.Is(err, yookassa.ErrNotFound) {
+			return outcomeUnknown, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("notification %s %s: %w", event, objectID, err)
+		}
+		return b.applyPayment(ctx, p)
+	case "refund.succeeded":
+		r, err := b.provider.GetRefund(ctx, objectID)
+		if errors.Is(err, yookassa.ErrNotFound) {
+			return "ignored: unknown refund", nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("notification %s %s: %w", event, objectID, err)
+		}
+		return b.applyRefund(ctx, r)
+	}
+	return outcomeUnsupported, nil
+}
+
+// applyPayment brings the local payment and its appointment to the provider's state of p.
+func (b *Bookings) applyPayment(ctx context.Context, p *yookassa.Payment) (string, error) {
+	var event string
+	switch p.Status {
+	case yookassa.PaymentSucceeded:
+		event = "payment.succeeded"
+	case yookassa.PaymentCanceled:
+		event = "payment.canceled"
+	case yookassa.PaymentWaitingForCapture:
+		// Payments are created with capture=true; a two-stage one is not ours to capture.
+		b.log.WarnContext(ctx, "payment waits for capture; bookings do not use two-stage payments", "provider_payment_id", p.ID)
+		return outcomeUnsupported, nil
+	default:
+		return outcomeStillOpen, nil
+	}
+	var outcome string
+	err := b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		n, err := models.NewPaymentNotification(models.PaymentProviderYooKassa, event, p.ID, now)
+		if err != nil {
+			return err
+		}
+		first, err := b.st.Notifications.Record(ctx, n)
+		if err != nil {
+			return err
+		}
+		if !first {
+			outcome = outcomeDuplicate
+			return nil
+		}
+		pay, err := b.localPayment(ctx, p)
+		if errors.Is(err, models.ErrNotFound) {
+			outcome = outcomeUnknown
+			return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+		}
+		if err != nil {
+			return err
+		}
+		if p.Amount != pay.Amount() {
+			b.log.ErrorContext(ctx, "provider payment amount differs from the booking; not applied",
+				"payment_id", pay.ID, "provider_payment_id", p.ID, "expected", pay.Amount().String(), "got", p.Amount.String())
+			outcome = outcomeMismatch
+			return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+		}
+		if event == "payment.succeeded" {
+			outcome, err = b.paid(ctx, pay, now)
+		} else {
+			outcome, err = b.paymentCanceled(ctx, pay, p.CancellationReason, now)
+		}
+		if err != nil {
+			return err
+		}
+		return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+	})
+	if err != nil {
+		return "", fmt.Errorf("apply %s of provider payment %s: %w", event, p.ID, err)
+	}
+	b.log.InfoContext(ctx, "payment state applied", "provider_payment_id", p.ID, "event", event, "outcome", outcome)
+	return outcome, nil
+}
+
+// localPayment finds our payment for the provider's p: by its id, or (when the answer to our
+// create request was lost) by the appointment in its metadata, then recording the provider's id.
+func (b *Bookings) localPayment(ctx context.Context, p *yookassa.Payment) (*models.Payment, error) {
+	pay, err := b.st.Payments.ByProviderPaymentID(ctx, p.ID)
+	if err == nil || !errors.Is(err, models.ErrNotFound) || p.AppointmentID == uuid.Nil {
+		return pay, err
+	}
+	pays, err := b.st.Payments.ByAppointment(ctx, p.AppointmentID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pays {
+		if pays[i].Status == models.PaymentStatusIntent {
+			err := b.st.Payments.Update(ctx, pays[i].ID, func(q *models.Payment) error {
+				return q.MarkPending(p.ID, p.ConfirmationURL, b.clock.Now().UTC())
+			})
+			if err != nil {
+				return nil, err
+			}
+			return b.st.Payments.ByID(ctx, pays[i].ID)
+		}
+	}
+	return nil, fmt.Errorf("payment of provider payment %s: %w", p.ID, models.ErrNotFound)
+}
+
+// paid records that pay succeeded and confirms its appointment; an appointment that can no longer
+// take place (canceled meanwhile, or its lapsed time taken by someone else) is refunded in full.
+func (b *Bookings) paid(ctx context.Context, pay *models.Payment, now time.Time) (string, error) {
+	switch pay.Status {
+	case models.PaymentStatusSucceeded, models.PaymentStatusPartiallyRefunded, models.PaymentStatusRefunded:
+		return "already succeeded", nil
+	}
+	var lockedPay *models.Payment
+	if err := b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
+		lockedPay = p
+		return p.Succeed(now)
+	}); err != nil {
+		return "", err
+	}
+	var outcome, refundReason string
+	err := b.st.Appointments.Update(ctx, pay.AppointmentID, func(a *models.Appointment) error {
+		switch {
+		case a.Status == models.AppointmentStatusPendingPayment:
+			outcome = outcomeConfirmed
+			return a.Confirm(now)
+		case a.HoldLapsed():
+			taken, err := b.st.Appointments.Conflicting(ctx, a.StartAt, a.BlockedUntil)
+			if err != nil {
+				return err
+			}
+			for i := range taken {
+				if taken[i].ID != a.ID {
+					refundReason = "paid after the hold lapsed and the time was booked by someone else"
+					return nil
+				}
+			}
+			outcome = "confirmed after the hold lapsed"
+			return a.ConfirmLatePayment(now)
+		case a.Status == models.AppointmentStatusConfirmed:
+			outcome = "already confirmed"
+			return nil
+		default:
+			refundReason = fmt.Sprintf("paid after the booking was %s", a.Status)
+			return nil
+		}
+	})
+	if err != nil {
+		return "", err
+	}
+	if refundReason == "" {
+		return outcome, nil
+	}
+	if _, err := b.startRefund(ctx, lockedPay, lockedPay.AmountMinor, refundReason, now); err != nil {
+		return "", err
+	}
+	b.log.WarnContext(ctx, "payment arrived for a booking that cannot take place; refunding in full",
+		"payment_id", pay.ID, "appointment_id", pay.AppointmentID, "reason", refundReason)
+	return "refunding: " + refundReason, nil
+}
+
+// paymentCanceled records that the provider canceled pay and frees its appointment's time.
+func (b *Bookings) paymentCanceled(ctx context.Context, pay *models.Payment, reason string, now time.Time) (string, error) {
+	if pay.Status != models.PaymentStatusIntent && pay.Status != models.PaymentStatusPending {
+		return "already " + string(pay.Status), nil
+	}
+	if err := b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error { return p.Cancel(now) }); err != nil {
+		return "", err
+	}
+	err := b.st.Appointments.Update(ctx, pay.AppointmentID, func(a *models.Appointment) error {
+		if a.Status != models.AppointmentStatusPendingPayment {
+			return nil
+		}
+		why := "the payment was canceled"
+		if reason != "" {
+			why += " (" + reason + ")"
+		}
+		if a.HoldExpiresAt != nil && !now.Before(*a.HoldExpiresAt) {
+			return a.ExpireHold(now)
+		}
+		return a.Cancel(models.BookingActorSystem, why, now)
+	})
+	if err != nil {
+		return "", err
+	}
+	return outcomeCanceled, nil
+}
+
+// startRefund records a refund of amountMinor of pay and queues the task that asks the provider.
+func (b *Bookings) startRefund(ctx context.Context, pay *models.Payment, amountMinor int64, reason string, now time.Time) (*models.Refund, error) {
+	id := models.NewID()
+	r, err := models.NewRefund(pay.ID, models.Money{Minor: amountMinor, Currency: pay.Currency}, "refund-"+id.String(), reason, now)
+	if err != nil {
+		return nil, err
+	}
+	r.ID = id
+	if err := b.st.Refunds.Create(ctx, r); err != nil {
+		return nil, err
+	}
+	if _, err := b.jobs.Schedule(ctx, TaskRefund, refundTask{RefundID: r.ID}, time.Time{}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RunRefund asks the provider for a recorded refund (with its idempotence key, so a retried
+// job cannot refund twice) and records the answer.
+func (b *Bookings) RunRefund(ctx context.Context, refundID uuid.UUID) error {
+	r, err := b.st.Refunds.ByID(ctx, refundID)
+	if err != nil {
+		return err
+	}
+	if r.Status != models.RefundStatusPending {
+		return nil
+	}
+	if b.provider == nil {
+		return ErrPaymentsDisabled
+	}
+	pay, err := b.st.Payments.ByID(ctx, r.PaymentID)
+	if err != nil {
+		return err
+	}
+	if pay.ProviderPaymentID == nil {
+		return fmt.Errorf("refund %s: payment %s has no provider id", r.ID, pay.ID)
+	}
+	var remote *yookassa.Refund
+	if r.ProviderRefundID != nil {
+		remote, err = b.provider.GetRefund(ctx, *r.ProviderRefundID)
+	} else {
+		remote, err = b.provider.CreateRefund(ctx, yookassa.CreateRefundRequest{
+			PaymentID: *pay.ProviderPaymentID, Amount: r.Amount(), Description: r.Reason, IdempotenceKey: r.IdempotenceKey,
+		})
+	}
+	var apiErr *yookassa.APIError
+	if errors.As(err, &apiErr) && !apiErr.Temporary() {
+		// The provider refuses for good: money is owed to the client, so a person must act.
+		b.log.ErrorContext(ctx, "the provider refused a refund; refund the client by hand",
+			"refund_id", r.ID, "payment_id", pay.ID, "amount", r.Amount().String(), "error", err.Error())
+		return b.st.Refunds.Update(ctx, r.ID, func(f *models.Refund) error { return f.Cancel(b.clock.Now().UTC()) })
+	}
+	if err != nil {
+		return fmt.Errorf("refund %s: %w", r.ID, err)
+	}
+	if err := b.st.Refunds.Update(ctx, r.ID, func(f *models.Refund) error {
+		return f.SetProviderRefundID(remote.ID, b.clock.Now().UTC())
+	}); err != nil {
+		return err
+	}
+	_, err = b.applyRefund(ctx, remote)
+	return err
+}
+
+// applyRefund records the provider's state of a refund: succeeded counts against its payment.
+func (b *Bookings) applyRefund(ctx context.Context, rf *yookassa.Refund) (string, error) {
+	if rf.Status == yookassa.RefundPending {
+		return "ignored: refund still pending at the provider", nil
+	}
+	event := "refund." + string(rf.Status)
+	var outcome string
+	err := b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		n, err := models.NewPaymentNotification(models.PaymentProviderYooKassa, event, rf.ID, now)
+		if err != nil {
+			return err
+		}
+		first, err := b.st.Notifications.Record(ctx, n)
+		if err != nil || !first {
+			outcome = outcomeDuplicate
+			return err
+		}
+		local, err := b.st.Refunds.ByProviderRefundID(ctx, rf.ID)
+		if errors.Is(err, models.ErrNotFound) {
+			// Made in the provider's dashboard, or our record of it is not committed yet: the
+			// provider retries, and reconciliation by hand covers the dashboard case.
+			return fmt.Errorf("refund %s is not known here (yet): %w", rf.ID, err)
+		}
+		if err != nil {
+			return err
+		}
+		if local.Status != models.RefundStatusPending {
+			outcome = "already " + string(local.Status)
+			return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+		}
+		if rf.Status == yookassa.RefundCanceled {
+			b.log.ErrorContext(ctx, "the provider canceled a refund; refund the client by hand", "refund_id", local.ID)
+			outcome = "refund canceled"
+			if err := b.st.Refunds.Update(ctx, local.ID, func(f *models.Refund) error { return f.Cancel(now) }); err != nil {
+				return err
+			}
+			return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+		}
+		if err := b.st.Refunds.Update(ctx, local.ID, func(f *models.Refund) error { return f.Succeed(now) }); err != nil {
+			return err
+		}
+		if err := b.st.Payments.Update(ctx, local.PaymentID, func(p *models.Payment) error {
+			return p.ApplyRefund(local.AmountMinor, now)
+		}); err != nil {
+			return err
+		}
+		outcome = outcomeRefunded
+		return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+	})
+	if err != nil {
+		return "", fmt.Errorf("apply %s of provider refund %s: %w", event, rf.ID, err)
+	}
+	return outcome, nil
+}
+
+// ExpireHold cancels a pending appointment whose hold lapsed, and its payment at the provider.
+// If the provider says the client paid meanwhile, the appointment is confirmed instead.
+func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) error {
+	a, err := b.st.Appointments.ByID(ctx, appointmentID)
+	if err != nil {
+		return err
+	}
+	now := b.clock.Now().UTC()
+	if a.Status != models.AppointmentStatusPendingPayment || a.HoldExpiresAt == nil || now.Before(*a.HoldExpiresAt) {
+		return nil // paid, canceled or moved meanwhile; reconciliation sweeps a hold extended later
+	}
+	pay := lastPayment(a)
+	if pay != nil && pay.Status == models.PaymentStatusPending && pay.ProviderPaymentID != nil {
+		if b.provider == nil {
+			return ErrPaymentsDisabled
+		}
+		remote, err := b.provider.CancelPayment(ctx, *pay.ProviderPaymentID, "cancel-"+pay.ID.String())
+		var apiErr *yookassa.APIError
+		if errors.As(err, &apiErr) && !apiErr.Temporary() {
+			// Not cancelable any more: most likely paid a moment ago. Ask what it is now.
+			remote, err = b.provider.GetPayment(ctx, *pay.ProviderPaymentID)
+		}
+		if err != nil {
+			return fmt.Errorf("expire hold of appointment %s: %w", a.ID, err)
+		}
+		if remote.Status != yookassa.PaymentCanceled {
+			_, err := b.applyPayment(ctx, remote)
+			return err
+		}
+		_, err = b.applyPayment(ctx, remote)
+		if err == nil {
+			b.log.InfoContext(ctx, "payment hold lapsed; booking canceled", "appointment_id", a.ID)
+		}
+		return err
+	}
+	err = b.db.InTx(ctx, func(ctx context.Context) error {
+		if pay != nil && pay.Status == models.PaymentStatusIntent {
+			if err := b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error { return p.Cancel(now) }); err != nil {
+				return err
+			}
+		}
+		return b.st.Appointments.Update(ctx, a.ID, func(x *models.Appointment) error {
+			if x.Status != models.AppointmentStatusPendingPayment {
+				return nil
+			}
+			return x.ExpireHold(now)
+		})
+	})
+	if err == nil {
+		b.log.InfoContext(ctx, "payment hold lapsed; booking canceled", "appointment_id", a.ID)
+	}
+	return err
+}
+
+// CancelPayment calls off a payment that is still open: at the provider first, then here. If
+// the provider says it was paid meanwhile, that is applied instead (and refunded when its
+// booking is canceled).
+func (b *Bookings) CancelPayment(ctx context.Context, paymentID uuid.UUID) error {
+	pay, err := b.st.Payments.ByID(ctx, paymentID)
+	if err != nil {
+		return err
+	}
+	if pay.Status != models.PaymentStatusIntent && pay.Status != models.PaymentStatusPending {
+		return nil
+	}
+	if pay.ProviderPaymentID == nil {
+		return b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
+			if p.Status != models.PaymentStatusIntent {
+				return nil
+			}
+			return p.Cancel(b.clock.Now().UTC())
+		})
+	}
+	if b.provider == nil {
+		return ErrPaymentsDisabled
+	}
+	remote, err := b.provider.CancelPayment(ctx, *pay.ProviderPaymentID, "cancel-"+pay.ID.String())
+	var apiErr *yookassa.APIError
+	if errors.As(err, &apiErr) && !apiErr.Temporary() {
+		remote, err = b.provider.GetPayment(ctx, *pay.ProviderPaymentID)
+	}
+	if err != nil {
+		return fmt.Errorf("cancel payment %s: %w", pay.ID, err)
+	}
+	_, err = b.applyPayment(ctx, remote)
+	return err
+}
+
+// Reconcile re-reads from the provider the payments still pending after ReconcileAfter, and
+// expires lapsed holds whose job did not run: a lost notification or job leaves nothing behind.
+func (b *Bookings) Reconcile(ctx context.Context) error {
+	if b.provider == nil {
+		return nil
+	}
+	now := b.clock.Now()
+	pending, err := b.st.Payments.PendingBefore(ctx, now.Add(-b.cfg.ReconcileAfter), reconcileBatch)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := range pending {
+		p := &pending[i]
+		remote, err := b.provider.GetPayment(ctx, *p.ProviderPaymentID)
+		if err == nil {
+			var outcome string
+			if outcome, err = b.applyPayment(ctx, remote); err == nil && outcome != outcomeStillOpen {
+				b.log.InfoContext(ctx, "reconciled payment", "payment_id", p.ID, "outcome", outcome)
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reconcile payment %s: %w", p.ID, err))
+		}
+	}
+	lapsed, err := b.st.Appointments.ExpiredHolds(ctx, now, reconcileBatch)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for i := range lapsed {
+		if err := b.ExpireHold(ctx, lapsed[i].ID); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		b.log.WarnContext(ctx, "reconciliation left work for the next run", "error", err.Error())
+		return err
+	}
+	return nil
+}
+
+// Task is a named job the booking use cases run from the job queue.
+type Task struct {
+	Name string
+	Run  func(ctx context.Context, payload json.RawMessage) error
+}
+
+// Tasks lists the scheduled tasks booking needs registered with the job queue.
+func (b *Bookings) Tasks() []Task {
+	return []Task{
+		{TaskExpireHold, func(ctx context.Context, raw json.RawMessage) error {
+			var t appointmentTask
+			if err := json.Unmarshal(raw, &t); err != nil {
+				return fmt.Errorf("%s payload: %w", TaskExpireHold, err)
+			}
+			return b.ExpireHold(ctx, t.AppointmentID)
+		}},
+		{TaskRefund, func(ctx context.Context, raw json.RawMessage) error {
+			var t refundTask
+			if err := json.Unmarshal(raw, &t); err != nil {
+				return fmt.Errorf("%s payload: %w", TaskRefund, err)
+			}
+			return b.RunRefund(ctx, t.RefundID)
+		}},
+		{TaskCancelPayment, func(ctx context.Context, raw json.RawMessage) error {
+			var t paymentTask
+			if err := json.Unmarshal(raw, &t); err != nil {
+				return fmt.Errorf("%s payload: %w", TaskCancelPayment, err)
+			}
+			return b.CancelPayment(ctx, t.PaymentID)
+		}},
+	}
+}
