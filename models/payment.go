@@ -165,9 +165,11 @@ func (p *Payment) MarkPending(providerPaymentID, confirmationURL string, now tim
 	return nil
 }
 
-// Succeed records that the money arrived; only a payment the provider knows (pending) can succeed.
+// Succeed records that the money arrived; only a payment the provider knows can succeed. That
+// includes one canceled here whose cancellation the provider refused: the provider's word wins,
+// and the booking use case refunds what it cannot honour.
 func (p *Payment) Succeed(now time.Time) error {
-	if p.Status != PaymentStatusPending {
+	if p.Status != PaymentStatusPending && (p.Status != PaymentStatusCanceled || p.ProviderPaymentID == nil) {
 		return fmt.Errorf("succeed %s payment %s: %w", p.Status, p.ID, ErrInvalidTransition)
 	}
 	p.Status, p.PaidAt, p.UpdatedAt = PaymentStatusSucceeded, &now, now

@@ -376,3 +376,15 @@ func TestBookingNewPaymentNotification(t *testing.T) {
 		})
 	}
 }
+
+func TestBookingPaymentSucceedsAfterALocalCancel(t *testing.T) {
+	t.Parallel()
+	p := bookingPaymentIn(t, models.PaymentStatusPending)
+	if err := p.Cancel(bookingT0); err != nil {
+		t.Fatal(err)
+	}
+	p.ClearEvents()
+	if err := p.Succeed(bookingT0.Add(time.Minute)); err != nil || p.Status != models.PaymentStatusSucceeded || len(p.Events()) != 1 {
+		t.Fatalf("the provider's success after a local cancel: %v, %s", err, p.Status)
+	}
+}

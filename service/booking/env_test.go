@@ -154,8 +154,8 @@ func newEnv(t *testing.T, db *repository.DB, opts ...envOption) *env {
 func input(n int, email string) booking.BookingInput {
 	return booking.BookingInput{
 		ServiceSlug: "individual-session", Start: envSlot(n), Timezone: "Europe/Berlin",
-		Format: models.AppointmentFormatOnline,
-		Client: booking.ClientInput{Name: "Анна", Email: email, Phone: "+7 999 123-45-67"},
+		Format:   models.AppointmentFormatOnline,
+		Client:   booking.ClientInput{Name: "Анна", Email: email, Phone: "+7 999 123-45-67"},
 		Consents: []booking.ConsentInput{{Type: models.ConsentPersonalData, Version: "2026-01"}},
 		Metadata: models.AppointmentMetadata{EntryPoint: "article", UTM: map[string]string{"source": "telegram"}},
 	}

@@ -154,6 +154,8 @@ func (b *Bookings) paid(ctx context.Context, pay *models.Payment, now time.Time)
 	switch pay.Status {
 	case models.PaymentStatusSucceeded, models.PaymentStatusPartiallyRefunded, models.PaymentStatusRefunded:
 		return "already succeeded", nil
+	case models.PaymentStatusCanceled:
+		b.log.WarnContext(ctx, "a payment canceled here succeeded at the provider", "payment_id", pay.ID)
 	}
 	var lockedPay *models.Payment
 	if err := b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
@@ -359,7 +361,7 @@ func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) erro
 	}
 	now := b.clock.Now().UTC()
 	if a.Status != models.AppointmentStatusPendingPayment || a.HoldExpiresAt == nil || now.Before(*a.HoldExpiresAt) {
-		return nil // paid, canceled or moved meanwhile; reconciliation sweeps a hold extended later
+		return nil // paid, canceled or moved meanwhile
 	}
 	pay := lastPayment(a)
 	if pay != nil && pay.Status == models.PaymentStatusPending && pay.ProviderPaymentID != nil {
@@ -369,24 +371,27 @@ func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) erro
 		remote, err := b.provider.CancelPayment(ctx, *pay.ProviderPaymentID, "cancel-"+pay.ID.String())
 		var apiErr *yookassa.APIError
 		if errors.As(err, &apiErr) && !apiErr.Temporary() {
-			// Not cancelable any more: most likely paid a moment ago. Ask what it is now.
+			// Not cancelable: most likely paid a moment ago. Ask what it is now.
 			remote, err = b.provider.GetPayment(ctx, *pay.ProviderPaymentID)
 		}
 		if err != nil {
 			return fmt.Errorf("expire hold of appointment %s: %w", a.ID, err)
 		}
-		if remote.Status != yookassa.PaymentCanceled {
-			_, err := b.applyPayment(ctx, remote)
+		if remote.Status == yookassa.PaymentSucceeded || remote.Status == yookassa.PaymentCanceled {
+			// Canceled: applied as a lapsed hold (the hold's time has passed).
+			outcome, err := b.applyPayment(ctx, remote)
+			if err == nil {
+				b.log.InfoContext(ctx, "payment hold lapsed", "appointment_id", a.ID, "outcome", outcome)
+			}
 			return err
 		}
-		_, err = b.applyPayment(ctx, remote)
-		if err == nil {
-			b.log.InfoContext(ctx, "payment hold lapsed; booking canceled", "appointment_id", a.ID)
-		}
-		return err
+		// Still open at the provider though it refused to cancel: free the time anyway; a
+		// payment that arrives later is confirmed if the time is still free, refunded if not.
+		b.log.WarnContext(ctx, "the provider did not cancel a lapsed payment; the booking is canceled here",
+			"appointment_id", a.ID, "provider_payment_id", remote.ID, "provider_status", remote.Status)
 	}
 	err = b.db.InTx(ctx, func(ctx context.Context) error {
-		if pay != nil && pay.Status == models.PaymentStatusIntent {
+		if pay != nil && (pay.Status == models.PaymentStatusIntent || pay.Status == models.PaymentStatusPending) {
 			if err := b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error { return p.Cancel(now) }); err != nil {
 				return err
 			}
