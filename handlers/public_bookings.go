@@ -58,7 +58,7 @@ type metadataBody struct {
 
 type bookingRequest struct {
 	ServiceSlug string        `json:"service_slug" binding:"required,max=100"`
-	Start       *time.Time    `json:"start" binding:"required"`
+	Start       string        `json:"start" binding:"required,max=64"`
 	Format      string        `json:"format" binding:"required,oneof=online offline"`
 	Timezone    string        `json:"timezone" binding:"max=64"`
 	Client      clientBody    `json:"client" binding:"required"`
@@ -148,8 +148,12 @@ func (h *publicBookings) book(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
+	start, ok := parseInstant(c, req.Start)
+	if !ok {
+		return
+	}
 	in := booking.BookingInput{
-		ServiceSlug: req.ServiceSlug, Start: req.Start.UTC(), Timezone: req.Timezone,
+		ServiceSlug: req.ServiceSlug, Start: start, Timezone: req.Timezone,
 		Format:         models.AppointmentFormat(req.Format),
 		Client:         booking.ClientInput{Name: req.Client.Name, Email: req.Client.Email, Phone: req.Client.Phone},
 		IdempotencyKey: c.GetHeader(headerIdempotencyKey),
@@ -239,7 +243,18 @@ func (h *publicBookings) cancel(c *gin.Context) {
 }
 
 type rescheduleRequest struct {
-	Start *time.Time `json:"start" binding:"required"`
+	Start string `json:"start" binding:"required,max=64"`
+}
+
+// parseInstant reads an RFC 3339 time of the "start" field, answering 422 when it is not one.
+func parseInstant(c *gin.Context, raw string) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil {
+		problem(c, http.StatusUnprocessableEntity, "validation", "the request has invalid fields",
+			FieldError{Field: "start", Message: "must be an RFC 3339 time such as 2026-12-03T07:00:00Z"})
+		return time.Time{}, false
+	}
+	return t.UTC(), true
 }
 
 // reschedule answers POST /api/v1/bookings/{id}/reschedule (X-Manage-Token) with the new booking.
@@ -252,7 +267,11 @@ func (h *publicBookings) reschedule(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
-	a, err := h.bookings.Reschedule(c.Request.Context(), id, c.GetHeader(headerManageToken), req.Start.UTC())
+	start, ok := parseInstant(c, req.Start)
+	if !ok {
+		return
+	}
+	a, err := h.bookings.Reschedule(c.Request.Context(), id, c.GetHeader(headerManageToken), start)
 	if err != nil {
 		respondError(c, err)
 		return

@@ -18,6 +18,7 @@ import (
 	"balance/internal/testkit"
 	"balance/models"
 	"balance/repository"
+	"balance/service/booking"
 	"balance/service/identity"
 )
 
@@ -40,6 +41,11 @@ type options struct {
 	// catalogue and slots enable the public service catalogue and slots API.
 	catalogue handlers.Catalogue
 	slots     handlers.SlotFinder
+	// bookings enables the booking API and the YooKassa webhook (from webhookCIDRs, behind
+	// trustedProxies).
+	bookings       *booking.Bookings
+	webhookCIDRs   []string
+	trustedProxies []string
 }
 
 // newServer builds the real router over the real identity service and a real database.
@@ -66,6 +72,10 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		deps.Jobs, deps.Audit, deps.Tx, deps.Clock = opt.jobs, repository.NewAuditLogs(db), db, clock
 	}
 	deps.Catalogue, deps.Slots = opt.catalogue, opt.slots
+	if opt.bookings != nil {
+		deps.Bookings, deps.Payments = opt.bookings, opt.bookings
+	}
+	deps.WebhookCIDRs, deps.TrustedProxies = opt.webhookCIDRs, opt.trustedProxies
 	r, err := handlers.NewRouter(deps)
 	if err != nil {
 		t.Fatal(err)
