@@ -249,7 +249,7 @@ func (c Config) Validate() error {
 		{"jobs.rescue_after", positive(c.Jobs.RescueAfter)},
 		{"jobs.poll_interval", positive(c.Jobs.PollInterval)},
 		{"yookassa.secret_key", requiredWith(c.YooKassa.Enabled(), c.YooKassa.SecretKey, "yookassa.shop_id")},
-		{"yookassa.api_url", absoluteURL(c.YooKassa.APIURL, false)},
+		{"yookassa.api_url", absoluteURL(c.YooKassa.APIURL, !c.YooKassa.Enabled())},
 		{"yookassa.return_url", absoluteURL(c.YooKassa.ReturnURL, !c.YooKassa.Enabled())},
 		{"yookassa.webhook_cidrs", validateProxies(c.YooKassa.WebhookCIDRs)},
 		{"booking.hold_ttl", positive(c.Booking.HoldTTL)},

@@ -225,6 +225,14 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 					env, want = "warn", "warn"
 				case "log.format":
 					env, want = "text", "text"
+				case "yookassa.shop_id":
+					env, want = "123456", "123456"
+				case "yookassa.secret_key":
+					env, want = "test_secret", "test_secret"
+				case "yookassa.api_url":
+					env, want = "https://yookassa.example/v3", "https://yookassa.example/v3"
+				case "yookassa.return_url":
+					env, want = "https://balance.example/paid", "https://balance.example/paid"
 				default:
 					t.Fatalf("no test value for string key %s: add one here", k.Name)
 				}
@@ -234,6 +242,8 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 					env, want = "10.0.0.1", []string{"10.0.0.1"}
 				case "encryption.keys":
 					env, want = encKey, []string{encKey}
+				case "yookassa.webhook_cidrs":
+					env, want = "10.0.0.0/8, 192.0.2.1", []string{"10.0.0.0/8", "192.0.2.1"}
 				default:
 					t.Fatalf("no test value for list key %s: add one here", k.Name)
 				}
@@ -262,7 +272,9 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 					t.Errorf("with %s=%s: %s = %#v, want %#v", config.EnvName(k.Name), env, name, f.Interface(), wantField)
 				}
 			}
-			if err := c.Validate(); err != nil {
+			// A shop id alone is incomplete by design (secret and return URL go with it; see
+			// TestValidateRejects); every other key is valid on its own.
+			if err := c.Validate(); err != nil && k.Name != "yookassa.shop_id" {
 				t.Errorf("Validate: %v", err)
 			}
 		})
@@ -404,7 +416,17 @@ func validConfig() config.Config {
 			Workers: 4, MaxAttempts: 10, RetryBase: time.Second, RetryMax: time.Hour,
 			RescueAfter: 10 * time.Minute, PollInterval: time.Second,
 		},
+		YooKassa: config.YooKassa{APIURL: "https://api.yookassa.ru/v3", WebhookCIDRs: config.DefaultYooKassaWebhookCIDRs},
+		Booking: config.Booking{
+			HoldTTL: 15 * time.Minute, PartialRefundPercent: 50, ReconcileAfter: 10 * time.Minute,
+			ReconcileEvery: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour,
+		},
 	}
+}
+
+// withYooKassa is a valid configuration with payments enabled.
+func withYooKassa(c *config.Config) {
+	c.YooKassa.ShopID, c.YooKassa.SecretKey, c.YooKassa.ReturnURL = "123456", "test_secret", "https://balance.example/paid"
 }
 
 func TestValidateAccepts(t *testing.T) {
@@ -415,6 +437,8 @@ func TestValidateAccepts(t *testing.T) {
 		modify func(*config.Config)
 	}{
 		{"defaults", func(*config.Config) {}},
+		{"payments enabled", withYooKassa},
+		{"no refund inside the partial window", func(c *config.Config) { c.Booking.PartialRefundPercent = 0 }},
 		{"any interface", func(c *config.Config) { c.HTTP.Addr = ":8080" }},
 		{"ipv6 address", func(c *config.Config) { c.HTTP.Addr = "[::1]:8080" }},
 		{"port 0", func(c *config.Config) { c.HTTP.Addr = "localhost:0" }},
@@ -463,6 +487,20 @@ func TestValidateRejects(t *testing.T) {
 		secrets []string // must not appear in the error
 	}{
 		{"addr without port", "http.addr", func(c *config.Config) { c.HTTP.Addr = "abc" }, nil},
+		{"shop without secret", "yookassa.secret_key", func(c *config.Config) { withYooKassa(c); c.YooKassa.SecretKey = "" }, nil},
+		{"shop without return url", "yookassa.return_url", func(c *config.Config) { withYooKassa(c); c.YooKassa.ReturnURL = "" }, nil},
+		{"relative return url", "yookassa.return_url", func(c *config.Config) { withYooKassa(c); c.YooKassa.ReturnURL = "/paid" }, nil},
+		{"api url with credentials", "yookassa.api_url", func(c *config.Config) {
+			withYooKassa(c)
+			c.YooKassa.APIURL = "https://shop:test_secret@api.example/v3"
+		}, []string{"test_secret"}},
+		{"webhook cidr nonsense", "yookassa.webhook_cidrs", func(c *config.Config) { c.YooKassa.WebhookCIDRs = []string{"yookassa.ru"} }, nil},
+		{"hold zero", "booking.hold_ttl", func(c *config.Config) { c.Booking.HoldTTL = 0 }, nil},
+		{"refund share over 100", "booking.partial_refund_percent", func(c *config.Config) { c.Booking.PartialRefundPercent = 101 }, nil},
+		{"refund share negative", "booking.partial_refund_percent", func(c *config.Config) { c.Booking.PartialRefundPercent = -1 }, nil},
+		{"reconcile after zero", "booking.reconcile_after", func(c *config.Config) { c.Booking.ReconcileAfter = 0 }, nil},
+		{"reconcile every zero", "booking.reconcile_every", func(c *config.Config) { c.Booking.ReconcileEvery = 0 }, nil},
+		{"idempotency ttl zero", "booking.idempotency_ttl", func(c *config.Config) { c.Booking.IdempotencyTTL = 0 }, nil},
 		{"addr empty", "http.addr", func(c *config.Config) { c.HTTP.Addr = "" }, nil},
 		{"port too large", "http.addr", func(c *config.Config) { c.HTTP.Addr = "host:99999" }, nil},
 		{"port negative", "http.addr", func(c *config.Config) { c.HTTP.Addr = "host:-1" }, nil},
