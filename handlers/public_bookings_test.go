@@ -278,6 +278,9 @@ func TestBookingWebhookTrust(t *testing.T) {
 			t.Fatalf("status %s", got.Status)
 		}
 	})
+}
+
+func TestBookingWebhookBehindProxy(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		// Behind a trusted proxy, the forwarded address decides.
 		e := bookingSetup(t, db, bookingOpts{webhookCIDRs: []string{"185.71.76.0/27"}, trustedProxies: []string{"127.0.0.1", "::1"}})
