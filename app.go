@@ -10,8 +10,11 @@ import (
 
 	"balance/config"
 	"balance/events"
+	"balance/integrations/yookassa"
 	"balance/migrations"
 	"balance/repository"
+	"balance/service"
+	"balance/service/booking"
 	"balance/service/identity"
 )
 
@@ -23,12 +26,25 @@ type app struct {
 	migrator *migrations.Migrator
 	outbox   *events.Outbox
 	identity *identity.Service
+	bookings *booking.Bookings
+	slots    *booking.Slots
+	// provider is the payment provider; nil when yookassa.shop_id is empty. The demo replaces it.
+	provider booking.PaymentProvider
+}
+
+// appOption adjusts the app before it is wired.
+type appOption func(*app)
+
+// withPaymentProvider makes the app take payments through p instead of the YooKassa client the
+// configuration describes; the demo passes a client of its local simulator.
+func withPaymentProvider(p booking.PaymentProvider) appOption {
+	return func(a *app) { a.provider = p }
 }
 
 // newApp opens the database (applying migrations when migrate is set, otherwise refusing a
 // database that is behind), wires the outbox as the publisher of every store, and registers the
 // subscribers and periodic tasks. workers = 0 makes an insert-only job queue.
-func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool, workers int) (*app, error) {
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool, workers int, opts ...appOption) (*app, error) {
 	keys, err := loadKeyRing(cfg, true, log)
 	if err != nil {
 		return nil, err
@@ -38,6 +54,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bo
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, db: db}
+	for _, opt := range opts {
+		opt(a)
+	}
 	if err := a.init(ctx, migrate, workers); err != nil {
 		db.Close()
 		return nil, err
@@ -47,6 +66,17 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bo
 
 func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	var err error
+	if a.provider == nil && a.cfg.YooKassa.Enabled() {
+		if a.provider, err = yookassa.New(yookassa.Config{
+			ShopID: a.cfg.YooKassa.ShopID, SecretKey: a.cfg.YooKassa.SecretKey, APIURL: a.cfg.YooKassa.APIURL,
+			ReturnURL: a.cfg.YooKassa.ReturnURL, Receipts: a.cfg.YooKassa.Receipts,
+		}); err != nil {
+			return &configError{err}
+		}
+	}
+	if a.provider == nil {
+		a.log.Warn("payments disabled: yookassa.shop_id is empty (BALANCE_YOOKASSA_SHOP_ID); paid services cannot be booked and /webhooks/yookassa answers 503")
+	}
 	if a.migrator, err = a.db.Migrator(a.log); err != nil {
 		return err
 	}
@@ -80,6 +110,30 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		return err
 	}
 	a.db.SetPublisher(a.outbox)
+
+	clock := service.SystemClock{}
+	a.slots = booking.NewSlots(repository.NewAvailability(a.db), repository.NewAppointments(a.db),
+		nil, clock) // nil: no external calendar until the calendar integration
+	a.bookings = booking.NewBookings(a.db, booking.NewStores(a.db), a.slots, a.provider, a.outbox, clock, booking.Config{
+		HoldTTL:              a.cfg.Booking.HoldTTL,
+		PartialRefundPercent: a.cfg.Booking.PartialRefundPercent,
+		ReconcileAfter:       a.cfg.Booking.ReconcileAfter,
+		IdempotencyTTL:       a.cfg.Booking.IdempotencyTTL,
+	}, a.log.With("component", "booking"))
+	if err := a.bookings.RegisterWaitlist(subs); err != nil {
+		return err
+	}
+	for _, t := range a.bookings.Tasks() {
+		a.outbox.Handle(t.Name, t.Run)
+	}
+	a.outbox.Every(booking.TaskReconcile, a.cfg.Booking.ReconcileEvery, func(ctx context.Context, _ json.RawMessage) error {
+		return a.bookings.Reconcile(ctx)
+	})
+	a.outbox.Every(booking.TaskRequestsCleanup, time.Hour, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := a.bookings.CleanupRequests(ctx)
+		a.log.Debug("booking requests cleanup", "deleted", n)
+		return err
+	})
 
 	a.identity = identityService(a.db, a.cfg)
 	a.outbox.Every("identity.cleanup", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {

@@ -135,40 +135,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer a.stopJobs(cfg.HTTP.ShutdownTimeout)
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	router, err := handlers.NewRouter(handlers.Deps{
-		Log:  log,
-		Auth: a.identity,
-		Checks: []handlers.Check{
-			{Name: "database", Fn: a.db.Ping},
-			{Name: "migrations", Fn: a.migrationsCurrent},
-			{Name: "jobs", Fn: a.jobQueueReachable},
-		},
-		Catalogue: booking.NewCatalogue(repository.NewServices(a.db)),
-		Slots: booking.NewSlots(repository.NewAvailability(a.db), repository.NewAppointments(a.db),
-			nil, service.SystemClock{}), // nil: no external calendar until the calendar integration
-		Jobs:           a.outbox,
-		Audit:          repository.NewAuditLogs(a.db),
-		Tx:             a.db,
-		Registry:       reg,
-		OpenAPI:        api.Spec,
-		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
-		TrustedProxies: cfg.HTTP.TrustedProxies,
-		CookieSecure:   cfg.Auth.CookieSecure,
-		SessionTTL:     cfg.Auth.SessionTTL,
-	})
+	router, err := handlers.NewRouter(routerDeps(a))
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           router,
-		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
-		ReadTimeout:       cfg.HTTP.ReadTimeout,
-		WriteTimeout:      cfg.HTTP.WriteTimeout,
-		IdleTimeout:       cfg.HTTP.IdleTimeout,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(cfg.HTTP, router, log)
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
@@ -179,6 +150,47 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// routerDeps is what the HTTP router of serve and demo is built from, so the two cannot drift.
+func routerDeps(a *app) handlers.Deps {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return handlers.Deps{
+		Log:  a.log,
+		Auth: a.identity,
+		Checks: []handlers.Check{
+			{Name: "database", Fn: a.db.Ping},
+			{Name: "migrations", Fn: a.migrationsCurrent},
+			{Name: "jobs", Fn: a.jobQueueReachable},
+		},
+		Catalogue:      booking.NewCatalogue(repository.NewServices(a.db)),
+		Slots:          a.slots,
+		Bookings:       a.bookings,
+		Payments:       a.bookings,
+		WebhookCIDRs:   a.cfg.YooKassa.WebhookCIDRs,
+		Jobs:           a.outbox,
+		Audit:          repository.NewAuditLogs(a.db),
+		Tx:             a.db,
+		Registry:       reg,
+		OpenAPI:        api.Spec,
+		MaxBodyBytes:   a.cfg.HTTP.MaxBodyBytes,
+		TrustedProxies: a.cfg.HTTP.TrustedProxies,
+		CookieSecure:   a.cfg.Auth.CookieSecure,
+		SessionTTL:     a.cfg.Auth.SessionTTL,
+	}
+}
+
+// newHTTPServer wraps h in a server with the configured timeouts; its errors go to log.
+func newHTTPServer(c config.HTTP, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: c.ReadHeaderTimeout,
+		ReadTimeout:       c.ReadTimeout,
+		WriteTimeout:      c.WriteTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // cmdWorker runs only the job workers: delivery of domain events and scheduled tasks.

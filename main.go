@@ -1,5 +1,6 @@
 // Command balance is the backend of "Эмоциональный баланс": it serves the public API, the admin
-// API and webhooks, runs migrations and manages staff accounts. This file only wires the parts.
+// API and webhooks, runs migrations, manages staff accounts, and runs a self-contained demo. This
+// file only wires the parts.
 package main
 
 import (
@@ -22,6 +23,9 @@ const usage = `Usage: balance <command> [flags]
 Commands:
   serve        run the HTTP server and job workers (applies pending migrations first;
                --migrate=false skips them, --workers=false runs HTTP only)
+  demo         serve with seeded data (the service individual-session, weekday hours) and a local
+               YooKassa simulator, to book and "pay" with curl: [--addr 127.0.0.1:8080]
+               [--db sqlite:./data/demo.db]; the walk-through is printed at start and in README.md
   worker       run only the job workers (domain-event delivery, scheduled tasks)
   migrate      up | down | status — manage the database schema
   createadmin  --email E --role owner|assistant|editor [--name N] — create a staff account
@@ -61,6 +65,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		err = cmdServe(ctx, rest, stderr)
+	case "demo":
+		err = cmdDemo(ctx, rest, stderr)
 	case "worker":
 		err = cmdWorker(ctx, rest, stderr)
 	case "migrate":

@@ -14,7 +14,9 @@ import (
 
 // P2Table is a table with encrypted (P2) columns.
 type P2Table struct {
-	Table   string
+	Table string
+	// Key is the primary-key column rows are walked by.
+	Key     string
 	Columns []string
 }
 
@@ -36,7 +38,10 @@ func (db *DB) p2Tables(models []any) ([]P2Table, error) {
 			}
 		}
 		if len(cols) > 0 {
-			out = append(out, P2Table{Table: s.Table, Columns: cols})
+			if len(s.PrimaryFields) != 1 {
+				return nil, fmt.Errorf("%s: P2 tables need a one-column primary key", s.Table)
+			}
+			out = append(out, P2Table{Table: s.Table, Key: s.PrimaryFields[0].DBName, Columns: cols})
 		}
 	}
 	slices.SortFunc(out, func(a, b P2Table) int {
@@ -102,20 +107,20 @@ func (db *DB) rotateTable(ctx context.Context, ring *crypto.KeyRing, t P2Table, 
 	}
 }
 
-// rotateBatch handles up to batch rows with id > cursor ("" = from the start) and returns how
+// rotateBatch handles up to batch rows with key > cursor ("" = from the start) and returns how
 // many rows it read, the last id, and how many values it re-encrypted.
 func (db *DB) rotateBatch(ctx context.Context, ring *crypto.KeyRing, t P2Table, cursor string, batch int) (int, string, int, error) {
 	var n, rotated int
 	var last string
 	err := db.InTx(ctx, func(ctx context.Context) error {
 		tx := db.conn(ctx)
-		cols := "id"
+		cols := t.Key
 		for _, c := range t.Columns {
 			cols += ", " + c
 		}
-		q := tx.Table(t.Table).Select(cols).Order("id").Limit(batch)
+		q := tx.Table(t.Table).Select(cols).Order(t.Key).Limit(batch)
 		if cursor != "" {
-			q = q.Where("id > ?", cursor)
+			q = q.Where(t.Key+" > ?", cursor)
 		}
 		rows, err := q.Rows()
 		if err != nil {
@@ -163,7 +168,7 @@ func (db *DB) rotateBatch(ctx context.Context, ring *crypto.KeyRing, t P2Table, 
 			return fmt.Errorf("rotate %s: %w", t.Table, err)
 		}
 		for _, u := range updates {
-			if err := tx.Table(t.Table).Where("id = ?", u.id).Update(u.column, u.token).Error; err != nil {
+			if err := tx.Table(t.Table).Where(t.Key+" = ?", u.id).Update(u.column, u.token).Error; err != nil {
 				return fmt.Errorf("rotate %s.%s row %s: %w", t.Table, u.column, u.id, translate(err))
 			}
 		}

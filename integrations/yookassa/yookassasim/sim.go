@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -502,6 +503,9 @@ func fail(status int, description, parameter string) answer {
 
 func write(w http.ResponseWriter, a answer) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	// A declared length lets the client finish reading when serveAPI flushes, while the
+	// notification the request caused is still being delivered.
+	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
 	w.WriteHeader(a.status)
 	_, _ = w.Write(a.body)
 }

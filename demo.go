@@ -1,0 +1,268 @@
+package main
+
+// The demo command: the real server on a local database, with one bookable service and a YooKassa
+// simulator mounted beside the API, so that a newcomer can book and "pay" end to end with curl.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"balance/config"
+	"balance/handlers"
+	"balance/integrations/yookassa"
+	"balance/integrations/yookassa/yookassasim"
+	"balance/models"
+	"balance/repository"
+	"balance/service"
+)
+
+const (
+	demoServiceSlug = "individual-session"
+	demoZone        = "Europe/Moscow"
+	// The simulator accepts these credentials and no others; they protect nothing real.
+	demoShopID    = "demo-shop"
+	demoSecretKey = "demo-secret-key"
+	// demoSimPath is where the simulator is mounted: its API under /v3, its checkout page under
+	// /checkout/{id}.
+	demoSimPath = "/demo/yookassa"
+	// demoPaidPath is the return URL: where the checkout page sends the payer afterwards.
+	demoPaidPath = "/demo/paid"
+)
+
+// demoWebhookCIDRs are where the simulator's notifications come from: this machine.
+var demoWebhookCIDRs = []string{"127.0.0.1/32", "::1/128"}
+
+// cmdDemo serves the normal router with seeded data, the simulator under /demo/yookassa/ and the
+// job workers, until ctx ends.
+func cmdDemo(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, cfgFile := newFlags("demo")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address, host:port (port 0 picks a free port)")
+	dbURL := fs.String("db", "sqlite:./data/demo.db", "database: sqlite:<path> or postgres://...")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("demo: unexpected argument %q: %w", rest[0], errUsage)
+	}
+	cfg, err := demoConfig(*cfgFile, *addr, *dbURL)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+
+	// Listen first: the payment URLs must name the real port, which --addr :0 leaves open.
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	defer ln.Close() // serveHTTP closes it too; this covers the early returns
+	base, host := demoBaseURL(ln.Addr())
+	cfg.HTTP.Addr = ln.Addr().String()
+	cfg.YooKassa.ShopID, cfg.YooKassa.SecretKey = demoShopID, demoSecretKey
+	cfg.YooKassa.APIURL, cfg.YooKassa.ReturnURL = base+demoSimPath+"/v3", base+demoPaidPath
+	if !host.IsLoopback() {
+		// Bound to one outside address, the server reaches itself from that address.
+		cfg.YooKassa.WebhookCIDRs = append(cfg.YooKassa.WebhookCIDRs, host.String())
+	}
+	log.Info("starting balance demo", "version", buildVersion(), "config", cfg)
+
+	// Our real YooKassa client, talking to the simulator over HTTP like to the real API.
+	provider, err := yookassa.New(yookassa.Config{
+		ShopID: cfg.YooKassa.ShopID, SecretKey: cfg.YooKassa.SecretKey,
+		APIURL: cfg.YooKassa.APIURL, ReturnURL: cfg.YooKassa.ReturnURL,
+	})
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, log, true, cfg.Jobs.Workers, withPaymentProvider(provider))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := seedDemo(ctx, a.db, service.SystemClock{}.Now(), log); err != nil {
+		return err
+	}
+	if err := a.startJobs(ctx); err != nil {
+		return err
+	}
+	defer a.stopJobs(cfg.HTTP.ShutdownTimeout)
+
+	router, err := handlers.NewRouter(routerDeps(a))
+	if err != nil {
+		return err
+	}
+	sim := yookassasim.New(yookassasim.Config{
+		ShopID: demoShopID, SecretKey: demoSecretKey,
+		BaseURL:   base + demoSimPath,
+		NotifyURL: base + "/webhooks/yookassa",
+		Log:       log.With("component", "yookassasim"),
+	})
+	router.Any(demoSimPath+"/*path", gin.WrapH(http.StripPrefix(demoSimPath, sim)))
+	router.GET(demoPaidPath, demoPaidPage(base))
+
+	log.Info("demo ready", "url", base,
+		"services", base+"/api/v1/services",
+		"bookings", base+"/api/v1/bookings",
+		"checkout", base+demoSimPath+"/checkout/{payment_id}",
+		"webhook", base+"/webhooks/yookassa",
+		"return_url", base+demoPaidPath,
+		"job_workers", cfg.Jobs.Workers)
+	fmt.Fprint(stderr, demoWalkthrough(base, time.Now()))
+	if err := serveHTTP(ctx, newHTTPServer(cfg.HTTP, router, log), ln, cfg.HTTP.ShutdownTimeout); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// demoConfig is the configuration as serve loads it, with what the demo decides overridden: its
+// database and address, a session cookie usable over plain http, and payments through the local
+// simulator (its URLs are filled in once the port is known).
+func demoConfig(file, addr, dbURL string) (config.Config, error) {
+	cfg, err := config.Load(file)
+	if err != nil {
+		return cfg, &configError{err}
+	}
+	cfg.HTTP.Addr = addr
+	cfg.Database.URL = dbURL
+	cfg.Auth.CookieSecure = false
+	cfg.YooKassa = config.YooKassa{APIURL: yookassa.DefaultAPIURL, WebhookCIDRs: demoWebhookCIDRs}
+	if err := cfg.Validate(); err != nil {
+		return cfg, &configError{err}
+	}
+	return cfg, nil
+}
+
+// demoBaseURL is the root URL the demo reaches itself at, and the address in it: the listening
+// address, or loopback when listening on every address.
+func demoBaseURL(addr net.Addr) (string, netip.Addr) {
+	ap, err := netip.ParseAddrPort(addr.String())
+	host := ap.Addr().Unmap()
+	if err != nil || host.IsUnspecified() {
+		host = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	return "http://" + netip.AddrPortFrom(host, ap.Port()).String(), host
+}
+
+// demoServiceDetails describe the demo's one service.
+func demoServiceDetails() models.ServiceDetails {
+	hours := func(h int) *int { return &h }
+	return models.ServiceDetails{
+		Slug:  demoServiceSlug,
+		Title: "Индивидуальная консультация",
+		DescriptionMarkdown: "Демонстрационная услуга: 50 минут онлайн или очно. Оплата проходит через " +
+			"локальный симулятор ЮKassa, деньги не списываются.",
+		Format:             models.ServiceFormatHybrid,
+		DurationMinutes:    50,
+		BufferMinutes:      10,
+		Price:              models.Money{Minor: 500000, Currency: models.CurrencyRUB},
+		CancelFreeHours:    hours(24),
+		CancelPartialHours: hours(12),
+		RescheduleMinHours: hours(12),
+		Timezone:           demoZone,
+	}
+}
+
+// seedDemo creates the published demo service with its hours, Monday to Friday 10:00–19:00
+// Moscow time, unless a service with its slug exists: a second run changes nothing, and neither
+// does a service the user has edited since.
+func seedDemo(ctx context.Context, db *repository.DB, now time.Time, log *slog.Logger) error {
+	services, availability := repository.NewServices(db), repository.NewAvailability(db)
+	var existing *models.Service
+	err := db.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		existing, err = services.BySlug(ctx, demoServiceSlug)
+		if !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		svc, err := models.NewService(demoServiceDetails(), now)
+		if err != nil {
+			return err
+		}
+		if err := svc.Publish(now); err != nil {
+			return err
+		}
+		if err := services.Create(ctx, svc); err != nil {
+			return err
+		}
+		for weekday := 1; weekday <= 5; weekday++ {
+			rule, err := models.NewAvailabilityRule(&svc.ID, weekday, 10*60, 19*60, demoZone, nil, nil, now)
+			if err != nil {
+				return err
+			}
+			if err := availability.CreateRule(ctx, rule); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	}
+	if existing != nil {
+		log.Info("demo data already present, left as it is", "service", existing.Slug, "status", existing.Status)
+		return nil
+	}
+	log.Info("demo data seeded", "service", demoServiceSlug, "formats", "online, offline",
+		"duration_minutes", 50, "buffer_minutes", 10, "price", "5000.00 RUB",
+		"hours", "Monday–Friday 10:00–19:00 "+demoZone, "status", models.PublicationPublished)
+	return nil
+}
+
+// demoPaidPage is the return URL: the checkout page sends the payer back here whether they paid or
+// gave up, as YooKassa does, so the page tells how to look at the booking rather than guess.
+func demoPaidPage(base string) gin.HandlerFunc {
+	text := "Balance demo: back from the payment page (simulated, no money moved).\n\n" +
+		"The simulator has told " + base + "/webhooks/yookassa what happened: a paid booking is now\n" +
+		"confirmed, a declined one canceled. See it with the id and manage_token of the booking's answer:\n\n" +
+		"  curl -H 'X-Manage-Token: <manage_token>' " + base + "/api/v1/bookings/<id>\n"
+	return func(c *gin.Context) { c.String(http.StatusOK, text) }
+}
+
+// demoWalkthrough is the README's curl walk-through, printed at start with this run's address and
+// a date range that holds working days at least a day ahead (cancelling those refunds in full).
+func demoWalkthrough(base string, now time.Time) string {
+	loc, err := time.LoadLocation(demoZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	from := now.In(loc).AddDate(0, 0, 2)
+	r := strings.NewReplacer("BASE", base,
+		"FROMDATE", from.Format(time.DateOnly), "TODATE", from.AddDate(0, 0, 6).Format(time.DateOnly))
+	return r.Replace(`
+Balance demo at BASE — book and "pay" with curl (README.md, "Try it: the demo", explains each step):
+
+  # 1. the published services
+  curl BASE/api/v1/services
+
+  # 2. free slots (hours are Monday–Friday 10:00–19:00 Moscow time), shown in Berlin time
+  curl 'BASE/api/v1/services/individual-session/slots?from=FROMDATE&to=TODATE&tz=Europe/Berlin'
+
+  # 3. book one: put a slot's "start" below; the answer has id, manage_token and payment.confirmation_url
+  curl -X POST BASE/api/v1/bookings -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-1' \
+    -d '{"service_slug":"individual-session","start":"<slot start>","format":"online",
+         "client":{"name":"Анна","email":"anna@example.com"},
+         "consents":[{"type":"personal_data","version":"2026-01"}]}'
+
+  # 4. pay (or open the confirmation_url in a browser)
+  curl -X POST -H 'Accept: application/json' '<confirmation_url>/pay'
+
+  # 5. the booking is confirmed
+  curl -H 'X-Manage-Token: <manage_token>' BASE/api/v1/bookings/<id>
+
+  # 6. cancel it: the answer shows the refund
+  curl -X POST -H 'X-Manage-Token: <manage_token>' BASE/api/v1/bookings/<id>/cancel
+
+`)
+}
