@@ -70,19 +70,71 @@ func NewDB(t testing.TB, d migrations.Dialect) *repository.DB {
 	return db
 }
 
-// NewSQLiteURL returns the URL of a migrated SQLite file in the test's temp dir.
+// NewSQLiteURL returns the URL of a migrated SQLite file in the test's temp dir: a copy of a
+// template migrated once per schema version (migrating afresh for every test costs seconds).
 func NewSQLiteURL(t testing.TB) string {
 	t.Helper()
-	url := "sqlite:" + filepath.Join(t.TempDir(), "balance.db")
-	db, err := repository.Open(context.Background(), url, repository.Options{MaxOpenConns: 1})
+	tmpl, err := sqliteTemplate()
 	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
+		t.Fatalf("sqlite template: %v", err)
 	}
-	defer db.Close()
-	if err := migrateAll(context.Background(), db); err != nil {
-		t.Fatalf("migrate sqlite: %v", err)
+	path := filepath.Join(t.TempDir(), "balance.db")
+	if err := copyFile(tmpl, path); err != nil {
+		t.Fatalf("copy sqlite template: %v", err)
 	}
-	return url
+	return "sqlite:" + path
+}
+
+var (
+	sqliteOnce sync.Once
+	sqlitePath string
+	sqliteErr  error
+)
+
+// sqliteTemplate returns a migrated SQLite file shared by the test processes of one schema
+// version: built under a temporary name, then renamed into place, so readers never see half of it.
+func sqliteTemplate() (string, error) {
+	sqliteOnce.Do(func() {
+		sum, err := migrationsHash(migrations.SQLite)
+		if err != nil {
+			sqliteErr = err
+			return
+		}
+		sqlitePath = filepath.Join(os.TempDir(), "balance_tmpl_"+sum+".db")
+		if _, err := os.Stat(sqlitePath); err == nil {
+			return
+		}
+		dir, err := os.MkdirTemp("", "balance_tmpl_build_*")
+		if err != nil {
+			sqliteErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		build := filepath.Join(dir, "template.db")
+		db, err := repository.Open(context.Background(), "sqlite:"+build, repository.Options{MaxOpenConns: 1})
+		if err != nil {
+			sqliteErr = err
+			return
+		}
+		err = migrateAll(context.Background(), db)
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			sqliteErr = fmt.Errorf("migrate: %w", err)
+			return
+		}
+		sqliteErr = os.Rename(build, sqlitePath)
+	})
+	return sqlitePath, sqliteErr
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o600)
 }
 
 // NewPostgresURL creates a database cloned from the migrated template and drops it after the test.
@@ -140,7 +192,7 @@ func template() (string, error) {
 
 func buildTemplate() (string, error) {
 	ctx := context.Background()
-	sum, err := migrationsHash()
+	sum, err := migrationsHash(migrations.Postgres)
 	if err != nil {
 		return "", err
 	}
@@ -204,10 +256,10 @@ func migrateAll(ctx context.Context, db *repository.DB) error {
 	return err
 }
 
-// migrationsHash fingerprints the PostgreSQL migrations and the River version, so a schema change
-// builds a new template.
-func migrationsHash() (string, error) {
-	fsys, err := migrations.FS(migrations.Postgres)
+// migrationsHash fingerprints the migrations of dialect d and the River version, so a schema
+// change builds a new template.
+func migrationsHash(d migrations.Dialect) (string, error) {
+	fsys, err := migrations.FS(d)
 	if err != nil {
 		return "", err
 	}
