@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -336,4 +337,52 @@ func TestDemoArguments(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDemoHoldLapsesThroughTheJobQueue books without paying and lets the job workers expire the
+// hold: the booking and its payment (at the simulator too) are canceled and the time is offered
+// again. It proves the hold-expiry task is registered and scheduled with the booking.
+func TestDemoHoldLapsesThroughTheJobQueue(t *testing.T) {
+	t.Setenv("BALANCE_LOG_LEVEL", "info")
+	t.Setenv("BALANCE_LOG_FORMAT", "json")
+	t.Setenv("BALANCE_ENCRYPTION_KEYS", "")
+	t.Setenv("BALANCE_JOBS_POLL_INTERVAL", "50ms")
+	t.Setenv("BALANCE_BOOKING_HOLD_TTL", "1s")
+	d := startDemo(t, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"))
+
+	slots := d.freeSlots(t)
+	if len(slots) == 0 {
+		t.Fatal("no free slots")
+	}
+	var b demoBooking
+	if code := d.call(t, http.MethodPost, "/api/v1/bookings", map[string]any{
+		"service_slug": demoServiceSlug, "start": slots[0], "format": "online",
+		"client":   map[string]any{"name": "Анна", "email": "hold@example.com"},
+		"consents": []map[string]any{{"type": "personal_data", "version": "2026-01"}},
+	}, &b); code != http.StatusCreated || b.Status != "pending_payment" {
+		t.Fatalf("book: %d %+v", code, b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var got demoBooking
+		d.call(t, http.MethodGet, "/api/v1/bookings/"+b.ID, nil, &got, "X-Manage-Token", b.ManageToken)
+		if got.Status == "canceled" {
+			if got.Payment == nil || got.Payment.Status != "canceled" {
+				t.Errorf("payment after the hold: %+v", got.Payment)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the hold did not lapse within 30s: %+v\n%s", got, d.logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !slices.Contains(d.freeSlots(t), slots[0]) {
+		t.Error("the lapsed time is not offered again")
+	}
+	// Paying on the simulator's page now is refused: the job canceled the payment there first.
+	if code := d.call(t, http.MethodPost, *b.Payment.ConfirmationURL+"/pay", nil, nil, "Accept", "application/json"); code != http.StatusConflict {
+		t.Errorf("paying a canceled payment: %d", code)
+	}
+	d.stop(t)
 }
