@@ -26,39 +26,12 @@ func bookingSlot(n int) time.Time {
 	return time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC).Add(time.Duration(n) * 30 * time.Minute)
 }
 
-// countingPublisher counts committed events and hands them on.
-type countingPublisher struct {
-	next repository.Publisher
-	mu   sync.Mutex
-	n    map[string]int
-}
-
-func (p *countingPublisher) Publish(ctx context.Context, tx *repository.Tx, evs []models.Event) error {
-	if err := p.next.Publish(ctx, tx, evs); err != nil {
-		return err
-	}
-	tx.AfterCommit(func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		for _, e := range evs {
-			p.n[e.EventName()]++
-		}
-	})
-	return nil
-}
-
-func (p *countingPublisher) count(name string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.n[name]
-}
-
 type bookingEnv struct {
 	s     *server
 	yk    *yookassatest.Server
 	b     *booking.Bookings
 	clock *testkit.Clock
-	pub   *countingPublisher
+	pub   *testkit.EventCounter
 	appts *repository.Appointments
 }
 
@@ -78,7 +51,7 @@ func bookingSetup(t *testing.T, db *repository.DB, o bookingOpts) *bookingEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := &countingPublisher{next: outbox, n: map[string]int{}}
+	pub := testkit.CountEvents(outbox)
 	db.SetPublisher(pub)
 	yk := yookassatest.New(t, "shop-1", "secret-1")
 	client, err := yookassa.New(yookassa.Config{
@@ -269,7 +242,7 @@ func TestBookingWebhookTrust(t *testing.T) {
 		if r := e.notify(t, "payment.succeeded", id, http.Header{"X-Forwarded-For": {"185.71.76.5"}}); r.Status != http.StatusForbidden {
 			t.Errorf("spoofed X-Forwarded-For: %d", r.Status)
 		}
-		if e.pub.count("payment.succeeded") != 0 || e.pub.count("appointment.confirmed") != 0 {
+		if e.pub.Count("payment.succeeded") != 0 || e.pub.Count("appointment.confirmed") != 0 {
 			t.Fatal("a refused notification changed something")
 		}
 		var got bookingBody
@@ -305,7 +278,7 @@ func TestBookingWebhookAnswers(t *testing.T) {
 		if r := e.notify(t, "payment.succeeded", id); r.Status != http.StatusOK {
 			t.Errorf("forged success: %d", r.Status)
 		}
-		if e.pub.count("appointment.confirmed") != 0 {
+		if e.pub.Count("appointment.confirmed") != 0 {
 			t.Fatal("a notification the API contradicts confirmed the booking")
 		}
 		for name, body := range map[string]string{
@@ -323,7 +296,7 @@ func TestBookingWebhookAnswers(t *testing.T) {
 		if r := e.notify(t, "payment.succeeded", id); r.Status != http.StatusServiceUnavailable {
 			t.Errorf("API down: %d %s", r.Status, r.Body)
 		}
-		if r := e.notify(t, "payment.succeeded", id); r.Status != http.StatusOK || e.pub.count("appointment.confirmed") != 1 {
+		if r := e.notify(t, "payment.succeeded", id); r.Status != http.StatusOK || e.pub.Count("appointment.confirmed") != 1 {
 			t.Errorf("retry: %d %s", r.Status, r.Body)
 		}
 	})
@@ -351,8 +324,8 @@ func TestBookingSameNotificationTwentyTimes(t *testing.T) {
 				t.Errorf("notification %d: %d", i, s)
 			}
 		}
-		if e.pub.count("payment.succeeded") != 1 || e.pub.count("appointment.confirmed") != 1 {
-			t.Fatalf("payment.succeeded %d, appointment.confirmed %d", e.pub.count("payment.succeeded"), e.pub.count("appointment.confirmed"))
+		if e.pub.Count("payment.succeeded") != 1 || e.pub.Count("appointment.confirmed") != 1 {
+			t.Fatalf("payment.succeeded %d, appointment.confirmed %d", e.pub.Count("payment.succeeded"), e.pub.Count("appointment.confirmed"))
 		}
 	})
 }

@@ -83,8 +83,8 @@ func TestBookPaidServiceHoldsTimeAndCreatesPayment(t *testing.T) {
 		if *second.Appointment.ClientUserID != u.ID || *second.Appointment.LeadID != l.ID {
 			t.Error("a second booking of the same client made another user or lead")
 		}
-		if e.pub.count("lead.captured") != 1 || e.pub.count("appointment.booked") != 2 {
-			t.Errorf("events: lead.captured %d, appointment.booked %d", e.pub.count("lead.captured"), e.pub.count("appointment.booked"))
+		if e.pub.Count("lead.captured") != 1 || e.pub.Count("appointment.booked") != 2 {
+			t.Errorf("events: lead.captured %d, appointment.booked %d", e.pub.Count("lead.captured"), e.pub.Count("appointment.booked"))
 		}
 	})
 }
@@ -96,7 +96,7 @@ func TestBookFreeServiceIsConfirmedAtOnce(t *testing.T) {
 		if a := res.Appointment; a.Status != models.AppointmentStatusConfirmed || a.HoldExpiresAt != nil || len(a.Payments) != 0 {
 			t.Fatalf("free booking %s hold %v payments %d", a.Status, a.HoldExpiresAt, len(a.Payments))
 		}
-		if e.pub.count("appointment.confirmed") != 1 || len(e.scheduled(t, booking.TaskExpireHold)) != 0 {
+		if e.pub.Count("appointment.confirmed") != 1 || len(e.scheduled(t, booking.TaskExpireHold)) != 0 {
 			t.Error("a free booking is confirmed once and holds nothing")
 		}
 	})

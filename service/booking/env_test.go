@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,33 +27,6 @@ func envSlot(n int) time.Time {
 	return time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC).Add(time.Duration(n) * 30 * time.Minute)
 }
 
-// countingPublisher counts the committed events by name and hands them on to the outbox.
-type countingPublisher struct {
-	next repository.Publisher
-	mu   sync.Mutex
-	n    map[string]int
-}
-
-func (p *countingPublisher) Publish(ctx context.Context, tx *repository.Tx, evs []models.Event) error {
-	if err := p.next.Publish(ctx, tx, evs); err != nil {
-		return err
-	}
-	tx.AfterCommit(func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		for _, e := range evs {
-			p.n[e.EventName()]++
-		}
-	})
-	return nil
-}
-
-func (p *countingPublisher) count(name string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.n[name]
-}
-
 type env struct {
 	db     *repository.DB
 	clock  *testkit.Clock
@@ -64,7 +36,7 @@ type env struct {
 	b      *booking.Bookings
 	st     booking.Stores
 	svc    *models.Service
-	pub    *countingPublisher
+	pub    *testkit.EventCounter
 }
 
 type envOption func(*envConfig)
@@ -94,7 +66,7 @@ func newEnv(t *testing.T, db *repository.DB, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.pub = &countingPublisher{next: e.outbox, n: map[string]int{}}
+	e.pub = testkit.CountEvents(e.outbox)
 	db.SetPublisher(e.pub)
 
 	var provider booking.PaymentProvider

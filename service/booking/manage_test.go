@@ -117,8 +117,8 @@ func TestCancelRefundsByPolicyAtTheBoundaries(t *testing.T) {
 				t.Errorf("refund webhook: %q %v", out, err)
 			}
 		}
-		if e.pub.count("refund.succeeded") != 3 {
-			t.Errorf("refund.succeeded events %d", e.pub.count("refund.succeeded"))
+		if e.pub.Count("refund.succeeded") != 3 {
+			t.Errorf("refund.succeeded events %d", e.pub.Count("refund.succeeded"))
 		}
 		// Once started, a confirmed appointment cannot be canceled by its client.
 		late := e.confirmed(t, 16, "late@example.com")
@@ -258,8 +258,8 @@ func TestIntakeForm(t *testing.T) {
 		if err != nil || got.Payload["concern"] != secret {
 			t.Errorf("read back: %v", err)
 		}
-		if e.pub.count("intake_form.submitted") != 1 {
-			t.Errorf("submitted events %d", e.pub.count("intake_form.submitted"))
+		if e.pub.Count("intake_form.submitted") != 1 {
+			t.Errorf("submitted events %d", e.pub.Count("intake_form.submitted"))
 		}
 		slot := 2
 		for name, answers := range map[string]models.IntakeAnswers{
@@ -355,7 +355,7 @@ func TestWaitlistHearsOfFreedTime(t *testing.T) {
 				t.Errorf("entry %s: %s (%v), want %s", *c.w.Email, got.Status, err, c.want)
 			}
 		}
-		if n := e.pub.count("waitlist.slot_freed"); n != 2 {
+		if n := e.pub.Count("waitlist.slot_freed"); n != 2 {
 			t.Errorf("waitlist.slot_freed events %d, want 2", n)
 		}
 		// A booking that is active again, or an unknown one, frees nothing.
@@ -366,7 +366,7 @@ func TestWaitlistHearsOfFreedTime(t *testing.T) {
 		if err := handler(ctx, models.AppointmentCanceled{EventMeta: models.NewEventMeta(uuid.New(), e.clock.Now())}); err != nil {
 			t.Fatal(err)
 		}
-		if n := e.pub.count("waitlist.slot_freed"); n != 2 {
+		if n := e.pub.Count("waitlist.slot_freed"); n != 2 {
 			t.Errorf("waitlist.slot_freed events %d, want still 2", n)
 		}
 	})

@@ -365,15 +365,7 @@ func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) erro
 	}
 	pay := lastPayment(a)
 	if pay != nil && pay.Status == models.PaymentStatusPending && pay.ProviderPaymentID != nil {
-		if b.provider == nil {
-			return ErrPaymentsDisabled
-		}
-		remote, err := b.provider.CancelPayment(ctx, *pay.ProviderPaymentID, "cancel-"+pay.ID.String())
-		var apiErr *yookassa.APIError
-		if errors.As(err, &apiErr) && !apiErr.Temporary() {
-			// Not cancelable: most likely paid a moment ago. Ask what it is now.
-			remote, err = b.provider.GetPayment(ctx, *pay.ProviderPaymentID)
-		}
+		remote, err := b.cancelAtProvider(ctx, pay)
 		if err != nil {
 			return fmt.Errorf("expire hold of appointment %s: %w", a.ID, err)
 		}
@@ -428,19 +420,27 @@ func (b *Bookings) CancelPayment(ctx context.Context, paymentID uuid.UUID) error
 			return p.Cancel(b.clock.Now().UTC())
 		})
 	}
+	remote, err := b.cancelAtProvider(ctx, pay)
+	if err != nil {
+		return fmt.Errorf("cancel payment %s: %w", pay.ID, err)
+	}
+	_, err = b.applyPayment(ctx, remote)
+	return err
+}
+
+// cancelAtProvider asks the provider to cancel pay (with the payment's own cancel key) and
+// returns the payment as the provider now has it. A refusal usually means it was paid a moment
+// ago, so the payment is then read instead.
+func (b *Bookings) cancelAtProvider(ctx context.Context, pay *models.Payment) (*yookassa.Payment, error) {
 	if b.provider == nil {
-		return ErrPaymentsDisabled
+		return nil, ErrPaymentsDisabled
 	}
 	remote, err := b.provider.CancelPayment(ctx, *pay.ProviderPaymentID, "cancel-"+pay.ID.String())
 	var apiErr *yookassa.APIError
 	if errors.As(err, &apiErr) && !apiErr.Temporary() {
 		remote, err = b.provider.GetPayment(ctx, *pay.ProviderPaymentID)
 	}
-	if err != nil {
-		return fmt.Errorf("cancel payment %s: %w", pay.ID, err)
-	}
-	_, err = b.applyPayment(ctx, remote)
-	return err
+	return remote, err
 }
 
 // Reconcile re-reads from the provider the payments still pending after ReconcileAfter, and

@@ -44,9 +44,9 @@ func TestNotificationConfirmsOnceUnderConcurrency(t *testing.T) {
 				t.Errorf("outcome %q", outcomes[i])
 			}
 		}
-		if confirmed != 1 || e.pub.count("payment.succeeded") != 1 || e.pub.count("appointment.confirmed") != 1 {
+		if confirmed != 1 || e.pub.Count("payment.succeeded") != 1 || e.pub.Count("appointment.confirmed") != 1 {
 			t.Fatalf("confirmed %d times; events payment.succeeded %d appointment.confirmed %d",
-				confirmed, e.pub.count("payment.succeeded"), e.pub.count("appointment.confirmed"))
+				confirmed, e.pub.Count("payment.succeeded"), e.pub.Count("appointment.confirmed"))
 		}
 		got := e.appointment(t, a.ID)
 		if got.Status != models.AppointmentStatusConfirmed || got.HoldExpiresAt != nil || got.Payments[0].Status != models.PaymentStatusSucceeded {
@@ -76,7 +76,7 @@ func TestNotificationIsCheckedAgainstTheAPI(t *testing.T) {
 		if err != nil || out != "ignored: still pending at the provider" {
 			t.Fatalf("forged success: %q %v", out, err)
 		}
-		if got := e.appointment(t, a.ID); got.Status != models.AppointmentStatusPendingPayment || e.pub.count("payment.succeeded") != 0 {
+		if got := e.appointment(t, a.ID); got.Status != models.AppointmentStatusPendingPayment || e.pub.Count("payment.succeeded") != 0 {
 			t.Fatalf("a forged notification changed the booking: %s", got.Status)
 		}
 		// An object the provider does not know, an unsupported event.
