@@ -1035,10 +1035,8 @@ func ValidateIdempotencyKey(key string) error {
 	if key == "" || len(key) > bookingIdempotencyKeyMaxLen {
 		return &ValidationError{Field: "Idempotency-Key", Message: "must be 1 to 255 characters"}
 	}
-	for i := range len(key) {
-		if c := key[i]; c < 0x21 || c > 0x7e {
-			return &ValidationError{Field: "Idempotency-Key", Message: "may contain only visible ASCII characters"}
-		}
+	if !visibleASCII(key) {
+		return &ValidationError{Field: "Idempotency-Key", Message: "may contain only visible ASCII characters"}
 	}
 	return nil
 }

@@ -270,10 +270,8 @@ func NormalizeLeadIdentity(kind LeadIdentityKind, value string) (string, error) 
 		if value == "" || len(value) > crmAnonymousIDMaxLen {
 			return "", &ValidationError{Field: "anonymous_id", Message: fmt.Sprintf("must be 1 to %d characters", crmAnonymousIDMaxLen)}
 		}
-		for i := range len(value) {
-			if c := value[i]; c < 0x21 || c > 0x7e {
-				return "", &ValidationError{Field: "anonymous_id", Message: "may contain only visible ASCII characters"}
-			}
+		if !visibleASCII(value) {
+			return "", &ValidationError{Field: "anonymous_id", Message: "may contain only visible ASCII characters"}
 		}
 		return value, nil
 	}

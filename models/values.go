@@ -62,3 +62,14 @@ func ParsePhone(s string) (Phone, error) {
 }
 
 func (p Phone) String() string { return string(p) }
+
+// visibleASCII reports whether s holds only printable ASCII other than space (0x21–0x7e): what
+// opaque client-supplied keys and ids may contain.
+func visibleASCII(s string) bool {
+	for i := range len(s) {
+		if c := s[i]; c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
