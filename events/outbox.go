@@ -431,6 +431,11 @@ func (w *eventWorker) Work(ctx context.Context, job *river.Job[eventJob]) error 
 		return river.JobCancel(err)
 	}
 	if err := sub.Handle(ctx, e); err != nil {
+		if snooze, ok := asSnooze(err); ok {
+			w.o.log.InfoContext(ctx, "event subscriber asked to wait", "event", a.Event, "event_id", a.EventID.String(),
+				"subscriber", a.Subscriber, "after", snooze.After.String(), "reason", snooze.Err.Error())
+			return river.JobSnooze(snooze.After)
+		}
 		w.o.log.WarnContext(ctx, "event subscriber failed; will retry",
 			"event", a.Event, "event_id", a.EventID.String(), "subscriber", a.Subscriber,
 			"attempt", job.Attempt, "max_attempts", job.MaxAttempts, "error", err.Error())
@@ -452,9 +457,36 @@ func (w *taskWorker) Work(ctx context.Context, job *river.Job[taskJob]) error {
 		return river.JobCancel(fmt.Errorf("no task %s registered", job.Args.Task))
 	}
 	if err := fn(ctx, job.Args.Payload); err != nil {
+		if snooze, ok := asSnooze(err); ok {
+			w.o.log.InfoContext(ctx, "task asked to wait", "task", job.Args.Task, "after", snooze.After.String(),
+				"reason", snooze.Err.Error())
+			return river.JobSnooze(snooze.After)
+		}
 		w.o.log.WarnContext(ctx, "task failed; will retry", "task", job.Args.Task,
 			"attempt", job.Attempt, "max_attempts", job.MaxAttempts, "error", err.Error())
 		return err
 	}
 	return nil
+}
+
+// SnoozeError asks the job queue to run a job again after After — e.g. a provider's 429 with its
+// retry_after — instead of the exponential backoff, and without counting a failure.
+type SnoozeError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *SnoozeError) Error() string { return fmt.Sprintf("retry after %s: %v", e.After, e.Err) }
+
+func (e *SnoozeError) Unwrap() error { return e.Err }
+
+// Snooze wraps err so that the job that returned it runs again after d (at least a second).
+func Snooze(d time.Duration, err error) error {
+	return &SnoozeError{After: max(d, time.Second), Err: err}
+}
+
+func asSnooze(err error) (*SnoozeError, bool) {
+	var s *SnoozeError
+	ok := errors.As(err, &s)
+	return s, ok
 }

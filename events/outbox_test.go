@@ -310,3 +310,51 @@ func TestOutboxScheduleAndCancel(t *testing.T) {
 		}
 	})
 }
+
+func TestOutboxSnoozedTaskWaitsWithoutFailing(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		o, err := events.NewOutbox(db, events.DefaultCatalog(), events.NewSubscriptions(), events.OutboxConfig{
+			Workers: 1, PollInterval: 20 * time.Millisecond, MaxAttempts: 1,
+		}, testkit.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		var runs []time.Time
+		done := make(chan struct{})
+		o.Handle("rate-limited", func(context.Context, json.RawMessage) error {
+			mu.Lock()
+			defer mu.Unlock()
+			runs = append(runs, time.Now())
+			if len(runs) == 1 {
+				return events.Snooze(time.Second, errors.New("429 Too Many Requests"))
+			}
+			close(done)
+			return nil
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := o.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer o.Stop(context.Background())
+		if _, err := o.Schedule(ctx, "rate-limited", nil, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the snoozed task never ran again")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		// MaxAttempts is 1: a failure would have discarded it; a snooze is not a failure.
+		if len(runs) != 2 || runs[1].Sub(runs[0]) < time.Second {
+			t.Errorf("runs %v: the second must come at least the snooze later", runs)
+		}
+		var s *events.SnoozeError
+		if err := events.Snooze(0, errors.New("x")); !errors.As(err, &s) || s.After != time.Second || s.Error() == "" || errors.Unwrap(err) == nil {
+			t.Errorf("Snooze(0) = %v", err)
+		}
+	})
+}

@@ -14,5 +14,5 @@ var identityModels = []any{
 // and P2 key rotation finds the encrypted columns through them.
 func Models() []any {
 	return slices.Concat(identityModels, crmModels, telegramModels, contentModels, interactiveModels,
-		bookingModels, cabinetModels, moderationModels, adminModels)
+		bookingModels, cabinetModels, moderationModels, adminModels, notificationModels)
 }
