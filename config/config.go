@@ -32,6 +32,54 @@ type Config struct {
 	Jobs       Jobs       `mapstructure:"jobs"`
 	YooKassa   YooKassa   `mapstructure:"yookassa"`
 	Booking    Booking    `mapstructure:"booking"`
+	Notify     Notify     `mapstructure:"notify"`
+	SMTP       SMTP       `mapstructure:"smtp"`
+	Telegram   Telegram   `mapstructure:"telegram"`
+	GCal       GCal       `mapstructure:"gcal"`
+}
+
+// Notify tunes client notifications.
+type Notify struct {
+	// SiteURL is the public site, for links in messages.
+	SiteURL string `mapstructure:"site_url"`
+	// Reminders are durations before an appointment ("24h", "2h").
+	Reminders []string `mapstructure:"reminders"`
+}
+
+// ReminderOffsets parses Reminders (Validate has checked them).
+func (n Notify) ReminderOffsets() []time.Duration {
+	out := make([]time.Duration, 0, len(n.Reminders))
+	for _, r := range n.Reminders {
+		if d, err := time.ParseDuration(r); err == nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// SMTP configures outgoing email. An empty Host disables email.
+type SMTP struct {
+	Host     string `mapstructure:"host"`
+	Port     int    `mapstructure:"port"`
+	Username string `mapstructure:"username"`
+	Password string `mapstructure:"password"`
+	From     string `mapstructure:"from"`
+	FromName string `mapstructure:"from_name"`
+	TLS      string `mapstructure:"tls"`
+}
+
+// Telegram configures the bot. An empty BotToken disables it.
+type Telegram struct {
+	BotToken      string `mapstructure:"bot_token"`
+	APIURL        string `mapstructure:"api_url"`
+	WebhookSecret string `mapstructure:"webhook_secret"`
+}
+
+// GCal configures the practitioner's Google Calendar. An empty CredentialsFile disables it.
+type GCal struct {
+	CredentialsFile string `mapstructure:"credentials_file"`
+	CalendarID      string `mapstructure:"calendar_id"`
+	APIURL          string `mapstructure:"api_url"`
 }
 
 // YooKassa configures payments. An empty ShopID disables them: paid services cannot be booked.
@@ -159,6 +207,21 @@ var Keys = []Key{
 	{"booking.reconcile_after", 10 * time.Minute, false, "a payment still pending this long is re-read from YooKassa"},
 	{"booking.reconcile_every", 5 * time.Minute, false, "how often pending payments are reconciled"},
 	{"booking.idempotency_ttl", 24 * time.Hour, false, "how long a booking's Idempotency-Key is remembered"},
+	{"notify.site_url", "http://127.0.0.1:8080", false, "the public site, for links in messages"},
+	{"notify.reminders", []string{"24h", "2h"}, false, "comma-separated durations before an appointment when reminders go out"},
+	{"smtp.host", "", false, "SMTP server; empty disables email (deliveries are logged as skipped)"},
+	{"smtp.port", 587, false, "SMTP port"},
+	{"smtp.username", "", false, "SMTP user; empty sends without authentication"},
+	{"smtp.password", "", true, "SMTP password"},
+	{"smtp.from", "", false, "sender address; required with smtp.host"},
+	{"smtp.from_name", "Эмоциональный баланс", false, "sender display name"},
+	{"smtp.tls", "mandatory", false, "mandatory (STARTTLS required), opportunistic, or none (local relays only)"},
+	{"telegram.bot_token", "", true, "Telegram bot token; empty disables the bot"},
+	{"telegram.api_url", "https://api.telegram.org", false, "Bot API root"},
+	{"telegram.webhook_secret", "", true, "secret Telegram sends in X-Telegram-Bot-Api-Secret-Token; required with bot_token"},
+	{"gcal.credentials_file", "", false, "Google service-account JSON; empty disables calendar sync and free/busy"},
+	{"gcal.calendar_id", "", false, "the practitioner's calendar id; required with credentials_file"},
+	{"gcal.api_url", "", false, "Calendar API root; empty means Google's"},
 }
 
 // EnvName returns the environment variable that sets key, e.g. BALANCE_HTTP_ADDR for http.addr.
@@ -197,6 +260,7 @@ func Load(file string) (Config, error) {
 	c.HTTP.TrustedProxies = compact(c.HTTP.TrustedProxies)
 	c.Encryption.Keys = compact(c.Encryption.Keys)
 	c.YooKassa.WebhookCIDRs = compact(c.YooKassa.WebhookCIDRs)
+	c.Notify.Reminders = compact(c.Notify.Reminders)
 	return c, nil
 }
 
@@ -257,6 +321,15 @@ func (c Config) Validate() error {
 		{"booking.reconcile_after", positive(c.Booking.ReconcileAfter)},
 		{"booking.reconcile_every", positive(c.Booking.ReconcileEvery)},
 		{"booking.idempotency_ttl", positive(c.Booking.IdempotencyTTL)},
+		{"notify.site_url", absoluteURL(c.Notify.SiteURL, false)},
+		{"notify.reminders", validateReminders(c.Notify.Reminders)},
+		{"smtp.from", requiredWith(c.SMTP.Host != "", c.SMTP.From, "smtp.host")},
+		{"smtp.port", validatePort(c.SMTP.Port)},
+		{"smtp.tls", oneOf(c.SMTP.TLS, "mandatory", "opportunistic", "none")},
+		{"telegram.webhook_secret", requiredWith(c.Telegram.BotToken != "", c.Telegram.WebhookSecret, "telegram.bot_token")},
+		{"telegram.api_url", absoluteURL(c.Telegram.APIURL, c.Telegram.BotToken == "")},
+		{"gcal.calendar_id", requiredWith(c.GCal.CredentialsFile != "", c.GCal.CalendarID, "gcal.credentials_file")},
+		{"gcal.api_url", absoluteURL(c.GCal.APIURL, true)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -320,6 +393,23 @@ func absoluteURL(raw string, optional bool) error {
 	}
 	if u.User != nil {
 		return errors.New("must not carry credentials")
+	}
+	return nil
+}
+
+func validatePort(p int) error {
+	if p < 1 || p > 65535 {
+		return fmt.Errorf("must be a port between 1 and 65535, got %d", p)
+	}
+	return nil
+}
+
+func validateReminders(items []string) error {
+	for _, r := range items {
+		d, err := time.ParseDuration(r)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q is not a positive duration such as 24h", r)
+		}
 	}
 	return nil
 }
@@ -415,6 +505,15 @@ func (c Config) LogValue() slog.Value {
 			"reconcile_after", c.Booking.ReconcileAfter.String(),
 			"reconcile_every", c.Booking.ReconcileEvery.String(),
 			"idempotency_ttl", c.Booking.IdempotencyTTL.String()),
+		slog.Group("notify", "site_url", c.Notify.SiteURL, "reminders", c.Notify.Reminders),
+		slog.Group("smtp",
+			"host", c.SMTP.Host, "port", c.SMTP.Port, "username", c.SMTP.Username,
+			"password", mask(c.SMTP.Password), "from", c.SMTP.From, "from_name", c.SMTP.FromName, "tls", c.SMTP.TLS),
+		slog.Group("telegram",
+			"bot_token", mask(c.Telegram.BotToken), "api_url", c.Telegram.APIURL,
+			"webhook_secret", mask(c.Telegram.WebhookSecret)),
+		slog.Group("gcal",
+			"credentials_file", c.GCal.CredentialsFile, "calendar_id", c.GCal.CalendarID, "api_url", c.GCal.APIURL),
 	)
 }
 

@@ -225,6 +225,32 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 					env, want = "warn", "warn"
 				case "log.format":
 					env, want = "text", "text"
+				case "notify.site_url":
+					env, want = "https://balance.example", "https://balance.example"
+				case "smtp.host":
+					env, want = "smtp.example.org", "smtp.example.org"
+				case "smtp.username":
+					env, want = "mailer", "mailer"
+				case "smtp.password":
+					env, want = "smtp-secret", "smtp-secret"
+				case "smtp.from":
+					env, want = "hello@balance.example", "hello@balance.example"
+				case "smtp.from_name":
+					env, want = "Balance", "Balance"
+				case "smtp.tls":
+					env, want = "none", "none"
+				case "telegram.bot_token":
+					env, want = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789", "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
+				case "telegram.api_url":
+					env, want = "http://127.0.0.1:9999", "http://127.0.0.1:9999"
+				case "telegram.webhook_secret":
+					env, want = "s3cret_token", "s3cret_token"
+				case "gcal.credentials_file":
+					env, want = "/etc/balance/gcal.json", "/etc/balance/gcal.json"
+				case "gcal.calendar_id":
+					env, want = "practice@example.org", "practice@example.org"
+				case "gcal.api_url":
+					env, want = "http://127.0.0.1:9998/", "http://127.0.0.1:9998/"
 				case "yookassa.shop_id":
 					env, want = "123456", "123456"
 				case "yookassa.secret_key":
@@ -242,6 +268,8 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 					env, want = "10.0.0.1", []string{"10.0.0.1"}
 				case "encryption.keys":
 					env, want = encKey, []string{encKey}
+				case "notify.reminders":
+					env, want = "48h, 1h", []string{"48h", "1h"}
 				case "yookassa.webhook_cidrs":
 					env, want = "10.0.0.0/8, 192.0.2.1", []string{"10.0.0.0/8", "192.0.2.1"}
 				default:
@@ -274,11 +302,16 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 			}
 			// A shop id alone is incomplete by design (secret and return URL go with it; see
 			// TestValidateRejects); every other key is valid on its own.
-			if err := c.Validate(); err != nil && k.Name != "yookassa.shop_id" {
+			if err := c.Validate(); err != nil && !companionRequired[k.Name] {
 				t.Errorf("Validate: %v", err)
 			}
 		})
 	}
+}
+
+// companionRequired are keys that are valid only together with another (tested in TestValidateRejects).
+var companionRequired = map[string]bool{
+	"yookassa.shop_id": true, "smtp.host": true, "telegram.bot_token": true, "gcal.credentials_file": true,
 }
 
 const yamlConfig = `
@@ -417,6 +450,9 @@ func validConfig() config.Config {
 			RescueAfter: 10 * time.Minute, PollInterval: time.Second,
 		},
 		YooKassa: config.YooKassa{APIURL: "https://api.yookassa.ru/v3", WebhookCIDRs: config.DefaultYooKassaWebhookCIDRs},
+		Notify:   config.Notify{SiteURL: "http://127.0.0.1:8080", Reminders: []string{"24h", "2h"}},
+		SMTP:     config.SMTP{Port: 587, FromName: "Эмоциональный баланс", TLS: "mandatory"},
+		Telegram: config.Telegram{APIURL: "https://api.telegram.org"},
 		Booking: config.Booking{
 			HoldTTL: 15 * time.Minute, PartialRefundPercent: 50, ReconcileAfter: 10 * time.Minute,
 			ReconcileEvery: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour,
@@ -487,6 +523,14 @@ func TestValidateRejects(t *testing.T) {
 		secrets []string // must not appear in the error
 	}{
 		{"addr without port", "http.addr", func(c *config.Config) { c.HTTP.Addr = "abc" }, nil},
+		{"smtp without sender", "smtp.from", func(c *config.Config) { c.SMTP.Host = "smtp.example.org" }, nil},
+		{"smtp port", "smtp.port", func(c *config.Config) { c.SMTP.Port = 0 }, nil},
+		{"smtp tls", "smtp.tls", func(c *config.Config) { c.SMTP.TLS = "always" }, nil},
+		{"bot without secret", "telegram.webhook_secret", func(c *config.Config) { c.Telegram.BotToken = "1:x" }, []string{"1:x"}},
+		{"calendar without id", "gcal.calendar_id", func(c *config.Config) { c.GCal.CredentialsFile = "/x.json" }, nil},
+		{"reminder nonsense", "notify.reminders", func(c *config.Config) { c.Notify.Reminders = []string{"24h", "tomorrow"} }, nil},
+		{"reminder negative", "notify.reminders", func(c *config.Config) { c.Notify.Reminders = []string{"-2h"} }, nil},
+		{"site url relative", "notify.site_url", func(c *config.Config) { c.Notify.SiteURL = "/" }, nil},
 		{"shop without secret", "yookassa.secret_key", func(c *config.Config) { withYooKassa(c); c.YooKassa.SecretKey = "" }, nil},
 		{"shop without return url", "yookassa.return_url", func(c *config.Config) { withYooKassa(c); c.YooKassa.ReturnURL = "" }, nil},
 		{"relative return url", "yookassa.return_url", func(c *config.Config) { withYooKassa(c); c.YooKassa.ReturnURL = "/paid" }, nil},

@@ -765,6 +765,8 @@ func (a *Appointment) Reschedule(svc *Service, newStart time.Time, by BookingAct
 	next := bookingAppointment(svc, newStart.UTC(), now)
 	next.ClientUserID, next.LeadID, next.Timezone, next.Format = a.ClientUserID, a.LeadID, a.Timezone, a.Format
 	next.Metadata, next.LocationText, next.ManageTokenHash, next.RescheduledFromID = a.Metadata, a.LocationText, a.ManageTokenHash, &a.ID
+	// The practitioner's calendar event stays the same one; it moves with the appointment.
+	next.ExternalCalendarEventID = a.ExternalCalendarEventID
 	next.Record(AppointmentBooked{
 		EventMeta: NewEventMeta(next.ID, now), ServiceID: next.ServiceID, ClientUserID: next.ClientUserID,
 		LeadID: next.LeadID, Status: next.Status, RescheduledFromID: next.RescheduledFromID,

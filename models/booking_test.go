@@ -784,6 +784,7 @@ func TestBookingAppointmentReschedule(t *testing.T) {
 		a := bookingAppointmentIn(t, svc, models.AppointmentStatusConfirmed)
 		_ = a.SetManageTokenHash("hash-1")
 		a.SetMeetingDetails("https://meet/x", "кабинет 5", bookingT0)
+		a.SetCalendarEventID("0abc123", bookingT0)
 		lead := models.NewID()
 		a.LeadID = &lead
 		now := a.StartAt.Add(-24 * time.Hour) // exactly at the client's deadline
@@ -796,7 +797,7 @@ func TestBookingAppointmentReschedule(t *testing.T) {
 			StartAt: newStart, EndAt: newStart.Add(50 * time.Minute), BlockedUntil: newStart.Add(60 * time.Minute),
 			Timezone: a.Timezone, Status: models.AppointmentStatusConfirmed, Format: a.Format, Metadata: a.Metadata,
 			LocationText: bookingPtr("кабинет 5"), ManageTokenHash: bookingPtr("hash-1"), RescheduledFromID: &a.ID,
-			Version: 1, CreatedAt: now, UpdatedAt: now,
+			ExternalCalendarEventID: bookingPtr("0abc123"), Version: 1, CreatedAt: now, UpdatedAt: now,
 		}
 		events := next.Events()
 		next.ClearEvents()
