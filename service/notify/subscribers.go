@@ -1,0 +1,253 @@
+package notify
+
+// This file turns domain events into messages and schedules reminders.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"balance/events"
+	"balance/models"
+)
+
+// Subscriber names, as stored in job rows: keep them stable.
+const (
+	MessagesSubscriber  = "notify.messages"
+	RemindersSubscriber = "notify.reminders"
+)
+
+// Register subscribes the messages and the reminder scheduling to the events they follow.
+func (n *Notifier) Register(subs *events.Subscriptions) error {
+	handlers := map[string]events.Handler{
+		models.AppointmentBooked{}.EventName():      n.onBooked,
+		models.AppointmentConfirmed{}.EventName():   n.onConfirmed,
+		models.AppointmentCanceled{}.EventName():    n.onCanceled,
+		models.AppointmentRescheduled{}.EventName(): n.onRescheduled,
+		models.RefundSucceeded{}.EventName():        n.onRefunded,
+		models.WaitlistSlotFreed{}.EventName():      n.onSlotFreed,
+	}
+	for event, h := range handlers {
+		if err := subs.Subscribe(event, MessagesSubscriber, h); err != nil {
+			return err
+		}
+	}
+	for _, event := range []string{models.AppointmentConfirmed{}.EventName(), models.AppointmentBooked{}.EventName()} {
+		if err := subs.Subscribe(event, RemindersSubscriber, n.scheduleReminders); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appointment loads the appointment an event is about, with the client; nil when it is gone.
+func (n *Notifier) appointment(ctx context.Context, id uuid.UUID) (*models.Appointment, *models.User, error) {
+	a, err := n.st.Appointments.ByID(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.ClientUserID == nil {
+		return a, nil, nil
+	}
+	u, err := n.st.Users.ByID(ctx, *a.ClientUserID)
+	if errors.Is(err, models.ErrNotFound) {
+		return a, nil, nil // erased meanwhile: nobody to tell
+	}
+	return a, u, err
+}
+
+// appointmentData is what every message about a appointments says.
+func (n *Notifier) appointmentData(a *models.Appointment, u *models.User) Data {
+	d := Data{When: russianTime(a.StartAt, a.Timezone), Format: formatName(a.Format), SiteURL: n.cfg.SiteURL}
+	if u != nil {
+		d.ClientName = u.DisplayName
+	}
+	if a.Service != nil {
+		d.ServiceTitle = a.Service.Title
+	}
+	if a.MeetingURL != nil {
+		d.MeetingURL = *a.MeetingURL
+	}
+	if a.LocationText != nil {
+		d.Location = *a.LocationText
+	}
+	if n := len(a.Payments); n > 0 {
+		d.Amount = money(a.Payments[n-1].Amount())
+	}
+	return d
+}
+
+// about sends the message key about the appointment of e to its client.
+func (n *Notifier) about(ctx context.Context, e models.Event, appointmentID uuid.UUID, key string, telegram bool, edit func(*Data, *models.Appointment) error) error {
+	a, u, err := n.appointment(ctx, appointmentID)
+	if err != nil || a == nil || u == nil {
+		return err
+	}
+	d := n.appointmentData(a, u)
+	if edit != nil {
+		if err := edit(&d, a); err != nil {
+			return err
+		}
+	}
+	return n.send(ctx, message{
+		key: key, dedup: e.EventID().String(), subject: a.ID, kind: Transactional,
+		to: recipient{user: u, name: u.DisplayName}, data: d, telegram: telegram,
+	})
+}
+
+func (n *Notifier) onBooked(ctx context.Context, e models.Event) error {
+	b, ok := e.(models.AppointmentBooked)
+	if !ok || b.Status != models.AppointmentStatusPendingPayment {
+		return nil // a free or moved booking is confirmed at once: that message says it all
+	}
+	return n.about(ctx, e, e.AggregateID(), "booking_received", false, nil)
+}
+
+func (n *Notifier) onConfirmed(ctx context.Context, e models.Event) error {
+	return n.about(ctx, e, e.AggregateID(), "booking_confirmed", true, nil)
+}
+
+func (n *Notifier) onCanceled(ctx context.Context, e models.Event) error {
+	return n.about(ctx, e, e.AggregateID(), "booking_canceled", true, func(d *Data, a *models.Appointment) error {
+		if len(a.Payments) == 0 {
+			return nil
+		}
+		p := a.Payments[len(a.Payments)-1]
+		refunds, err := n.st.Refunds.ByPayment(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		var total int64
+		for _, r := range refunds {
+			if r.Status != models.RefundStatusCanceled {
+				total += r.AmountMinor
+			}
+		}
+		if total > 0 {
+			d.RefundAmount = money(models.Money{Minor: total, Currency: p.Currency})
+		}
+		return nil
+	})
+}
+
+func (n *Notifier) onRescheduled(ctx context.Context, e models.Event) error {
+	r, ok := e.(models.AppointmentRescheduled)
+	if !ok {
+		return fmt.Errorf("notify: unexpected event %T", e)
+	}
+	return n.about(ctx, e, r.NewAppointmentID, "booking_rescheduled", true, nil)
+}
+
+func (n *Notifier) onRefunded(ctx context.Context, e models.Event) error {
+	r, ok := e.(models.RefundSucceeded)
+	if !ok {
+		return fmt.Errorf("notify: unexpected event %T", e)
+	}
+	refund, err := n.st.Refunds.ByID(ctx, r.AggregateID())
+	if err != nil {
+		return err
+	}
+	pay, err := n.st.Payments.ByID(ctx, r.PaymentID)
+	if err != nil {
+		return err
+	}
+	return n.about(ctx, e, pay.AppointmentID, "refund_succeeded", false, func(d *Data, _ *models.Appointment) error {
+		d.RefundAmount = money(refund.Amount())
+		return nil
+	})
+}
+
+func (n *Notifier) onSlotFreed(ctx context.Context, e models.Event) error {
+	f, ok := e.(models.WaitlistSlotFreed)
+	if !ok {
+		return fmt.Errorf("notify: unexpected event %T", e)
+	}
+	w, err := n.st.Waitlist.ByID(ctx, f.AggregateID())
+	if err != nil {
+		return err
+	}
+	svc, err := n.st.Services.ByID(ctx, f.ServiceID)
+	if err != nil {
+		return err
+	}
+	to := recipient{}
+	if w.Email != nil {
+		to.email = string(*w.Email)
+	}
+	if w.ClientUserID != nil {
+		u, err := n.st.Users.ByID(ctx, *w.ClientUserID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		if u != nil {
+			to.user, to.name = u, u.DisplayName
+		}
+	}
+	d := Data{ClientName: to.name, ServiceTitle: svc.Title, When: russianTime(f.Start, w.Timezone), SiteURL: n.cfg.SiteURL, Link: n.cfg.SiteURL}
+	return n.send(ctx, message{key: "waitlist_slot_freed", dedup: e.EventID().String(), subject: w.ID, kind: Transactional, to: to, data: d})
+}
+
+// reminderTask is a reminder's payload: the appointment and the start it was scheduled for.
+type reminderTask struct {
+	AppointmentID uuid.UUID     `json:"appointment_id"`
+	Start         time.Time     `json:"start"`
+	Before        time.Duration `json:"before"`
+}
+
+// scheduleReminders queues the reminders of a confirmed appointment (also one confirmed at once
+// by a move) at each configured time before its start that is still ahead.
+func (n *Notifier) scheduleReminders(ctx context.Context, e models.Event) error {
+	if b, ok := e.(models.AppointmentBooked); ok && b.Status != models.AppointmentStatusConfirmed {
+		return nil
+	}
+	a, err := n.st.Appointments.ByID(ctx, e.AggregateID())
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if a.Status != models.AppointmentStatusConfirmed {
+		return nil
+	}
+	now := n.clock.Now()
+	for _, before := range n.cfg.Reminders {
+		at := a.StartAt.Add(-before)
+		if !at.After(now) {
+			continue
+		}
+		if _, err := n.jobs.Schedule(ctx, TaskReminder, reminderTask{AppointmentID: a.ID, Start: a.StartAt, Before: before}, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Remind sends one reminder, if the appointment still takes place at the time it was scheduled
+// for: a canceled or moved appointment gets nothing for its old time.
+func (n *Notifier) Remind(ctx context.Context, raw json.RawMessage) error {
+	var t reminderTask
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return fmt.Errorf("%s payload: %w", TaskReminder, err)
+	}
+	a, u, err := n.appointment(ctx, t.AppointmentID)
+	if err != nil || a == nil || u == nil {
+		return err
+	}
+	if a.Status != models.AppointmentStatusConfirmed || !a.StartAt.Equal(t.Start) {
+		n.log.DebugContext(ctx, "reminder dropped: the appointment changed", "appointment_id", a.ID, "status", a.Status)
+		return nil
+	}
+	return n.send(ctx, message{
+		key: "reminder", dedup: fmt.Sprintf("reminder:%s:%s:%s", a.ID, t.Start.UTC().Format(time.RFC3339), t.Before),
+		subject: a.ID, kind: Transactional, to: recipient{user: u, name: u.DisplayName},
+		data: n.appointmentData(a, u), telegram: true,
+	})
+}
