@@ -430,3 +430,104 @@ func TestReminders(t *testing.T) {
 		}
 	})
 }
+
+func TestEveryBookingEventTellsTheClient(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		a := e.appointment(t, start)
+		pay, err := models.NewPayment(a.ID, models.Money{Minor: 500000, Currency: "RUB"}, "pay-"+a.ID.String(), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.Payments.Create(ctx, pay); err != nil {
+			t.Fatal(err)
+		}
+		refund, err := models.NewRefund(pay.ID, models.Money{Minor: 250000, Currency: "RUB"}, "refund-1", "canceled by the client", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.Refunds.Create(ctx, refund); err != nil {
+			t.Fatal(err)
+		}
+		moved := e.appointment(t, start.Add(4*time.Hour))
+		entry, err := models.NewWaitlistEntry(e.svc.ID, &e.user.ID, nil, nil, nil, nil, "Europe/Moscow", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.Waitlist.Create(ctx, entry); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			ev      models.Event
+			subject string
+			body    string
+		}{
+			{models.AppointmentBooked{EventMeta: models.NewEventMeta(a.ID, now), Status: models.AppointmentStatusPendingPayment},
+				"Запись ожидает оплаты — четверг, 3 декабря 2026, 08:00 (Europe/Berlin)", "5000.00 RUB"},
+			{models.AppointmentCanceled{EventMeta: models.NewEventMeta(a.ID, now), By: models.BookingActorClient},
+				"Запись отменена — четверг, 3 декабря 2026, 08:00 (Europe/Berlin)", "Возврат 2500.00 RUB оформлен"},
+			{models.AppointmentRescheduled{EventMeta: models.NewEventMeta(a.ID, now), NewAppointmentID: moved.ID},
+				"Запись перенесена — четверг, 3 декабря 2026, 12:00 (Europe/Berlin)", "Индивидуальная консультация"},
+			{models.RefundSucceeded{EventMeta: models.NewEventMeta(refund.ID, now), PaymentID: pay.ID},
+				"Возврат 2500.00 RUB выполнен", "Мы вернули 2500.00 RUB"},
+			{models.WaitlistSlotFreed{EventMeta: models.NewEventMeta(entry.ID, now), ServiceID: e.svc.ID, Start: start},
+				"Освободилось время — четверг, 3 декабря 2026, 10:00 (Europe/Moscow)", "https://balance.example"},
+		} {
+			before := len(e.smtp.Messages())
+			if err := e.deliver(t, notify.MessagesSubscriber, tc.ev); err != nil {
+				t.Fatalf("%s: %v", tc.ev.EventName(), err)
+			}
+			msgs := e.smtp.Messages()
+			if len(msgs) != before+1 {
+				t.Fatalf("%s: %d new emails", tc.ev.EventName(), len(msgs)-before)
+			}
+			p, err := msgs[len(msgs)-1].Parse()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Subject != tc.subject || !strings.Contains(p.Text, tc.body) {
+				t.Errorf("%s: subject %q\ntext %q", tc.ev.EventName(), p.Subject, p.Text)
+			}
+		}
+		// A free booking (confirmed at once) gets only the confirmation, not "awaiting payment".
+		before := len(e.smtp.Messages())
+		if err := e.deliver(t, notify.MessagesSubscriber, models.AppointmentBooked{EventMeta: models.NewEventMeta(a.ID, now), Status: models.AppointmentStatusConfirmed}); err != nil {
+			t.Fatal(err)
+		}
+		if len(e.smtp.Messages()) != before {
+			t.Error("a confirmed booking got the awaiting-payment email")
+		}
+	})
+}
+
+func TestSeededTemplatesAreValidAndRender(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		st := notify.NewStores(db)
+		list, err := st.Templates.List(context.Background(), repository.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := map[string]bool{}
+		for _, m := range list {
+			keys[m.Key+"/"+string(m.Channel)] = true
+			subject := ""
+			if m.Subject != nil {
+				subject = *m.Subject
+			}
+			// The admin panel's own validation accepts what the migration seeded.
+			if _, err := models.NewMessageTemplate(m.Key, m.Channel, m.Locale, subject, m.BodyText, m.BodyHTML, nil, now); err != nil {
+				t.Errorf("%s/%s: %v", m.Key, m.Channel, err)
+			}
+		}
+		for _, want := range []string{
+			"booking_received/email", "booking_confirmed/email", "booking_confirmed/telegram", "reminder/email",
+			"reminder/telegram", "booking_canceled/email", "refund_succeeded/email", "booking_rescheduled/email",
+			"waitlist_slot_freed/email", "signin_code/email", "data_export_ready/email", "telegram_welcome/telegram",
+		} {
+			if !keys[want] {
+				t.Errorf("template %s is not seeded", want)
+			}
+		}
+	})
+}
