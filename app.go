@@ -10,13 +10,20 @@ import (
 
 	"balance/config"
 	"balance/events"
-	"balance/integrations/yookassa"
+	"balance/integrations/gcal"
+	"balance/integrations/telegram"
 	"balance/migrations"
 	"balance/repository"
 	"balance/service"
 	"balance/service/booking"
+	"balance/service/bot"
+	"balance/service/calendar"
 	"balance/service/identity"
+	"balance/service/notify"
 )
+
+// botLinkTTL is how long a deep link into the Telegram bot can be used.
+const botLinkTTL = 24 * time.Hour
 
 // app is what serve and worker share: the database, the use cases and the job queue.
 type app struct {
@@ -28,8 +35,21 @@ type app struct {
 	identity *identity.Service
 	bookings *booking.Bookings
 	slots    *booking.Slots
-	// provider is the payment provider; nil when yookassa.shop_id is empty. The demo replaces it.
+	notifier *notify.Notifier
+	telegram *bot.Bot
+
+	// The integrations; each nil when its configuration is empty (integrations.go).
+	// provider is the payment provider; the demo replaces it, as it replaces mailer.
 	provider booking.PaymentProvider
+	mailer   notify.Mailer
+	bot      *telegram.Client
+	calendar *gcal.Client
+}
+
+// withMailer makes the app send email through m instead of the configured SMTP server; the demo
+// writes them to the log.
+func withMailer(m notify.Mailer) appOption {
+	return func(a *app) { a.mailer = m }
 }
 
 // appOption adjusts the app before it is wired.
@@ -65,18 +85,10 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bo
 }
 
 func (a *app) init(ctx context.Context, migrate bool, workers int) error {
+	if err := a.integrations(ctx); err != nil {
+		return err
+	}
 	var err error
-	if a.provider == nil && a.cfg.YooKassa.Enabled() {
-		if a.provider, err = yookassa.New(yookassa.Config{
-			ShopID: a.cfg.YooKassa.ShopID, SecretKey: a.cfg.YooKassa.SecretKey, APIURL: a.cfg.YooKassa.APIURL,
-			ReturnURL: a.cfg.YooKassa.ReturnURL, Receipts: a.cfg.YooKassa.Receipts,
-		}); err != nil {
-			return &configError{err}
-		}
-	}
-	if a.provider == nil {
-		a.log.Warn("payments disabled: yookassa.shop_id is empty (BALANCE_YOOKASSA_SHOP_ID); paid services cannot be booked and /webhooks/yookassa answers 503")
-	}
 	if a.migrator, err = a.db.Migrator(a.log); err != nil {
 		return err
 	}
@@ -112,8 +124,14 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	a.db.SetPublisher(a.outbox)
 
 	clock := service.SystemClock{}
-	a.slots = booking.NewSlots(repository.NewAvailability(a.db), repository.NewAppointments(a.db),
-		nil, clock) // nil: no external calendar until the calendar integration
+	var busy booking.Calendar
+	if a.calendar != nil {
+		busy = calendar.FreeBusy{Source: a.calendar}
+		if err := calendar.New(a.calendar, repository.NewAppointments(a.db), clock, a.log.With("component", "calendar")).Register(subs); err != nil {
+			return err
+		}
+	}
+	a.slots = booking.NewSlots(repository.NewAvailability(a.db), repository.NewAppointments(a.db), busy, clock)
 	a.bookings = booking.NewBookings(a.db, booking.NewStores(a.db), a.slots, a.provider, a.outbox, clock, booking.Config{
 		HoldTTL:              a.cfg.Booking.HoldTTL,
 		PartialRefundPercent: a.cfg.Booking.PartialRefundPercent,
@@ -134,6 +152,24 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		a.log.Debug("booking requests cleanup", "deleted", n)
 		return err
 	})
+
+	var messenger notify.Messenger
+	if a.bot != nil {
+		messenger = a.bot
+	}
+	a.notifier = notify.New(notify.NewStores(a.db), a.mailer, messenger, a.outbox, clock, notify.Config{
+		SiteURL: a.cfg.Notify.SiteURL, Reminders: a.cfg.Notify.ReminderOffsets(),
+	}, a.log.With("component", "notify"))
+	if err := a.notifier.Register(subs); err != nil {
+		return err
+	}
+	a.outbox.Handle(notify.TaskReminder, a.notifier.Remind)
+	a.outbox.Handle(notify.TaskReply, a.notifier.Reply)
+	if a.bot != nil {
+		a.telegram = bot.New(a.db, a.bookings, a.bot, a.outbox, clock, bot.Config{
+			LinkTTL: botLinkTTL, SiteURL: a.cfg.Notify.SiteURL,
+		}, a.log.With("component", "bot"))
+	}
 
 	a.identity = identityService(a.db, a.cfg)
 	a.outbox.Every("identity.cleanup", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {

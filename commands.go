@@ -1,6 +1,7 @@
 package main
 
 import (
+	"balance/integrations/telegram"
 	"bufio"
 	"context"
 	"errors"
@@ -156,7 +157,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 func routerDeps(a *app) handlers.Deps {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return handlers.Deps{
+	d := handlers.Deps{
 		Log:  a.log,
 		Auth: a.identity,
 		Checks: []handlers.Check{
@@ -179,6 +180,10 @@ func routerDeps(a *app) handlers.Deps {
 		CookieSecure:   a.cfg.Auth.CookieSecure,
 		SessionTTL:     a.cfg.Auth.SessionTTL,
 	}
+	if a.telegram != nil { // a nil *bot.Bot in the interface would not read as "off"
+		d.Bot, d.BotSecret = a.telegram, a.bot
+	}
+	return d
 }
 
 // newHTTPServer wraps h in a server with the configured timeouts; its errors go to log.
@@ -447,5 +452,36 @@ func cmdCrypto(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("crypto rotate (safe to run again; finished rows are skipped): %w", err)
 	}
 	fmt.Fprintln(stdout, "rotation complete: every P2 value is encrypted with the first key; older keys may now be removed")
+	return nil
+}
+
+// cmdTelegram registers the bot's webhook with Telegram: `telegram set-webhook URL`.
+func cmdTelegram(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgFile := newFlags("telegram")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 || rest[0] != "set-webhook" {
+		return fmt.Errorf("telegram: want set-webhook URL: %w", errUsage)
+	}
+	cfg, err := loadConfig(*cfgFile)
+	if err != nil {
+		return err
+	}
+	if cfg.Telegram.BotToken == "" {
+		return &configError{errors.New("config: telegram.bot_token: is required to set the webhook (BALANCE_TELEGRAM_BOT_TOKEN)")}
+	}
+	client, err := telegram.New(telegram.Config{
+		Token: cfg.Telegram.BotToken, APIURL: cfg.Telegram.APIURL, WebhookSecret: cfg.Telegram.WebhookSecret,
+	})
+	if err != nil {
+		return &configError{err}
+	}
+	if err := client.SetWebhook(ctx, rest[1]); err != nil {
+		return fmt.Errorf("telegram set-webhook: %w", err)
+	}
+	newLogger(cfg.Log, stderr).Info("telegram webhook set", "url", rest[1])
+	fmt.Fprintln(stdout, "webhook set:", rest[1])
 	return nil
 }

@@ -4,6 +4,7 @@ package main
 // simulator mounted beside the API, so that a newcomer can book and "pay" end to end with curl.
 
 import (
+	"balance/integrations/email"
 	"context"
 	"errors"
 	"fmt"
@@ -69,6 +70,9 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer) error {
 	defer ln.Close() // serveHTTP closes it too; this covers the early returns
 	base, host := demoBaseURL(ln.Addr())
 	cfg.HTTP.Addr = ln.Addr().String()
+	// Email goes to the log; Telegram and Google Calendar stay off, whatever the configuration says.
+	cfg.SMTP.Host, cfg.Telegram.BotToken, cfg.GCal.CredentialsFile = "", "", ""
+	cfg.Notify.SiteURL = base
 	cfg.YooKassa.ShopID, cfg.YooKassa.SecretKey = demoShopID, demoSecretKey
 	cfg.YooKassa.APIURL, cfg.YooKassa.ReturnURL = base+demoSimPath+"/v3", base+demoPaidPath
 	if !host.IsLoopback() {
@@ -76,6 +80,7 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer) error {
 		cfg.YooKassa.WebhookCIDRs = append(cfg.YooKassa.WebhookCIDRs, host.String())
 	}
 	log.Info("starting balance demo", "version", buildVersion(), "config", cfg)
+	log.Info("demo: emails are written to this log instead of SMTP; Telegram and Google Calendar are off")
 
 	// Our real YooKassa client, talking to the simulator over HTTP like to the real API.
 	provider, err := yookassa.New(yookassa.Config{
@@ -85,7 +90,8 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, log, true, cfg.Jobs.Workers, withPaymentProvider(provider))
+	a, err := newApp(ctx, cfg, log, true, cfg.Jobs.Workers, withPaymentProvider(provider),
+		withMailer(email.LogSender{Log: log.With("component", "email")}))
 	if err != nil {
 		return err
 	}

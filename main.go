@@ -32,6 +32,7 @@ Commands:
                (password from the terminal prompt, or BALANCE_ADMIN_PASSWORD when not a terminal)
   crypto       genkey — print a new Fernet key for BALANCE_ENCRYPTION_KEYS
                rotate [--batch N] — re-encrypt every P2 value with the first key (resumable)
+  telegram     set-webhook URL — register the bot's webhook (with telegram.webhook_secret)
   version      print the version
 
 Every command accepts --config FILE (default: ./balance.yaml when present).
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdCreateAdmin(ctx, rest, stdin, stdout, stderr)
 	case "crypto":
 		err = cmdCrypto(ctx, rest, stdout, stderr)
+	case "telegram":
+		err = cmdTelegram(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "balance", buildVersion())
 	case "help", "-h", "--help":

@@ -20,6 +20,7 @@ import (
 
 	"balance/config"
 	"balance/crypto"
+	"balance/integrations/telegram/telegramtest"
 	"balance/internal/testkit"
 	"balance/migrations"
 	"balance/models"
@@ -566,4 +567,31 @@ func mustGenerateKey(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return k
+}
+
+func TestTelegramSetWebhookCommand(t *testing.T) {
+	const token = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
+	fake := telegramtest.New(t, token)
+	t.Setenv("BALANCE_LOG_LEVEL", "warn")
+	t.Setenv("BALANCE_TELEGRAM_API_URL", fake.URL())
+	t.Setenv("BALANCE_TELEGRAM_WEBHOOK_SECRET", "s3cret_token")
+
+	t.Setenv("BALANCE_TELEGRAM_BOT_TOKEN", "")
+	if code, _, stderr := runCLI(t, nil, "telegram", "set-webhook", "https://balance.example/webhooks/telegram"); code != 2 || !strings.Contains(stderr, "telegram.bot_token") {
+		t.Errorf("without a token: %d %s", code, stderr)
+	}
+	t.Setenv("BALANCE_TELEGRAM_BOT_TOKEN", token)
+	if code, _, stderr := runCLI(t, nil, "telegram", "set-webhook"); code != 2 || !strings.Contains(stderr, "set-webhook URL") {
+		t.Errorf("without a URL: %d %s", code, stderr)
+	}
+	code, stdout, stderr := runCLI(t, nil, "telegram", "set-webhook", "https://balance.example/webhooks/telegram")
+	if code != 0 || !strings.Contains(stdout, "webhook set") {
+		t.Fatalf("set-webhook: %d %s %s", code, stdout, stderr)
+	}
+	if url, secret := fake.Webhook(); url != "https://balance.example/webhooks/telegram" || secret != "s3cret_token" {
+		t.Errorf("Telegram got %q with secret %q", url, secret)
+	}
+	if strings.Contains(stdout+stderr, token) || strings.Contains(stdout+stderr, "s3cret_token") {
+		t.Error("the output shows a secret")
+	}
 }

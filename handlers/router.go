@@ -53,6 +53,10 @@ type Deps struct {
 	// from WebhookCIDRs (IPs or CIDRs).
 	Payments     PaymentNotifications
 	WebhookCIDRs []string
+	// Bot enables the Telegram webhook (/webhooks/telegram, checked with BotSecret) and deep links
+	// (POST /api/v1/telegram/deep-links).
+	Bot       Bot
+	BotSecret SecretChecker
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -61,6 +65,9 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 func NewRouter(d Deps) (*gin.Engine, error) {
 	if d.Jobs != nil && (d.Audit == nil || d.Tx == nil) {
 		return nil, errors.New("router: the jobs admin API needs Audit and Tx, so that every retry is audited")
+	}
+	if d.Bot != nil && d.BotSecret == nil {
+		return nil, errors.New("router: the Telegram webhook needs BotSecret, so that only Telegram can call it")
 	}
 	if d.Slots != nil && d.Catalogue == nil {
 		return nil, errors.New("router: the slots API needs Catalogue, so that only published services are offered")
@@ -115,6 +122,11 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		v1.GET("/bookings/:id/intake-form", b.getIntake)
 		v1.PUT("/bookings/:id/intake-form", b.putIntake)
 		v1.POST("/waitlist", b.joinWaitlist)
+	}
+	if d.Bot != nil {
+		tg := &telegramHandlers{bot: d.Bot, secret: d.BotSecret}
+		v1.POST("/telegram/deep-links", tg.createDeepLink)
+		r.POST("/webhooks/telegram", tg.webhook)
 	}
 	if d.Payments != nil {
 		wh := &yookassaWebhook{notifications: d.Payments, allowed: allowed}

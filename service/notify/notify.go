@@ -229,10 +229,7 @@ func (n *Notifier) deliverTelegram(ctx context.Context, d *models.NotificationDe
 	if err != nil {
 		return n.failed(ctx, d, err, false)
 	}
-	ids, err := n.telegram.SendHTML(ctx, acc.ChatID, text)
-	var wait *telegram.RetryAfterError
-	switch {
-	case errors.Is(err, telegram.ErrBlocked):
+	return n.sendTelegram(ctx, d, acc.ChatID, text, func() error {
 		if err := n.st.Telegram.Update(ctx, acc.ID, func(a *models.TelegramAccount) error {
 			a.MarkBlocked(n.clock.Now().UTC())
 			return nil
@@ -240,6 +237,17 @@ func (n *Notifier) deliverTelegram(ctx context.Context, d *models.NotificationDe
 			return err
 		}
 		return skip("the user blocked the bot")
+	})
+}
+
+// sendTelegram sends text to chatID for delivery d: a 429 makes the job wait as long as Telegram
+// asks, a blocked bot runs blocked (and is not retried), other errors are retried.
+func (n *Notifier) sendTelegram(ctx context.Context, d *models.NotificationDelivery, chatID int64, text string, blocked func() error) error {
+	ids, err := n.telegram.SendHTML(ctx, chatID, text)
+	var wait *telegram.RetryAfterError
+	switch {
+	case errors.Is(err, telegram.ErrBlocked):
+		return blocked()
 	case errors.As(err, &wait):
 		if ferr := n.failed(ctx, d, err, false); ferr != nil && !errors.Is(ferr, err) {
 			return ferr

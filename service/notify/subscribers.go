@@ -251,3 +251,55 @@ func (n *Notifier) Remind(ctx context.Context, raw json.RawMessage) error {
 		data: n.appointmentData(a, u), telegram: true,
 	})
 }
+
+// TaskReply is the task that answers a Telegram chat, e.g. the bot's welcome after /start.
+const TaskReply = "notify.reply"
+
+// ReplyTask is a reply's payload: where, which template, and the dedup key that makes a
+// redelivered update answer once.
+type ReplyTask struct {
+	Dedup  string `json:"dedup"`
+	Key    string `json:"key"`
+	ChatID int64  `json:"chat_id"`
+	Name   string `json:"name,omitempty"`
+	Link   string `json:"link,omitempty"`
+}
+
+// Reply answers a chat that wrote to the bot with a Telegram template. The person wrote first,
+// so no consent is needed to answer them.
+func (n *Notifier) Reply(ctx context.Context, raw json.RawMessage) error {
+	var t ReplyTask
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return fmt.Errorf("%s payload: %w", TaskReply, err)
+	}
+	if t.Dedup == "" || t.Key == "" || t.ChatID == 0 {
+		return fmt.Errorf("%s payload: dedup, key and chat_id are required", TaskReply)
+	}
+	d, err := models.NewNotificationDelivery(t.Dedup, models.TemplateChannelTelegram, t.Key, nil, fmt.Sprintf("telegram:%d", t.ChatID), nil, n.clock.Now().UTC())
+	if err != nil {
+		return err
+	}
+	if d, err = n.st.Deliveries.Claim(ctx, d); err != nil || d.Done() {
+		return err
+	}
+	if n.telegram == nil {
+		if err := d.Skip("telegram is not configured", n.clock.Now().UTC()); err != nil {
+			return err
+		}
+		return n.st.Deliveries.Save(ctx, d)
+	}
+	tmpl, err := n.st.Templates.ByKey(ctx, t.Key, models.TemplateChannelTelegram, Locale)
+	if err != nil {
+		return n.failed(ctx, d, fmt.Errorf("template %s/telegram: %w", t.Key, err), false)
+	}
+	text, err := renderTelegram(tmpl, Data{ClientName: t.Name, Link: t.Link, SiteURL: n.cfg.SiteURL})
+	if err != nil {
+		return n.failed(ctx, d, err, false)
+	}
+	return n.sendTelegram(ctx, d, t.ChatID, text, func() error {
+		if err := d.Skip("the user blocked the bot", n.clock.Now().UTC()); err != nil {
+			return err
+		}
+		return n.st.Deliveries.Save(ctx, d)
+	})
+}

@@ -1,0 +1,244 @@
+// Package bot holds the Telegram bot's use cases: deep links from the site into the bot, and what
+// /start <code> does — link the Telegram account to the client, record the telegram consent, and
+// answer (through the job queue: nothing is sent inside the webhook request).
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"balance/crypto"
+	"balance/integrations/telegram"
+	"balance/models"
+	"balance/repository"
+	"balance/service"
+	"balance/service/notify"
+)
+
+// ConsentVersion is the version recorded for the telegram consent a client gives by starting the
+// bot from the site (the site's text next to the button says what the bot sends).
+const ConsentVersion = "telegram-start-1"
+
+// Reply templates.
+const (
+	templateWelcome = "telegram_welcome"
+	templatePlan    = "telegram_plan"
+	templateUnknown = "telegram_unknown_code"
+)
+
+// Scheduler queues a task; *events.Outbox is one.
+type Scheduler interface {
+	Schedule(ctx context.Context, name string, payload any, at time.Time) (int64, error)
+}
+
+// Identity tells the bot its @username, for t.me links; *telegram.Client is one.
+type Identity interface {
+	Username(ctx context.Context) (string, error)
+}
+
+// Bookings verifies that the visitor asking for a booking link holds the booking's manage token;
+// *booking.Bookings is one.
+type Bookings interface {
+	Manage(ctx context.Context, id uuid.UUID, token string) (*models.Appointment, error)
+}
+
+// Config tunes deep links.
+type Config struct {
+	// LinkTTL is how long a deep link can be used.
+	LinkTTL time.Duration
+	// SiteURL is the public site (plans are shown there).
+	SiteURL string
+}
+
+// Bot is the Telegram bot's use cases.
+type Bot struct {
+	db       *repository.DB
+	links    *repository.DeepLinks
+	accounts *repository.TelegramAccounts
+	users    *repository.Users
+	bookings Bookings
+	identity Identity
+	jobs     Scheduler
+	clock    service.Clock
+	cfg      Config
+	log      *slog.Logger
+}
+
+// New wires the bot.
+func New(db *repository.DB, bookings Bookings, identity Identity, jobs Scheduler, clock service.Clock, cfg Config, log *slog.Logger) *Bot {
+	return &Bot{
+		db: db, links: repository.NewDeepLinks(db), accounts: repository.NewTelegramAccounts(db),
+		users: repository.NewUsers(db), bookings: bookings, identity: identity, jobs: jobs, clock: clock, cfg: cfg, log: log,
+	}
+}
+
+// DeepLinkRequest asks for a link into the bot.
+type DeepLinkRequest struct {
+	Purpose    models.DeepLinkPurpose
+	EntryPoint string
+	Payload    map[string]string
+	// BookingID and ManageToken, for a booking link, tie the Telegram account to the booking's client.
+	BookingID   uuid.UUID
+	ManageToken string
+}
+
+// DeepLink is a link into the bot.
+type DeepLink struct {
+	Code      string
+	URL       string
+	ExpiresAt time.Time
+}
+
+// CreateDeepLink makes an unguessable single-use code and its t.me link.
+func (b *Bot) CreateDeepLink(ctx context.Context, r DeepLinkRequest) (*DeepLink, error) {
+	code, err := crypto.NewToken() // 43 characters of base64url: a valid /start parameter
+	if err != nil {
+		return nil, err
+	}
+	l, err := models.NewDeepLink(code, r.Purpose, r.Payload, r.EntryPoint, b.cfg.LinkTTL, 1, b.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	if r.Purpose == models.DeepLinkPurposeBooking {
+		a, err := b.bookings.Manage(ctx, r.BookingID, r.ManageToken)
+		if err != nil {
+			return nil, err
+		}
+		if a.ClientUserID != nil {
+			if err := l.AttachUser(*a.ClientUserID); err != nil {
+				return nil, err
+			}
+		}
+		if a.LeadID != nil {
+			if err := l.AttachLead(*a.LeadID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	name, err := b.identity.Username(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bot username: %w", err)
+	}
+	if err := b.links.Create(ctx, l); err != nil {
+		return nil, err
+	}
+	return &DeepLink{Code: code, URL: "https://t.me/" + url.PathEscape(name) + "?start=" + code, ExpiresAt: l.ExpiresAt}, nil
+}
+
+// HandleUpdate acts on one update from the webhook. Only /start matters: the account is
+// registered (or updated), a deep link's client is linked with the telegram consent, and the
+// answers are queued. Processing the same update twice answers once.
+func (b *Bot) HandleUpdate(ctx context.Context, u *telegram.Update) error {
+	if !u.HasMessage() || u.FromID <= 0 {
+		return nil
+	}
+	code, ok := telegram.StartPayload(u.Text)
+	if !ok {
+		return nil
+	}
+	return b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		acc, err := b.account(ctx, u, now)
+		if err != nil {
+			return err
+		}
+		reply := func(n int, key, link string) error {
+			_, err := b.jobs.Schedule(ctx, notify.TaskReply, notify.ReplyTask{
+				Dedup: "bot:" + strconv.FormatInt(u.UpdateID, 10) + ":" + strconv.Itoa(n), Key: key,
+				ChatID: u.ChatID, Name: u.FirstName, Link: link,
+			}, time.Time{})
+			return err
+		}
+		if code == "" {
+			return reply(1, templateWelcome, "")
+		}
+		link, err := b.links.Use(ctx, code, now)
+		switch {
+		case errors.Is(err, models.ErrNotFound), errors.Is(err, models.ErrDeepLinkExpired), errors.Is(err, models.ErrDeepLinkUsedUp):
+			b.log.InfoContext(ctx, "unusable deep link", "update_id", u.UpdateID, "reason", err.Error())
+			return reply(1, templateUnknown, "")
+		case err != nil:
+			return err
+		}
+		if err := b.link(ctx, acc, link, now); err != nil {
+			return err
+		}
+		if err := reply(1, templateWelcome, ""); err != nil {
+			return err
+		}
+		if link.Purpose == models.DeepLinkPurposePlan {
+			return reply(2, templatePlan, b.planURL(link))
+		}
+		return nil
+	})
+}
+
+// account registers the Telegram user or refreshes their profile; one who blocked the bot and
+// came back is unblocked.
+func (b *Bot) account(ctx context.Context, u *telegram.Update, now time.Time) (*models.TelegramAccount, error) {
+	acc, err := b.accounts.ByTelegramUserID(ctx, u.FromID)
+	if errors.Is(err, models.ErrNotFound) {
+		if acc, err = models.NewTelegramAccount(u.FromID, u.Username, u.ChatID, now); err != nil {
+			return nil, err
+		}
+		return acc, b.accounts.Create(ctx, acc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	err = b.accounts.Update(ctx, acc.ID, func(a *models.TelegramAccount) error {
+		if err := a.UpdateProfile(u.Username, u.ChatID, now); err != nil {
+			return err
+		}
+		if a.Blocked {
+			return a.Unblock(now)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.accounts.ByID(ctx, acc.ID)
+}
+
+// link ties the account to the deep link's user and lead and records the telegram consent.
+func (b *Bot) link(ctx context.Context, acc *models.TelegramAccount, l *models.DeepLink, now time.Time) error {
+	if l.UserID == nil && l.LeadID == nil {
+		return nil
+	}
+	err := b.accounts.Update(ctx, acc.ID, func(a *models.TelegramAccount) error {
+		if l.UserID != nil && (a.UserID == nil || *a.UserID == *l.UserID) {
+			if err := a.LinkUser(*l.UserID, now); err != nil {
+				return err
+			}
+		}
+		if l.LeadID != nil && a.LeadID == nil {
+			return a.LinkLead(*l.LeadID, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if l.UserID == nil {
+		return nil
+	}
+	return b.users.Update(ctx, *l.UserID, func(u *models.User) error {
+		return u.GrantConsent(models.ConsentTelegram, ConsentVersion, "telegram_start", now)
+	})
+}
+
+// planURL is where the plan of the link's interactive run is shown on the site.
+func (b *Bot) planURL(l *models.DeepLink) string {
+	if run := l.Payload["run_id"]; run != "" {
+		return b.cfg.SiteURL + "/plan/" + url.PathEscape(run)
+	}
+	return b.cfg.SiteURL
+}
