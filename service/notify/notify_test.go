@@ -531,3 +531,72 @@ func TestSeededTemplatesAreValidAndRender(t *testing.T) {
 		}
 	})
 }
+
+// TestConfirmationArrivesAfterSMTPComesBack runs the real job queue: the confirmation's job fails
+// while the SMTP server is down, is retried with backoff, and the email arrives once it is back.
+func TestConfirmationArrivesAfterSMTPComesBack(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := newEnv(t, db)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		workers, err := events.NewOutbox(db, events.DefaultCatalog(), e.subs, events.OutboxConfig{
+			Workers: 2, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, PollInterval: 20 * time.Millisecond,
+		}, testkit.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetPublisher(workers)
+		if err := workers.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer workers.Stop(context.Background())
+
+		e.smtp.Stop()
+		// A free booking is confirmed at once: its confirmation is published with it.
+		a, err := models.NewAppointment(e.svc, start, "Europe/Berlin", models.AppointmentFormatOnline, &e.user.ID, nil, models.AppointmentMetadata{}, 0, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.Appointments.Create(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		// Wait until the job has failed at least once, then bring the server back.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			d, err := e.st.Deliveries.ByDedupKey(ctx, firstConfirmedKey(t, e, a))
+			if err == nil && d.Attempts > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the confirmation was never attempted")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		e.smtp.Start()
+		waitCtx, stop := context.WithTimeout(ctx, 30*time.Second)
+		defer stop()
+		msgs, err := e.smtp.Wait(waitCtx, 1)
+		if err != nil {
+			t.Fatalf("the email never arrived: %v", err)
+		}
+		if p, err := msgs[0].Parse(); err != nil || !strings.HasPrefix(p.Subject, "Запись подтверждена") {
+			t.Errorf("arrived %q (%v)", p.Subject, err)
+		}
+	})
+}
+
+// firstConfirmedKey finds the dedup key of the appointment's confirmation email once its delivery
+// row exists ("" before).
+func firstConfirmedKey(t *testing.T, e *env, a *models.Appointment) string {
+	t.Helper()
+	log, err := e.st.Deliveries.BySubject(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range log {
+		if d.TemplateKey == "booking_confirmed" && d.Channel == models.TemplateChannelEmail {
+			return d.DedupKey
+		}
+	}
+	return ""
+}
