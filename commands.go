@@ -171,6 +171,7 @@ func routerDeps(a *app) handlers.Deps {
 		Payments:       a.bookings,
 		WebhookCIDRs:   a.cfg.YooKassa.WebhookCIDRs,
 		Jobs:           a.outbox,
+		Deliveries:     repository.NewDeliveries(a.db),
 		Audit:          repository.NewAuditLogs(a.db),
 		Tx:             a.db,
 		Registry:       reg,

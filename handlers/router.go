@@ -57,6 +57,8 @@ type Deps struct {
 	// (POST /api/v1/telegram/deep-links).
 	Bot       Bot
 	BotSecret SecretChecker
+	// Deliveries enables the delivery log for the admin panel (owner, assistant).
+	Deliveries DeliveryLog
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -144,6 +146,10 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		staff := signedIn.Group("", RequireRole(jobRoles...))
 		staff.GET("/jobs", jobs.list)
 		staff.POST("/jobs/:id/retry", jobs.retry)
+	}
+	if d.Deliveries != nil {
+		deliveries := &deliveriesAdmin{log: d.Deliveries}
+		signedIn.GET("/notification-deliveries", RequireRole(jobRoles...), deliveries.list)
 	}
 	return r, nil
 }

@@ -73,3 +73,16 @@ func (r *Deliveries) List(ctx context.Context, status models.DeliveryStatus, pag
 	}
 	return out, nil
 }
+
+// Count counts deliveries, optionally of one status.
+func (r *Deliveries) Count(ctx context.Context, status models.DeliveryStatus) (int64, error) {
+	var n int64
+	q := r.db.conn(ctx).Model(&models.NotificationDelivery{})
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	if err := q.Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count deliveries: %w", translate(err))
+	}
+	return n, nil
+}
