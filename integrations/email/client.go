@@ -65,7 +65,7 @@ func (c *Client) Send(ctx context.Context, m Message) (string, error) {
 		if err != nil {
 			return nil, err
 		}
-		stop = func() bool { return true }
+		stop = context.AfterFunc(ctx, func() { _ = conn.Close() })
 		return conn, nil
 	}
 	opts := []gomail.Option{
@@ -88,7 +88,7 @@ func (c *Client) Send(ctx context.Context, m Message) (string, error) {
 	if stop != nil {
 		stop()
 	}
-	if err == nil {
+	if err == nil || msg.IsDelivered() {
 		return msg.GetMessageID(), nil
 	}
 	e := sendError(c.addr, err)

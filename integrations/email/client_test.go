@@ -1,6 +1,7 @@
 package email_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -13,6 +14,7 @@ import (
 	"net"
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -530,8 +532,9 @@ func TestCanceledContext(t *testing.T) {
 	})
 	t.Run("server stalls", func(t *testing.T) {
 		t.Parallel()
-		// A server that accepts and never greets; only the cancellation can end the Send, since
-		// the client's timeout is an hour.
+		// A server that greets, reads EHLO and never answers: only the cancellation can end the
+		// Send, since the client's timeout is an hour. Cancelling after EHLO arrived makes sure the
+		// client is past dialling, where the context alone would do.
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -545,8 +548,15 @@ func TestCanceledContext(t *testing.T) {
 				return
 			}
 			defer conn.Close()
+			if _, err := io.WriteString(conn, "220 stall.example ESMTP\r\n"); err != nil {
+				return
+			}
+			r := bufio.NewReader(conn)
+			if _, err := r.ReadString('\n'); err != nil { // EHLO
+				return
+			}
 			cancel()
-			_, _ = io.Copy(io.Discard, conn) // until the client hangs up
+			_, _ = io.Copy(io.Discard, r) // until the client hangs up
 		})
 		host, port, _ := net.SplitHostPort(l.Addr().String())
 		c, err := email.New(email.Config{Host: host, Port: atoi(t, port), From: fromAddr, TLS: email.TLSNone, Timeout: time.Hour})
@@ -563,8 +573,8 @@ func TestCanceledContext(t *testing.T) {
 
 func atoi(t *testing.T, s string) int {
 	t.Helper()
-	var n int
-	if _, err := fmt.Sscan(s, &n); err != nil {
+	n, err := strconv.Atoi(s)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -610,5 +620,65 @@ func TestConcurrentSends(t *testing.T) {
 	}
 	if len(msgs) != n || len(texts) != n {
 		t.Errorf("server got %d messages with %d distinct texts, want %d", len(msgs), len(texts), n)
+	}
+}
+
+// A server that accepts the message and then drops the connection (before RSET and QUIT): the
+// message went out, so Send must report success, or a retry would send it twice.
+func TestAcceptedMessageCountsAsSentWhenTheConnectionDropsAfterwards(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	received := make(chan string, 1)
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		r := bufio.NewReader(conn)
+		reply := func(s string) { _, _ = io.WriteString(conn, s+"\r\n") }
+		reply("220 flaky.example ESMTP")
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+			case strings.HasPrefix(cmd, "EHLO"):
+				reply("250-flaky.example")
+				reply("250 8BITMIME")
+			case cmd == "DATA":
+				reply("354 go ahead")
+				var body strings.Builder
+				for {
+					l, err := r.ReadString('\n')
+					if err != nil || l == ".\r\n" {
+						break
+					}
+					body.WriteString(l)
+				}
+				reply("250 2.0.0 queued")
+				received <- body.String()
+				return // drop the connection: RSET and QUIT fail
+			default:
+				reply("250 ok")
+			}
+		}
+	}()
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	c, err := email.New(email.Config{Host: host, Port: atoi(t, port), From: fromAddr, TLS: email.TLSNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := c.Send(t.Context(), confirmation())
+	if err != nil {
+		t.Fatalf("Send = %v, want success: the server had accepted the message", err)
+	}
+	if body := <-received; !strings.Contains(body, "Message-ID: "+id) {
+		t.Errorf("the server got no message with id %s", id)
 	}
 }

@@ -40,7 +40,7 @@ type Config struct {
 	FromName string
 	// TLS is TLSMandatory (the default), TLSOpportunistic or TLSNone.
 	TLS string
-	// Timeout bounds connecting and the whole SMTP conversation; DefaultTimeout when zero.
+	// Timeout bounds dialling and the SMTP conversation; DefaultTimeout when zero.
 	Timeout time.Duration
 	// TLSConfig verifies the server; nil means the system roots. Its ServerName defaults to Host.
 	// Tests pass one that trusts their own CA.
