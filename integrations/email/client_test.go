@@ -309,7 +309,7 @@ func TestAuthNeedsPlainOrLogin(t *testing.T) {
 	}
 }
 
-func TestWrongPasswordIsPermanentAndNotShown(t *testing.T) {
+func TestWrongPasswordIsRetriedAndNotShown(t *testing.T) {
 	t.Parallel()
 	srv := emailtest.New(t, emailtest.Options{Username: smtpUser, Password: "the-right-one"})
 	c := newClient(t, srv, withAuth)
@@ -318,8 +318,8 @@ func TestWrongPasswordIsPermanentAndNotShown(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != 535 || e.Addr != srv.Addr() {
 		t.Fatalf("err = %#v, want *email.Error with code 535 from %s", err, srv.Addr())
 	}
-	if !email.IsPermanent(err) {
-		t.Error("a 535 answer should be permanent")
+	if email.IsPermanent(err) {
+		t.Error("a refused login is our configuration: the message must be retried once it is fixed")
 	}
 	checkSecretFree(t, err)
 	if a := srv.AuthAttempts(); len(a) != 1 || a[0].OK || !a[0].TLS {

@@ -46,15 +46,16 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // IsPermanent reports whether sending the same message again cannot help: the server answered 5xx
-// (mailbox unavailable, address rejected, authentication failed, ...) or the message itself is
-// invalid. Everything else — a refused connection, a timeout, a TLS failure, a 4xx answer, a missing
-// STARTTLS — is worth retrying later.
+// about the message (mailbox unavailable, address rejected, ...) or the message itself is invalid.
+// Everything else — a refused connection, a timeout, a TLS failure, a 4xx answer, a missing
+// STARTTLS, and a refused login (530, 535: our configuration, which an operator fixes, after which
+// the retried jobs go through) — is worth retrying later.
 func IsPermanent(err error) bool {
 	if errors.Is(err, ErrInvalidMessage) {
 		return true
 	}
 	var e *Error
-	return errors.As(err, &e) && e.Code >= 500 && e.Code < 600
+	return errors.As(err, &e) && e.Code >= 500 && e.Code < 600 && e.Code != 530 && e.Code != 535
 }
 
 // sendError turns what go-mail returned into an *Error.
