@@ -332,7 +332,7 @@ func TestMessageTemplatesRoundTrip(t *testing.T) {
 		editor := createStaff(t, db, t0)
 		for _, channel := range []models.TemplateChannel{models.TemplateChannelEmail, models.TemplateChannelTelegram} {
 			t.Run(string(channel), func(t *testing.T) {
-				m := adminNewTemplate(t, "booking_confirmed", channel, "ru", &editor.ID, at)
+				m := adminNewTemplate(t, "appt_confirmed", channel, "ru", &editor.ID, at)
 				m.CreatedAt, m.UpdatedAt, m.Version = at, at.Add(time.Hour), 4
 				if err := templates.Create(ctx, m); err != nil {
 					t.Fatalf("Create: %v", err)
@@ -342,7 +342,7 @@ func TestMessageTemplatesRoundTrip(t *testing.T) {
 					t.Fatalf("ByID: %v", err)
 				}
 				adminAssertTemplate(t, got, m)
-				got, err = templates.ByKey(ctx, "booking_confirmed", channel, "ru")
+				got, err = templates.ByKey(ctx, "appt_confirmed", channel, "ru")
 				if err != nil {
 					t.Fatalf("ByKey: %v", err)
 				}
@@ -352,7 +352,7 @@ func TestMessageTemplatesRoundTrip(t *testing.T) {
 		for name, call := range map[string]func() error{
 			"ByID": func() error { _, err := templates.ByID(ctx, models.NewID()); return err },
 			"ByKey locale": func() error {
-				_, err := templates.ByKey(ctx, "booking_confirmed", models.TemplateChannelEmail, "en")
+				_, err := templates.ByKey(ctx, "appt_confirmed", models.TemplateChannelEmail, "en")
 				return err
 			},
 			"ByKey key": func() error { _, err := templates.ByKey(ctx, "other", models.TemplateChannelEmail, "ru"); return err },
@@ -372,12 +372,12 @@ func TestMessageTemplatesConstraints(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		ctx := context.Background()
 		templates := repository.NewMessageTemplates(db)
-		adminCreateTemplate(t, db, "booking_confirmed", models.TemplateChannelEmail, "ru", t0)
-		assertConstraint(t, templates.Create(ctx, adminNewTemplate(t, "booking_confirmed", models.TemplateChannelEmail, "ru", nil, t0)),
+		adminCreateTemplate(t, db, "appt_confirmed", models.TemplateChannelEmail, "ru", t0)
+		assertConstraint(t, templates.Create(ctx, adminNewTemplate(t, "appt_confirmed", models.TemplateChannelEmail, "ru", nil, t0)),
 			models.ErrConflict, byDialect(db, "message_templates_key_channel_locale_key", "message_templates.key, message_templates.channel, message_templates.locale"))
 		// Another channel or locale is another template.
-		adminCreateTemplate(t, db, "booking_confirmed", models.TemplateChannelTelegram, "ru", t0)
-		adminCreateTemplate(t, db, "booking_confirmed", models.TemplateChannelEmail, "en", t0)
+		adminCreateTemplate(t, db, "appt_confirmed", models.TemplateChannelTelegram, "ru", t0)
+		adminCreateTemplate(t, db, "appt_confirmed", models.TemplateChannelEmail, "en", t0)
 		assertConstraint(t, templates.Create(ctx, adminNewTemplate(t, "k", models.TemplateChannelEmail, "ru", ptr(models.NewID()), t0)), models.ErrInvalidReference, "")
 
 		// The CHECK constraints refuse what the model never produces.
@@ -473,7 +473,7 @@ func TestMessageTemplatesOptimisticLocking(t *testing.T) {
 		ctx := context.Background()
 		templates := repository.NewMessageTemplates(db)
 		alice, bob := createStaff(t, db, t0), createStaff(t, db, t0)
-		m := adminCreateTemplate(t, db, "booking_confirmed", models.TemplateChannelTelegram, "ru", t0)
+		m := adminCreateTemplate(t, db, "appt_confirmed", models.TemplateChannelTelegram, "ru", t0)
 		a, err := templates.ByKey(ctx, m.Key, m.Channel, m.Locale)
 		if err != nil {
 			t.Fatal(err)
@@ -511,12 +511,16 @@ func TestMessageTemplatesList(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		ctx := context.Background()
 		templates := repository.NewMessageTemplates(db)
+		// The migration's seeded templates would interleave: this test orders its own.
+		if err := db.Gorm.Exec("DELETE FROM message_templates").Error; err != nil {
+			t.Fatal(err)
+		}
 		// Created out of order.
 		c := adminCreateTemplate(t, db, "reminder_24h", models.TemplateChannelEmail, "ru", t0)
-		a := adminCreateTemplate(t, db, "booking_confirmed", models.TemplateChannelEmail, "ru", t0)
+		a := adminCreateTemplate(t, db, "appt_confirmed", models.TemplateChannelEmail, "ru", t0)
 		d := adminCreateTemplate(t, db, "reminder_24h", models.TemplateChannelTelegram, "ru", t0)
-		b := adminCreateTemplate(t, db, "booking_confirmed", models.TemplateChannelTelegram, "en", t0)
-		b2 := adminCreateTemplate(t, db, "booking_confirmed", models.TemplateChannelTelegram, "ru", t0)
+		b := adminCreateTemplate(t, db, "appt_confirmed", models.TemplateChannelTelegram, "en", t0)
+		b2 := adminCreateTemplate(t, db, "appt_confirmed", models.TemplateChannelTelegram, "ru", t0)
 		want := []uuid.UUID{a.ID, b.ID, b2.ID, c.ID, d.ID}
 		tests := []struct {
 			name string
