@@ -46,6 +46,9 @@ type options struct {
 	bookings       *booking.Bookings
 	webhookCIDRs   []string
 	trustedProxies []string
+	// bot enables the Telegram webhook (checked with botSecret) and deep links.
+	bot       handlers.Bot
+	botSecret handlers.SecretChecker
 }
 
 // newServer builds the real router over the real identity service and a real database.
@@ -76,6 +79,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		deps.Bookings, deps.Payments = opt.bookings, opt.bookings
 	}
 	deps.WebhookCIDRs, deps.TrustedProxies = opt.webhookCIDRs, opt.trustedProxies
+	deps.Bot, deps.BotSecret = opt.bot, opt.botSecret
 	r, err := handlers.NewRouter(deps)
 	if err != nil {
 		t.Fatal(err)

@@ -136,7 +136,8 @@ func (b *Bot) CreateDeepLink(ctx context.Context, r DeepLinkRequest) (*DeepLink,
 // registered (or updated), a deep link's client is linked with the telegram consent, and the
 // answers are queued. Processing the same update twice answers once.
 func (b *Bot) HandleUpdate(ctx context.Context, u *telegram.Update) error {
-	if !u.HasMessage() || u.FromID <= 0 {
+	// Only private chats: in a group the chat is not the person's, and their messages must not go there.
+	if !u.HasMessage() || u.FromID <= 0 || u.ChatID != u.FromID {
 		return nil
 	}
 	code, ok := telegram.StartPayload(u.Text)

@@ -1,0 +1,342 @@
+package handlers_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"balance/crypto"
+	"balance/events"
+	"balance/integrations/telegram"
+	"balance/integrations/telegram/telegramtest"
+	"balance/internal/testkit"
+	"balance/models"
+	"balance/repository"
+	"balance/service/booking"
+	"balance/service/bot"
+	"balance/service/notify"
+)
+
+const (
+	tgToken  = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
+	tgSecret = "webhook-s3cret_0123456789"
+)
+
+type telegramEnv struct {
+	db       *repository.DB
+	s        *server
+	tg       *telegramtest.Server
+	outbox   *events.Outbox
+	accounts *repository.TelegramAccounts
+	links    *repository.DeepLinks
+	st       booking.Stores
+}
+
+// telegramSetup serves the bot's endpoints: the real bot over db, the real Telegram client against
+// the fake Bot API (with the webhook registered, so the fake builds Telegram's requests), and the
+// real booking service for manage tokens.
+func telegramSetup(t *testing.T, db *repository.DB) *telegramEnv {
+	t.Helper()
+	log := testkit.Logger(t)
+	clock := testkit.NewClock(bookingNow)
+	e := &telegramEnv{db: db, accounts: repository.NewTelegramAccounts(db), links: repository.NewDeepLinks(db), st: booking.NewStores(db)}
+	var err error
+	if e.outbox, err = events.NewOutbox(db, events.DefaultCatalog(), events.NewSubscriptions(), events.OutboxConfig{}, log); err != nil {
+		t.Fatal(err)
+	}
+	e.tg = telegramtest.New(t, tgToken)
+	client, err := telegram.New(telegram.Config{Token: tgToken, APIURL: e.tg.URL(), HTTPClient: e.tg.Client(), WebhookSecret: tgSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetWebhook(context.Background(), "https://balance.example/webhooks/telegram"); err != nil {
+		t.Fatal(err)
+	}
+	n := notify.New(notify.NewStores(db), nil, client, e.outbox, clock, notify.Config{SiteURL: "https://balance.example"}, log)
+	e.outbox.Handle(notify.TaskReply, n.Reply)
+	if err := e.outbox.Init(); err != nil {
+		t.Fatal(err)
+	}
+	slots := booking.NewSlots(repository.NewAvailability(db), e.st.Appointments, nil, clock)
+	bookings := booking.NewBookings(db, e.st, slots, nil, e.outbox, clock, booking.Config{HoldTTL: 15 * time.Minute, IdempotencyTTL: 24 * time.Hour}, log)
+	b := bot.New(db, bookings, client, e.outbox, clock, bot.Config{LinkTTL: 24 * time.Hour, SiteURL: "https://balance.example"}, log)
+	e.s, _ = newServer(t, db, options{bot: b, botSecret: client})
+	return e
+}
+
+// webhook posts body to /webhooks/telegram with the headers Telegram would send, adjusted by edit.
+func (e *telegramEnv) webhook(t *testing.T, body []byte, edit func(http.Header)) *testkit.Response {
+	t.Helper()
+	req, err := e.tg.WebhookRequest(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(req.Header)
+	}
+	return e.s.api.Do("POST", "/webhooks/telegram", body, req.Header)
+}
+
+// queued counts the jobs waiting to run (the outbox is not started).
+func (e *telegramEnv) queued(t *testing.T) int {
+	t.Helper()
+	jobs, err := e.outbox.Jobs(context.Background(), "available", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if j.Task != notify.TaskReply {
+			t.Errorf("unexpected job %+v", j)
+		}
+	}
+	return len(jobs)
+}
+
+func (e *telegramEnv) hasAccount(t *testing.T, tgUserID int64) bool {
+	t.Helper()
+	_, err := e.accounts.ByTelegramUserID(context.Background(), tgUserID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		t.Fatal(err)
+	}
+	return err == nil
+}
+
+// appointment stores a confirmed booking of a free service for a new client and returns its id
+// and manage token.
+func (e *telegramEnv) appointment(t *testing.T) (uuid.UUID, string) {
+	t.Helper()
+	ctx := context.Background()
+	svc, err := models.NewService(models.ServiceDetails{
+		Slug: "individual-session", Title: "Индивидуальная консультация", Format: models.ServiceFormatHybrid,
+		DurationMinutes: 50, Price: models.Money{Minor: 0, Currency: models.CurrencyRUB}, Timezone: "Europe/Moscow",
+	}, bookingNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Publish(bookingNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.Services.Create(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+	u := models.NewClientUser("anna@example.com", "Анна", bookingNow)
+	if err := e.st.Users.Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	a, err := models.NewAppointment(svc, bookingSlot(0), "Europe/Moscow", models.AppointmentFormatOnline, &u.ID, nil, models.AppointmentMetadata{}, 0, bookingNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := crypto.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetManageTokenHash(crypto.HashToken(token)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.Appointments.Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	return a.ID, token
+}
+
+type deepLinkBody struct {
+	Code      string `json:"code"`
+	URL       string `json:"url"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+func TestTelegramWebhookRefusesWrongSecret(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := telegramSetup(t, db)
+		start := telegramtest.UpdateJSON(1, 777, 777, "anna", "/start")
+		for _, tc := range []struct {
+			name string
+			edit func(http.Header)
+		}{
+			{"missing", func(h http.Header) { h.Del("X-Telegram-Bot-Api-Secret-Token") }},
+			{"empty", func(h http.Header) { h.Set("X-Telegram-Bot-Api-Secret-Token", "") }},
+			{"wrong", func(h http.Header) { h.Set("X-Telegram-Bot-Api-Secret-Token", "webhook-s3cret_0123456788") }},
+			{"prefix", func(h http.Header) { h.Set("X-Telegram-Bot-Api-Secret-Token", tgSecret[:len(tgSecret)-1]) }},
+			{"longer", func(h http.Header) { h.Set("X-Telegram-Bot-Api-Secret-Token", tgSecret+"0") }},
+			{"other case", func(h http.Header) { h.Set("X-Telegram-Bot-Api-Secret-Token", strings.ToUpper(tgSecret)) }},
+		} {
+			r := e.webhook(t, start, tc.edit)
+			if p := r.Problem(t); r.Status != http.StatusUnauthorized || p.Type != "https://balance.example/problems/unauthenticated" {
+				t.Errorf("%s secret: %d %s", tc.name, r.Status, r.Body)
+			}
+		}
+		if e.hasAccount(t, 777) || e.queued(t) != 0 {
+			t.Fatal("a request with a wrong secret was acted on")
+		}
+
+		r := e.webhook(t, start, nil)
+		if r.Status != http.StatusOK || string(r.Body) != `{"ok":true}` {
+			t.Fatalf("right secret: %d %s", r.Status, r.Body)
+		}
+		if !e.hasAccount(t, 777) || e.queued(t) != 1 {
+			t.Errorf("after /start: account %v, %d jobs", e.hasAccount(t, 777), e.queued(t))
+		}
+		// Telegram delivers it again: acknowledged, the account is not duplicated.
+		if r := e.webhook(t, start, nil); r.Status != http.StatusOK {
+			t.Errorf("again: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+func TestTelegramWebhookBodies(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := telegramSetup(t, db)
+		huge := `{"update_id":1,"message":{"chat":{"id":777},"text":"` + strings.Repeat("a", 300<<10) + `"}}`
+		for _, tc := range []struct {
+			name   string
+			body   string
+			status int
+			slug   string
+		}{
+			{"not JSON", `{"update_id":`, 400, "malformed-json"},
+			{"not an object", `[1]`, 400, "malformed-json"},
+			{"no update_id", `{"message":{"chat":{"id":777},"text":"/start"}}`, 400, "malformed-json"},
+			{"message without a chat", `{"update_id":3,"message":{"text":"/start"}}`, 400, "malformed-json"},
+			{"too large", huge, 413, "body-too-large"},
+			// The update cannot be stored (Telegram usernames have no spaces): Telegram must retry.
+			{"not handled", string(telegramtest.UpdateJSON(4, 777, 777, "no spaces allowed", "/start")), 503, "retry-later"},
+		} {
+			r := e.webhook(t, []byte(tc.body), nil)
+			if p := r.Problem(t); r.Status != tc.status || p.Type != "https://balance.example/problems/"+tc.slug {
+				t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
+			}
+		}
+		// Updates the bot does not act on are acknowledged.
+		for _, body := range []string{
+			`{"update_id":5}`,
+			`{"update_id":6,"my_chat_member":{"chat":{"id":777,"type":"private"}}}`,
+			string(telegramtest.UpdateJSON(7, 777, 777, "anna", "hello")),
+			string(telegramtest.UpdateJSON(8, -100777, 777, "anna", "/start")),
+		} {
+			if r := e.webhook(t, []byte(body), nil); r.Status != http.StatusOK {
+				t.Errorf("%s: %d %s", body, r.Status, r.Body)
+			}
+		}
+		if e.hasAccount(t, 777) || e.queued(t) != 0 {
+			t.Error("a refused or ignored update was acted on")
+		}
+	})
+}
+
+func TestTelegramDeepLinks(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := telegramSetup(t, db)
+		ctx := context.Background()
+		r := e.s.api.Do("POST", "/api/v1/telegram/deep-links", map[string]any{
+			"purpose": "plan", "entry_point": "quiz-result", "payload": map[string]string{"run_id": "run-42"},
+		})
+		if r.Status != http.StatusCreated || r.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("create: %d %v %s", r.Status, r.Header, r.Body)
+		}
+		var link deepLinkBody
+		r.JSON(t, &link)
+		if !regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`).MatchString(link.Code) ||
+			link.URL != "https://t.me/"+telegramtest.DefaultUsername+"?start="+link.Code ||
+			link.ExpiresAt != bookingNow.Add(24*time.Hour).Format(time.RFC3339) {
+			t.Fatalf("link %+v", link)
+		}
+		if l, err := e.links.ByCode(ctx, link.Code); err != nil || l.Purpose != models.DeepLinkPurposePlan || l.Payload["run_id"] != "run-42" {
+			t.Fatalf("stored %+v (%v)", l, err)
+		}
+
+		// The visitor opens it: Telegram posts /start <code>.
+		if r := e.webhook(t, telegramtest.UpdateJSON(1, 777, 777, "anna", "/start "+link.Code), nil); r.Status != http.StatusOK {
+			t.Fatalf("webhook: %d %s", r.Status, r.Body)
+		}
+		if !e.hasAccount(t, 777) || e.queued(t) != 2 {
+			t.Errorf("after /start <code>: account %v, %d jobs (want welcome and plan)", e.hasAccount(t, 777), e.queued(t))
+		}
+		if l, _ := e.links.ByCode(ctx, link.Code); l == nil || l.Uses != 1 {
+			t.Errorf("the link was not used: %+v", l)
+		}
+	})
+}
+
+func TestTelegramBookingDeepLink(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := telegramSetup(t, db)
+		id, token := e.appointment(t)
+		body := map[string]any{"purpose": "booking", "booking_id": id}
+		for _, tc := range []struct {
+			name   string
+			header http.Header
+		}{
+			{"no token", nil},
+			{"wrong token", manage("not-the-token")},
+		} {
+			r := e.s.api.Do("POST", "/api/v1/telegram/deep-links", body, tc.header)
+			if p := r.Problem(t); r.Status != http.StatusNotFound || p.Type != "https://balance.example/problems/not-found" {
+				t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
+			}
+		}
+		other := map[string]any{"purpose": "booking", "booking_id": uuid.New()}
+		if r := e.s.api.Do("POST", "/api/v1/telegram/deep-links", other, manage(token)); r.Status != http.StatusNotFound {
+			t.Errorf("another booking with this token: %d %s", r.Status, r.Body)
+		}
+		r := e.s.api.Do("POST", "/api/v1/telegram/deep-links", body, manage(token))
+		if r.Status != http.StatusCreated {
+			t.Fatalf("with the token: %d %s", r.Status, r.Body)
+		}
+		var link deepLinkBody
+		r.JSON(t, &link)
+		l, err := e.links.ByCode(context.Background(), link.Code)
+		if err != nil || l.Purpose != models.DeepLinkPurposeBooking || l.UserID == nil {
+			t.Errorf("stored %+v (%v)", l, err)
+		}
+	})
+}
+
+func TestTelegramDeepLinkBadInput(t *testing.T) {
+	t.Parallel()
+	e := telegramSetup(t, testkit.NewDB(t, "sqlite"))
+	many := map[string]string{}
+	for i := range 17 {
+		many["k"+strconv.Itoa(i)] = "v"
+	}
+	for _, tc := range []struct {
+		name   string
+		body   any
+		header http.Header
+		status int
+		field  string
+	}{
+		{"booking without booking_id", map[string]any{"purpose": "booking"}, manage("some-token"), 422, "booking_id"},
+		{"unknown purpose", map[string]any{"purpose": "newsletter"}, nil, 422, "purpose"},
+		{"no purpose", map[string]any{"entry_point": "x"}, nil, 422, "purpose"},
+		{"long entry point", map[string]any{"purpose": "plan", "entry_point": strings.Repeat("x", 129)}, nil, 422, "entry_point"},
+		{"too many payload keys", map[string]any{"purpose": "plan", "payload": many}, nil, 422, "payload"},
+		{"long payload value", map[string]any{"purpose": "plan", "payload": map[string]string{"run_id": strings.Repeat("x", 513)}}, nil, 422, "payload.run_id"},
+		{"payload not of strings", map[string]any{"purpose": "plan", "payload": map[string]any{"run_id": 5}}, nil, 422, "payload"},
+		{"unknown field", map[string]any{"purpose": "plan", "user_id": "x"}, nil, 422, "user_id"},
+		{"malformed", `{"purpose":`, nil, 400, ""},
+		{"not JSON", "purpose=plan", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, 415, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.s.api.Do("POST", "/api/v1/telegram/deep-links", tc.body, tc.header)
+			p := r.Problem(t)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
+			}
+			if tc.field != "" && (len(p.Errors) != 1 || p.Errors[0].Field != tc.field || p.Errors[0].Message == "") {
+				t.Errorf("errors %+v, want one on %s", p.Errors, tc.field)
+			}
+		})
+	}
+	var n int
+	if err := e.db.SQL.QueryRow(`SELECT count(*) FROM deep_links`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d links stored (%v)", n, err)
+	}
+}
