@@ -53,7 +53,8 @@ func (r *DeepLinks) Use(ctx context.Context, code string, now time.Time) (*model
 			return err
 		}
 		// The row is locked; the guard on uses makes a lost update impossible even without it.
-		res := tx.Model(&models.DeepLink{}).Where("id = ? AND uses = ?", l.ID, uses).
+		// Through &l, so that the deep_link.used event it recorded is published with the change.
+		res := tx.Model(&l).Where("uses = ?", uses).
 			Updates(map[string]any{"uses": l.Uses, "used_at": l.UsedAt})
 		if res.Error != nil {
 			return fmt.Errorf("use deep link %s: %w", l.ID, translate(res.Error))

@@ -209,13 +209,26 @@ func (b *Bot) account(ctx context.Context, u *telegram.Update, now time.Time) (*
 	return b.accounts.ByID(ctx, acc.ID)
 }
 
-// link ties the account to the deep link's user and lead and records the telegram consent.
+// link ties the account to the deep link's user and lead and records the telegram consent — only
+// when the account ends up linked to that user: a user already linked to another Telegram account
+// keeps it, and an account already linked to someone else stays theirs.
 func (b *Bot) link(ctx context.Context, acc *models.TelegramAccount, l *models.DeepLink, now time.Time) error {
 	if l.UserID == nil && l.LeadID == nil {
 		return nil
 	}
+	linkUser := l.UserID != nil && (acc.UserID == nil || *acc.UserID == *l.UserID)
+	if linkUser && acc.UserID == nil {
+		other, err := b.accounts.ByUserID(ctx, *l.UserID)
+		switch {
+		case err == nil && other.ID != acc.ID:
+			b.log.InfoContext(ctx, "user already linked to another Telegram account; left as it is", "user_id", *l.UserID)
+			linkUser = false
+		case err != nil && !errors.Is(err, models.ErrNotFound):
+			return err
+		}
+	}
 	err := b.accounts.Update(ctx, acc.ID, func(a *models.TelegramAccount) error {
-		if l.UserID != nil && (a.UserID == nil || *a.UserID == *l.UserID) {
+		if linkUser {
 			if err := a.LinkUser(*l.UserID, now); err != nil {
 				return err
 			}
@@ -225,11 +238,8 @@ func (b *Bot) link(ctx context.Context, acc *models.TelegramAccount, l *models.D
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil || !linkUser {
 		return err
-	}
-	if l.UserID == nil {
-		return nil
 	}
 	return b.users.Update(ctx, *l.UserID, func(u *models.User) error {
 		return u.GrantConsent(models.ConsentTelegram, ConsentVersion, "telegram_start", now)

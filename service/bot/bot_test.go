@@ -408,7 +408,7 @@ func TestBookingLink(t *testing.T) {
 			t.Errorf("replies %v", keys)
 		}
 		// Linked to the user, then to the lead: one event each.
-		for name, want := range map[string]int{"telegram_account.linked": 2, "consent.changed": 1} {
+		for name, want := range map[string]int{"telegram_account.linked": 2, "consent.changed": 1, "deep_link.used": 1} {
 			if n := e.events.Count(name); n != want {
 				t.Errorf("%s fired %d times, want %d", name, n, want)
 			}
@@ -695,6 +695,19 @@ func TestLinking(t *testing.T) {
 		acc, err = e.accounts.ByTelegramUserID(ctx, anna)
 		if err != nil || acc.UserID == nil || *acc.UserID != anne.ID {
 			t.Errorf("account %+v (%v)", acc, err)
+		}
+		if b, _ := e.users.ByID(ctx, boris.ID); b.ActiveConsent(models.ConsentTelegram) != nil {
+			t.Error("the telegram consent was recorded for a user the account was not linked to")
+		}
+		// Anne starts the bot from a second Telegram account: the first stays hers, no error.
+		const second = int64(888)
+		e.handle(t, update(t, 5, second, "/start "+e.storeLink(t, models.DeepLinkPurposeBooking, &anne.ID, nil)))
+		other, err := e.accounts.ByTelegramUserID(ctx, second)
+		if err != nil || other.UserID != nil {
+			t.Errorf("second account %+v (%v)", other, err)
+		}
+		if keys := strings.Join(e.keys(t, 5), " "); keys != "telegram_welcome" {
+			t.Errorf("replies to update 5: %q", keys)
 		}
 	})
 }
