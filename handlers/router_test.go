@@ -49,6 +49,8 @@ type options struct {
 	// bot enables the Telegram webhook (checked with botSecret) and deep links.
 	bot       handlers.Bot
 	botSecret handlers.SecretChecker
+	// deliveries enables the notification delivery log for staff.
+	deliveries handlers.DeliveryLog
 }
 
 // newServer builds the real router over the real identity service and a real database.
@@ -80,6 +82,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	}
 	deps.WebhookCIDRs, deps.TrustedProxies = opt.webhookCIDRs, opt.trustedProxies
 	deps.Bot, deps.BotSecret = opt.bot, opt.botSecret
+	deps.Deliveries = opt.deliveries
 	r, err := handlers.NewRouter(deps)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"balance/models"
@@ -37,7 +38,8 @@ func (r *Deliveries) Claim(ctx context.Context, d *models.NotificationDelivery) 
 
 // Save writes a delivery claimed earlier.
 func (r *Deliveries) Save(ctx context.Context, d *models.NotificationDelivery) error {
-	if err := r.db.conn(ctx).Save(d).Error; err != nil {
+	// SkipHooks: GORM would stamp updated_at with the wall clock instead of the injected clock's.
+	if err := r.db.conn(ctx).Session(&gorm.Session{SkipHooks: true}).Save(d).Error; err != nil {
 		return fmt.Errorf("save delivery %s: %w", d.ID, translate(err))
 	}
 	return nil
