@@ -258,6 +258,15 @@ func TestDemoWalkthrough(t *testing.T) {
 			t.Errorf("the booked slot %s is still offered", start)
 		}
 	}
+	// The confirmation email is written to the log (the demo sends no email).
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(d.logs.String(), "Запись подтверждена"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no confirmation email in the demo's log:\n%s", d.logs.String())
+		}
+	}
+	if !strings.Contains(d.logs.String(), "email (not sent: demo)") || !strings.Contains(d.logs.String(), "Telegram and Google Calendar are off") {
+		t.Error("the demo does not say where emails go and what is off")
+	}
 
 	var canceled demoBooking
 	if code := d.call(t, http.MethodPost, "/api/v1/bookings/"+booked.ID+"/cancel", nil, &canceled, manage...); code != http.StatusOK || canceled.Status != "canceled" {
