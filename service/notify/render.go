@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -58,20 +59,18 @@ func renderTelegram(t *models.MessageTemplate, d Data) (string, error) {
 
 func renderText(name, src string, d Data) (string, error) {
 	t, err := texttemplate.New(name).Option("missingkey=error").Parse(src)
-	if err != nil {
-		return "", fmt.Errorf("template %s: %w", name, err)
-	}
-	var b strings.Builder
-	if err := t.Execute(&b, d); err != nil {
-		return "", fmt.Errorf("template %s: %w", name, err)
-	}
-	return b.String(), nil
+	return execute(name, t, err, d)
 }
 
 func renderHTML(name, src string, d Data) (string, error) {
 	t, err := htmltemplate.New(name).Option("missingkey=error").Parse(src)
-	if err != nil {
-		return "", fmt.Errorf("template %s: %w", name, err)
+	return execute(name, t, err, d)
+}
+
+// execute runs a parsed text or HTML template (or reports why it did not parse).
+func execute(name string, t interface{ Execute(io.Writer, any) error }, parseErr error, d Data) (string, error) {
+	if parseErr != nil {
+		return "", fmt.Errorf("template %s: %w", name, parseErr)
 	}
 	var b strings.Builder
 	if err := t.Execute(&b, d); err != nil {
