@@ -15,6 +15,7 @@ import (
 
 	"balance/models"
 	"balance/service/booking"
+	"balance/service/bot"
 )
 
 // ProblemContentType is the media type of RFC 9457 error responses.
@@ -71,6 +72,7 @@ var errorStatus = []struct {
 	{booking.ErrIdempotencyKeyReused, http.StatusUnprocessableEntity, "idempotency-key-reused", "this Idempotency-Key was used with another request body"},
 	{booking.ErrIdempotencyInProgress, http.StatusConflict, "idempotency-in-progress", "the first request with this Idempotency-Key is still being processed; retry shortly"},
 	{booking.ErrPaymentsDisabled, http.StatusServiceUnavailable, "payments-disabled", "online payment is not configured; paid services cannot be booked"},
+	{bot.ErrTelegramUnavailable, http.StatusServiceUnavailable, "telegram-unavailable", "Telegram could not be reached; try again shortly"},
 	{booking.ErrPaymentUnavailable, http.StatusBadGateway, "payment-provider-unavailable", "the payment provider could not be reached; nothing was booked, try again"},
 	{models.ErrTooLateToCancel, http.StatusConflict, "too-late-to-cancel", "the appointment has started and can no longer be canceled"},
 	{models.ErrTooLateToReschedule, http.StatusConflict, "too-late-to-reschedule", "the appointment is too close to its start to be moved"},

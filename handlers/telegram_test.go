@@ -340,3 +340,18 @@ func TestTelegramDeepLinkBadInput(t *testing.T) {
 		t.Errorf("%d links stored (%v)", n, err)
 	}
 }
+
+func TestTelegramDeepLinkWhileTelegramIsDown(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := telegramSetup(t, db)
+		e.tg.RateLimitNext(1, 5) // getMe cannot answer: the link's URL needs the bot's name
+		body := map[string]any{"purpose": "subscribe"}
+		r := e.s.api.Do("POST", "/api/v1/telegram/deep-links", body)
+		if p := r.Problem(t); r.Status != http.StatusServiceUnavailable || !strings.HasSuffix(p.Type, "/telegram-unavailable") {
+			t.Fatalf("Telegram down: %d %s", r.Status, r.Body)
+		}
+		if r := e.s.api.Do("POST", "/api/v1/telegram/deep-links", body); r.Status != http.StatusCreated {
+			t.Errorf("Telegram back: %d %s", r.Status, r.Body)
+		}
+	})
+}

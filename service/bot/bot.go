@@ -26,6 +26,9 @@ import (
 // bot from the site (the site's text next to the button says what the bot sends).
 const ConsentVersion = "telegram-start-1"
 
+// ErrTelegramUnavailable: Telegram could not be asked for the bot's name, so no link can be made.
+var ErrTelegramUnavailable = errors.New("telegram is unavailable")
+
 // Reply templates.
 const (
 	templateWelcome = "telegram_welcome"
@@ -124,7 +127,7 @@ func (b *Bot) CreateDeepLink(ctx context.Context, r DeepLinkRequest) (*DeepLink,
 	}
 	name, err := b.identity.Username(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("bot username: %w", err)
+		return nil, fmt.Errorf("%w: bot username: %w", ErrTelegramUnavailable, err)
 	}
 	if err := b.links.Create(ctx, l); err != nil {
 		return nil, err
