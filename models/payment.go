@@ -91,10 +91,12 @@ type Payment struct {
 	Recorder `gorm:"-"`
 }
 
-// PaymentSucceeded: the client paid.
+// PaymentSucceeded: the client paid AmountMinor (in Currency).
 type PaymentSucceeded struct {
 	EventMeta
 	AppointmentID uuid.UUID `json:"appointment_id"`
+	AmountMinor   int64     `json:"amount_minor"`
+	Currency      string    `json:"currency"`
 }
 
 // EventName implements Event.
@@ -173,7 +175,7 @@ func (p *Payment) Succeed(now time.Time) error {
 		return fmt.Errorf("succeed %s payment %s: %w", p.Status, p.ID, ErrInvalidTransition)
 	}
 	p.Status, p.PaidAt, p.UpdatedAt = PaymentStatusSucceeded, &now, now
-	p.Record(PaymentSucceeded{EventMeta: NewEventMeta(p.ID, now), AppointmentID: p.AppointmentID})
+	p.Record(PaymentSucceeded{EventMeta: NewEventMeta(p.ID, now), AppointmentID: p.AppointmentID, AmountMinor: p.AmountMinor, Currency: p.Currency})
 	return nil
 }
 
@@ -260,10 +262,12 @@ type Refund struct {
 	Recorder `gorm:"-"`
 }
 
-// RefundSucceeded: the money went back to the client.
+// RefundSucceeded: AmountMinor (in Currency) went back to the client.
 type RefundSucceeded struct {
 	EventMeta
-	PaymentID uuid.UUID `json:"payment_id"`
+	PaymentID   uuid.UUID `json:"payment_id"`
+	AmountMinor int64     `json:"amount_minor"`
+	Currency    string    `json:"currency"`
 }
 
 // EventName implements Event.
@@ -314,7 +318,7 @@ func (r *Refund) Succeed(now time.Time) error {
 		return fmt.Errorf("succeed %s refund %s: %w", r.Status, r.ID, ErrInvalidTransition)
 	}
 	r.Status, r.UpdatedAt = RefundStatusSucceeded, now
-	r.Record(RefundSucceeded{EventMeta: NewEventMeta(r.ID, now), PaymentID: r.PaymentID})
+	r.Record(RefundSucceeded{EventMeta: NewEventMeta(r.ID, now), PaymentID: r.PaymentID, AmountMinor: r.AmountMinor, Currency: r.Currency})
 	return nil
 }
 

@@ -165,7 +165,8 @@ func TestBookingPaymentTransitions(t *testing.T) {
 					if p.PaidAt == nil || !p.PaidAt.Equal(t1) || p.RefundableMinor() != p.AmountMinor {
 						t.Errorf("paid at %v, refundable %d", p.PaidAt, p.RefundableMinor())
 					}
-					if e := p.Events()[0].(models.PaymentSucceeded); e.AppointmentID != p.AppointmentID || e.AggregateID() != p.ID {
+					if e := p.Events()[0].(models.PaymentSucceeded); e.AppointmentID != p.AppointmentID || e.AggregateID() != p.ID ||
+						e.AmountMinor != p.AmountMinor || e.Currency != p.Currency {
 						t.Errorf("event = %+v", e)
 					}
 				case "fail":
@@ -334,7 +335,8 @@ func TestBookingRefund(t *testing.T) {
 				}
 				if name == "succeed" {
 					e, ok := r.Events()[0].(models.RefundSucceeded)
-					if len(r.Events()) != 1 || !ok || e.PaymentID != pay || e.AggregateID() != r.ID || e.EventName() != "refund.succeeded" {
+					if len(r.Events()) != 1 || !ok || e.PaymentID != pay || e.AggregateID() != r.ID || e.EventName() != "refund.succeeded" ||
+						e.AmountMinor != r.AmountMinor || e.Currency != r.Currency || e.AmountMinor == 0 {
 						t.Errorf("events = %+v", r.Events())
 					}
 				} else if len(r.Events()) != 0 {

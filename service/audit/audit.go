@@ -84,7 +84,8 @@ var rules = []rule{
 		return changes{"status": to(string(models.AppointmentStatusNoShow))}
 	}),
 	on("payment", func(e models.PaymentSucceeded) changes {
-		return changes{"status": to(string(models.PaymentStatusSucceeded)), "appointment_id": to(e.AppointmentID.String())}
+		return changes{"status": to(string(models.PaymentStatusSucceeded)), "appointment_id": to(e.AppointmentID.String()),
+			"amount": to(models.Money{Minor: e.AmountMinor, Currency: e.Currency}.String())}
 	}),
 	on("payment", func(e models.PaymentFailed) changes {
 		return changes{"status": to(string(models.PaymentStatusFailed)), "appointment_id": to(e.AppointmentID.String())}
@@ -93,7 +94,8 @@ var rules = []rule{
 		return changes{"status": to(string(models.PaymentStatusCanceled)), "appointment_id": to(e.AppointmentID.String())}
 	}),
 	on("refund", func(e models.RefundSucceeded) changes {
-		return changes{"status": to(string(models.RefundStatusSucceeded)), "payment_id": to(e.PaymentID.String())}
+		return changes{"status": to(string(models.RefundStatusSucceeded)), "payment_id": to(e.PaymentID.String()),
+			"amount": to(models.Money{Minor: e.AmountMinor, Currency: e.Currency}.String())}
 	}),
 	on("user", func(e models.ConsentChanged) changes {
 		c := changes{"consent_type": to(string(e.Type)), "granted": to(e.Granted), "version": to(e.Version)}

@@ -247,3 +247,20 @@ func TestAuditReportsStoreErrors(t *testing.T) {
 		t.Error("a second registration succeeded")
 	}
 }
+
+func TestAuditRecordsPaidAndRefundedAmounts(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := newEnv(t, db)
+		paid := models.PaymentSucceeded{EventMeta: models.NewEventMeta(models.NewID(), t0), AppointmentID: models.NewID(), AmountMinor: 500000, Currency: "RUB"}
+		refunded := models.RefundSucceeded{EventMeta: models.NewEventMeta(models.NewID(), t0), PaymentID: paid.AggregateID(), AmountMinor: 250000, Currency: "RUB"}
+		for ev, want := range map[models.Event]string{paid: "5000.00 RUB", refunded: "2500.00 RUB"} {
+			if err := e.handle(t, ev); err != nil {
+				t.Fatal(err)
+			}
+			rows := e.rows(t, ev.AggregateID())
+			if len(rows) != 1 || rows[0].Changes["amount"].To != want {
+				t.Errorf("%s: rows %+v, want amount %s", ev.EventName(), rows, want)
+			}
+		}
+	})
+}
