@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -111,7 +112,17 @@ func decodeJSON(c *gin.Context, dst any) bool {
 		problem(c, http.StatusUnsupportedMediaType, "unsupported-media-type", "send the body as application/json")
 		return false
 	}
-	dec := json.NewDecoder(c.Request.Body)
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		decodeProblem(c, err)
+		return false
+	}
+	if field, ok := badJSONText(body); !ok {
+		problem(c, http.StatusUnprocessableEntity, "validation", "the request has invalid fields",
+			FieldError{Field: field, Message: badTextMessage})
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		decodeProblem(c, err)

@@ -91,7 +91,7 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	r.Use(requestID(d.Log), accessLog(), metrics.middleware(), recovery(), bodyLimit(d.MaxBodyBytes))
+	r.Use(requestID(d.Log), accessLog(), metrics.middleware(), recovery(), bodyLimit(d.MaxBodyBytes), rejectBadText())
 	r.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, "not-found", "no such endpoint")
 	})
