@@ -282,9 +282,13 @@ func TestBookingWebhookAnswers(t *testing.T) {
 			t.Fatal("a notification the API contradicts confirmed the booking")
 		}
 		for name, body := range map[string]string{
-			"not json":     `{"type":`,
-			"no object id": `{"type":"notification","event":"payment.succeeded","object":{}}`,
-			"wrong type":   `{"type":"other","event":"payment.succeeded","object":{"id":"x"}}`,
+			"not json":      `{"type":`,
+			"no object id":  `{"type":"notification","event":"payment.succeeded","object":{}}`,
+			"wrong type":    `{"type":"other","event":"payment.succeeded","object":{"id":"x"}}`,
+			"NUL in the id": `{"type":"notification","event":"payment.succeeded","object":{"id":"` + id + `\u0000"}}`,
+			"id not UTF-8":  "{\"type\":\"notification\",\"event\":\"payment.succeeded\",\"object\":{\"id\":\"" + id + "\xff\"}}",
+			"id as a path":  `{"type":"notification","event":"payment.succeeded","object":{"id":"../refunds/` + id + `"}}`,
+			"NUL in event":  `{"type":"notification","event":"payment.succeeded\u0000","object":{"id":"` + id + `"}}`,
 		} {
 			if r := e.s.api.Do("POST", "/webhooks/yookassa", body); r.Status != http.StatusBadRequest {
 				t.Errorf("%s: %d", name, r.Status)

@@ -65,6 +65,34 @@ type notification struct {
 	} `json:"object"`
 }
 
+// parseNotification reads a notification body. The event and object id must be short runs of
+// visible ASCII, as YooKassa's are: anything else is not from YooKassa and must not reach the
+// database or the API's URL paths.
+func parseNotification(raw []byte) (notification, bool) {
+	var n notification
+	if len(raw) > maxNotificationBytes || json.Unmarshal(raw, &n) != nil || n.Type != "notification" {
+		return n, false
+	}
+	if !opaqueID(n.Event, 64) || !opaqueID(n.Object.ID, 255) {
+		return n, false
+	}
+	return n, true
+}
+
+// opaqueID reports whether s is 1..max bytes of letters, digits, '.', '_' and '-'.
+func opaqueID(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // receive answers POST /webhooks/yookassa. YooKassa signs nothing, so the sender is trusted by its
 // address only, and the notification only says which object to re-read from the API. 200 means
 // the change is committed; 5xx makes YooKassa send it again.
@@ -81,8 +109,8 @@ func (h *yookassaWebhook) receive(c *gin.Context) {
 		decodeProblem(c, err)
 		return
 	}
-	var n notification
-	if len(raw) > maxNotificationBytes || json.Unmarshal(raw, &n) != nil || n.Type != "notification" || n.Event == "" || n.Object.ID == "" || len(n.Object.ID) > 255 {
+	n, ok := parseNotification(raw)
+	if !ok {
 		// The body is not logged: it may carry the payer's details.
 		logger(c).WarnContext(ctx, "malformed payment notification", "ip", ip, "bytes", len(raw))
 		problem(c, http.StatusBadRequest, "malformed-notification", "expected {\"type\":\"notification\",\"event\":...,\"object\":{\"id\":...}}")
