@@ -115,6 +115,7 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		MaxAttempts:  a.cfg.Jobs.MaxAttempts,
 		RetryBase:    a.cfg.Jobs.RetryBase,
 		RetryMax:     a.cfg.Jobs.RetryMax,
+		JobTimeout:   a.cfg.Jobs.JobTimeout,
 		RescueAfter:  a.cfg.Jobs.RescueAfter,
 		PollInterval: a.cfg.Jobs.PollInterval,
 	}, a.log.With("component", "jobs"))

@@ -65,6 +65,7 @@ func startWorker(t *testing.T, url string) *proc {
 		"BALANCE_LOG_LEVEL=info",
 		"BALANCE_JOBS_WORKERS=4",
 		"BALANCE_JOBS_POLL_INTERVAL=50ms",
+		"BALANCE_JOBS_JOB_TIMEOUT=1s",
 		"BALANCE_JOBS_RESCUE_AFTER=2s",
 		"BALANCE_JOBS_RETRY_BASE=100ms",
 	)

@@ -20,6 +20,7 @@ import (
 
 	"balance/config"
 	"balance/crypto"
+	"balance/events"
 	"balance/integrations/telegram/telegramtest"
 	"balance/internal/testkit"
 	"balance/migrations"
@@ -388,6 +389,16 @@ func TestREADMEListsEveryKey(t *testing.T) {
 	for _, k := range config.Keys {
 		if !strings.Contains(string(readme), "| `"+k.Name+"` | `"+config.EnvName(k.Name)+"` |") {
 			t.Errorf("README.md has no configuration row for %s", k.Name)
+		}
+	}
+}
+
+// TestJobTimingDefaultsAgree: the job queue's own defaults (tests, tools) are the product's.
+func TestJobTimingDefaultsAgree(t *testing.T) {
+	want := map[string]time.Duration{"jobs.job_timeout": events.DefaultJobTimeout, "jobs.rescue_after": events.DefaultRescueAfter}
+	for _, k := range config.Keys {
+		if d, ok := want[k.Name]; ok && k.Default != d {
+			t.Errorf("%s defaults to %v in config, %s in events", k.Name, k.Default, d)
 		}
 	}
 }

@@ -117,6 +117,7 @@ type Jobs struct {
 	MaxAttempts  int           `mapstructure:"max_attempts"`
 	RetryBase    time.Duration `mapstructure:"retry_base"`
 	RetryMax     time.Duration `mapstructure:"retry_max"`
+	JobTimeout   time.Duration `mapstructure:"job_timeout"`
 	RescueAfter  time.Duration `mapstructure:"rescue_after"`
 	PollInterval time.Duration `mapstructure:"poll_interval"`
 }
@@ -194,7 +195,8 @@ var Keys = []Key{
 	{"jobs.max_attempts", 10, false, "runs of a failing job before it is discarded and listed for the admin"},
 	{"jobs.retry_base", time.Second, false, "first retry delay; each further retry doubles it"},
 	{"jobs.retry_max", time.Hour, false, "longest retry delay"},
-	{"jobs.rescue_after", 10 * time.Minute, false, "a job still running this long (its worker died) is run again"},
+	{"jobs.job_timeout", 2*time.Minute + 30*time.Second, false, "longest one run of a job may take; it is then cancelled and retried"},
+	{"jobs.rescue_after", 3*time.Minute + 30*time.Second, false, "a job still running this long (its worker died) is run again; must exceed jobs.job_timeout"},
 	{"jobs.poll_interval", time.Second, false, "how often idle workers look for due jobs"},
 	{"yookassa.shop_id", "", false, "YooKassa shop id; empty disables payments (paid services cannot be booked)"},
 	{"yookassa.secret_key", "", true, "YooKassa secret key; required with shop_id"},
@@ -310,7 +312,8 @@ func (c Config) Validate() error {
 		{"jobs.max_attempts", positiveInt(int64(c.Jobs.MaxAttempts))},
 		{"jobs.retry_base", positive(c.Jobs.RetryBase)},
 		{"jobs.retry_max", positive(c.Jobs.RetryMax)},
-		{"jobs.rescue_after", positive(c.Jobs.RescueAfter)},
+		{"jobs.job_timeout", positive(c.Jobs.JobTimeout)},
+		{"jobs.rescue_after", longerThan(c.Jobs.RescueAfter, c.Jobs.JobTimeout, "jobs.job_timeout")},
 		{"jobs.poll_interval", positive(c.Jobs.PollInterval)},
 		{"yookassa.secret_key", requiredWith(c.YooKassa.Enabled(), c.YooKassa.SecretKey, "yookassa.shop_id")},
 		{"yookassa.api_url", absoluteURL(c.YooKassa.APIURL, !c.YooKassa.Enabled())},
@@ -355,6 +358,17 @@ func validateAddr(addr string) error {
 func positive(d time.Duration) error {
 	if d < time.Millisecond {
 		return fmt.Errorf("must be a duration of at least 1ms with a unit such as 30s, got %s", d)
+	}
+	return nil
+}
+
+// longerThan accepts a positive d longer than other (the value of the key otherKey).
+func longerThan(d, other time.Duration, otherKey string) error {
+	if err := positive(d); err != nil {
+		return err
+	}
+	if d <= other {
+		return fmt.Errorf("must be longer than %s (%s), got %s", otherKey, other, d)
 	}
 	return nil
 }
@@ -490,6 +504,7 @@ func (c Config) LogValue() slog.Value {
 			"max_attempts", c.Jobs.MaxAttempts,
 			"retry_base", c.Jobs.RetryBase.String(),
 			"retry_max", c.Jobs.RetryMax.String(),
+			"job_timeout", c.Jobs.JobTimeout.String(),
 			"rescue_after", c.Jobs.RescueAfter.String(),
 			"poll_interval", c.Jobs.PollInterval.String()),
 		slog.Group("yookassa",

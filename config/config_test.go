@@ -144,6 +144,10 @@ func TestLoadDefaults(t *testing.T) {
 	if c.HTTP.TrustedProxies == nil || len(c.HTTP.TrustedProxies) != 0 {
 		t.Errorf("HTTP.TrustedProxies = %#v, want empty", c.HTTP.TrustedProxies)
 	}
+	// A job is bounded by jobs.job_timeout; a job still running within it must never be rescued.
+	if c.Jobs.JobTimeout != 2*time.Minute+30*time.Second || c.Jobs.RescueAfter <= c.Jobs.JobTimeout {
+		t.Errorf("Jobs.JobTimeout = %s, Jobs.RescueAfter = %s; want 2m30s and a rescue after it", c.Jobs.JobTimeout, c.Jobs.RescueAfter)
+	}
 	if err := c.Validate(); err != nil {
 		t.Errorf("defaults do not validate: %v", err)
 	}
@@ -205,6 +209,9 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 			switch d := k.Default.(type) {
 			case time.Duration:
 				env, want = "7s", 7*time.Second
+				if k.Name == "jobs.rescue_after" { // must stay longer than jobs.job_timeout
+					env, want = "1h", time.Hour
+				}
 			case int:
 				env, want = "3", 3
 			case int64:
@@ -447,7 +454,7 @@ func validConfig() config.Config {
 		},
 		Jobs: config.Jobs{
 			Workers: 4, MaxAttempts: 10, RetryBase: time.Second, RetryMax: time.Hour,
-			RescueAfter: 10 * time.Minute, PollInterval: time.Second,
+			JobTimeout: 2*time.Minute + 30*time.Second, RescueAfter: 3*time.Minute + 30*time.Second, PollInterval: time.Second,
 		},
 		YooKassa: config.YooKassa{APIURL: "https://api.yookassa.ru/v3", WebhookCIDRs: config.DefaultYooKassaWebhookCIDRs},
 		Notify:   config.Notify{SiteURL: "http://127.0.0.1:8080", Reminders: []string{"24h", "2h"}},
@@ -575,6 +582,12 @@ func TestValidateRejects(t *testing.T) {
 		{"key of wrong length", "encryption.keys", func(c *config.Config) { c.Encryption.Keys = []string{almostKey} }, []string{almostKey, "c2VjcmV0"}},
 		{"second key bad", "encryption.keys", func(c *config.Config) { c.Encryption.Keys = []string{goodKey, almostKey} },
 			[]string{goodKey, almostKey, goodKey[:8], "c2VjcmV0"}},
+		{"job timeout zero", "jobs.job_timeout", func(c *config.Config) { c.Jobs.JobTimeout = 0 }, nil},
+		{"rescue zero", "jobs.rescue_after", func(c *config.Config) { c.Jobs.RescueAfter = 0 }, nil},
+		{"rescue as long as a job may run", "jobs.rescue_after", func(c *config.Config) { c.Jobs.RescueAfter = c.Jobs.JobTimeout }, nil},
+		{"rescue before a job may end", "jobs.rescue_after", func(c *config.Config) {
+			c.Jobs.JobTimeout, c.Jobs.RescueAfter = 10*time.Minute, 5*time.Minute
+		}, nil},
 		{"session ttl zero", "auth.session_ttl", func(c *config.Config) { c.Auth.SessionTTL = 0 }, nil},
 		{"session idle negative", "auth.session_idle_timeout", func(c *config.Config) { c.Auth.SessionIdleTimeout = -time.Minute }, nil},
 		{"login failures zero", "auth.login_max_failures", func(c *config.Config) { c.Auth.LoginMaxFailures = 0 }, nil},

@@ -34,13 +34,26 @@ type OutboxConfig struct {
 	// RetryBase is the first retry delay; each further retry doubles it, up to RetryMax.
 	RetryBase time.Duration
 	RetryMax  time.Duration
-	// RescueAfter hands a job back to the queue when its worker died while running it.
+	// RescueAfter hands a job back to the queue when its worker died while running it; it must be
+	// longer than JobTimeout, or a job still running would be run a second time.
 	RescueAfter time.Duration
 	// PollInterval is how often idle workers look for due jobs.
 	PollInterval time.Duration
-	// JobTimeout bounds one run of one job.
+	// JobTimeout bounds one run of one job: its context is then cancelled and the run fails.
 	JobTimeout time.Duration
 }
+
+// Default timing of jobs (config.Keys has the same values for jobs.job_timeout and
+// jobs.rescue_after; docs/events.md explains them).
+const (
+	// DefaultJobTimeout fits the longest single step a job takes: one YooKassa operation with the
+	// client's retries (4 attempts of at most 30 s each, 3.5 s of backoff between them: 2m03.5s),
+	// as in booking.refund, booking.cancel_payment and booking.expire_hold.
+	DefaultJobTimeout = 2*time.Minute + 30*time.Second
+	// DefaultRescueAfter leaves a run that hit its timeout a minute to wind down and be recorded
+	// before its job counts as orphaned.
+	DefaultRescueAfter = DefaultJobTimeout + time.Minute
+)
 
 func (c *OutboxConfig) defaults() {
 	if c.MaxAttempts <= 0 {
@@ -52,15 +65,14 @@ func (c *OutboxConfig) defaults() {
 	if c.RetryMax <= 0 {
 		c.RetryMax = time.Hour
 	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = DefaultJobTimeout
+	}
 	if c.RescueAfter <= 0 {
-		c.RescueAfter = 10 * time.Minute
+		c.RescueAfter = c.JobTimeout + (DefaultRescueAfter - DefaultJobTimeout)
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second
-	}
-	if c.JobTimeout <= 0 {
-		// River requires a stuck job's rescue to wait at least as long as a job may run.
-		c.JobTimeout = min(time.Minute, c.RescueAfter)
 	}
 }
 
@@ -107,6 +119,9 @@ func (taskJob) Kind() string { return "task" }
 // NewOutbox prepares the durable bus over db. Register tasks (Handle, Every) before Start.
 func NewOutbox(db *repository.DB, catalog *Catalog, subs *Subscriptions, cfg OutboxConfig, log *slog.Logger) (*Outbox, error) {
 	cfg.defaults()
+	if cfg.RescueAfter <= cfg.JobTimeout {
+		return nil, fmt.Errorf("job queue: rescue after %s must be longer than the job timeout %s", cfg.RescueAfter, cfg.JobTimeout)
+	}
 	o := &Outbox{db: db, catalog: catalog, subs: subs, log: log, cfg: cfg, tasks: map[string]TaskFunc{}}
 	return o, nil
 }

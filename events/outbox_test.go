@@ -358,3 +358,90 @@ func TestOutboxSnoozedTaskWaitsWithoutFailing(t *testing.T) {
 		}
 	})
 }
+
+// TestOutboxRescuesOrphanedJobs: a job left `running` by a worker that died is run again once it
+// has been running for longer than the default rescue_after — and not before.
+func TestOutboxRescuesOrphanedJobs(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		ctx := context.Background()
+		ran := make(chan string, 10)
+		task := func(_ context.Context, payload json.RawMessage) error {
+			ran <- string(payload)
+			return nil
+		}
+		// Two jobs a crashed worker had taken: one just past the default rescue_after, one not yet.
+		producer, err := events.NewOutbox(db, events.DefaultCatalog(), events.NewSubscriptions(), events.OutboxConfig{}, testkit.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		producer.Handle("orphan", task)
+		ages := map[string]time.Duration{
+			`"overdue"`: events.DefaultRescueAfter + 30*time.Second,
+			`"recent"`:  events.DefaultRescueAfter - 30*time.Second,
+		}
+		ids := map[string]int64{}
+		for payload, age := range ages {
+			id, err := producer.Schedule(ctx, "orphan", json.RawMessage(payload), time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[payload] = id
+			started := time.Now().Add(-age).UTC()
+			var at any = started
+			if db.Dialect == "sqlite" {
+				at = started.Format("2006-01-02 15:04:05.000") // River's SQLite time format
+			}
+			if err := db.Gorm.Exec("UPDATE river_job SET state = 'running', attempt = 1, attempted_at = ? WHERE id = ?", at, id).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		// A worker with the default timing comes up: its rescuer hands back the overdue job only.
+		o, err := events.NewOutbox(db, events.DefaultCatalog(), events.NewSubscriptions(), events.OutboxConfig{
+			Workers: 1, PollInterval: 20 * time.Millisecond, RetryBase: 10 * time.Millisecond,
+		}, testkit.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Handle("orphan", task)
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		if err := o.Start(runCtx); err != nil {
+			t.Fatal(err)
+		}
+		defer o.Stop(context.Background())
+		select {
+		case got := <-ran:
+			if got != `"overdue"` {
+				t.Fatalf("ran %s, want the overdue orphan", got)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the overdue orphan was never rescued")
+		}
+		if j, err := o.Job(ctx, ids[`"recent"`]); err != nil || j.State != "running" {
+			t.Errorf("the recent orphan: %+v, %v; want it left running", j, err)
+		}
+	})
+}
+
+// TestOutboxRescueOutlastsTheJobTimeout: a job still running within its timeout is never rescued.
+func TestOutboxRescueOutlastsTheJobTimeout(t *testing.T) {
+	t.Parallel()
+	if events.DefaultRescueAfter <= events.DefaultJobTimeout {
+		t.Errorf("default rescue after %s is not longer than the default job timeout %s", events.DefaultRescueAfter, events.DefaultJobTimeout)
+	}
+	for _, cfg := range []events.OutboxConfig{
+		{JobTimeout: time.Minute, RescueAfter: time.Minute},
+		{JobTimeout: time.Minute, RescueAfter: 30 * time.Second},
+		{RescueAfter: events.DefaultJobTimeout}, // the default timeout with a rescue no longer than it
+	} {
+		if _, err := events.NewOutbox(nil, events.DefaultCatalog(), events.NewSubscriptions(), cfg, testkit.Logger(t)); err == nil {
+			t.Errorf("NewOutbox(%+v) succeeded", cfg)
+		}
+	}
+	for _, cfg := range []events.OutboxConfig{{}, {JobTimeout: time.Second}, {JobTimeout: time.Second, RescueAfter: 2 * time.Second}} {
+		if _, err := events.NewOutbox(nil, events.DefaultCatalog(), events.NewSubscriptions(), cfg, testkit.Logger(t)); err != nil {
+			t.Errorf("NewOutbox(%+v): %v", cfg, err)
+		}
+	}
+}

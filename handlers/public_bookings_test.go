@@ -469,11 +469,15 @@ func TestBookingManageAPI(t *testing.T) {
 		}
 		// Cancel inside the partial window: half back.
 		e.clock.Set(bookingSlot(2).Add(-13 * time.Hour))
-		r = e.s.api.Do("POST", "/api/v1/bookings/"+moved.ID+"/cancel", map[string]any{"reason": "ill"}, h)
+		r = e.s.api.Do("POST", "/api/v1/bookings/"+moved.ID+"/cancel", map[string]any{"reason": "сильная тревога с утра"}, h)
 		var canceled bookingBody
 		r.JSON(t, &canceled)
 		if r.Status != http.StatusOK || canceled.Status != "canceled" || canceled.Refund == nil || canceled.Refund.AmountMinor != 250000 {
 			t.Fatalf("cancel: %d %s", r.Status, r.Body)
+		}
+		// The reason is P2: stored encrypted for the owner, never echoed in an answer.
+		if strings.Contains(string(r.Body), "тревога") {
+			t.Errorf("the cancel answer repeats the reason: %s", r.Body)
 		}
 		if r := e.s.api.Do("POST", "/api/v1/bookings/"+moved.ID+"/cancel", nil, h); r.Status != http.StatusConflict {
 			t.Errorf("cancel twice: %d %s", r.Status, r.Body)

@@ -52,6 +52,7 @@ func ParseAuditAction(s string) (AuditAction, error) {
 var AuditP2Fields = []string{
 	"answers",           // intake form answers
 	"body",              // diary entry text
+	"cancel_reason_p2",  // what a client or staff member wrote when canceling an appointment
 	"encrypted_payload", // intake form, as the seed names it
 	"intake",            // a whole intake form
 	"intake_form",       // a whole intake form
@@ -63,7 +64,7 @@ var AuditP2Fields = []string{
 }
 
 // AuditSecretFields are secrets that must never be audited either.
-var AuditSecretFields = []string{"password", "password_hash", "secret", "token", "token_hash"}
+var AuditSecretFields = []string{"manage_token", "password", "password_hash", "secret", "token", "token_hash"}
 
 // Audit log field limits.
 const (

@@ -496,8 +496,14 @@ type Appointment struct {
 	MeetingURL              *string
 	LocationText            *string
 	// ManageTokenHash is the SHA-256 of the token in the client's manage link.
-	ManageTokenHash   *string `gorm:"uniqueIndex:appointments_manage_token_hash_key"`
-	CancelReason      string
+	ManageTokenHash *string `gorm:"uniqueIndex:appointments_manage_token_hash_key"`
+	// CancelReason is the system's reason for a cancellation it made: a phrase of ours ("payment
+	// hold expired") or the payment provider's code. Not P2: every staff role may see it.
+	CancelReason string
+	// CancelReasonP2 is what the client (or a staff member) wrote when canceling: P2, owner-only.
+	// Stored only as a Fernet token; never put into events, audit diffs, logs or staff lists; only
+	// the owner and the client who wrote it (through the manage link) may read it. nil when none.
+	CancelReasonP2    *string `gorm:"column:cancel_reason_p2;serializer:fernet"`
 	CanceledBy        *BookingActor
 	CanceledAt        *time.Time
 	RescheduledFromID *uuid.UUID `gorm:"index:appointments_rescheduled_from_idx"`
@@ -673,7 +679,8 @@ func (a *Appointment) Confirm(now time.Time) error {
 }
 
 // Cancel frees the appointment's time. A client may not cancel a confirmed appointment once it
-// has started (ErrTooLateToCancel); staff and the system may.
+// has started (ErrTooLateToCancel); staff and the system may. A person's reason goes to
+// CancelReasonP2 (it may say something about the client's state); the system's to CancelReason.
 func (a *Appointment) Cancel(by BookingActor, reason string, now time.Time) error {
 	if _, err := ParseBookingActor(string(by)); err != nil {
 		return err
@@ -688,7 +695,12 @@ func (a *Appointment) Cancel(by BookingActor, reason string, now time.Time) erro
 		return fmt.Errorf("cancel appointment %s that started at %s: %w", a.ID, a.StartAt.Format(time.RFC3339), ErrTooLateToCancel)
 	}
 	from := a.Status
-	a.Status, a.CanceledBy, a.CanceledAt, a.CancelReason = AppointmentStatusCanceled, &by, &now, reason
+	a.Status, a.CanceledBy, a.CanceledAt = AppointmentStatusCanceled, &by, &now
+	if by == BookingActorSystem {
+		a.CancelReason = reason
+	} else {
+		a.CancelReasonP2 = bookingOptional(reason)
+	}
 	a.HoldExpiresAt, a.UpdatedAt = nil, now
 	a.Record(AppointmentCanceled{EventMeta: NewEventMeta(a.ID, now), By: by, From: from})
 	return nil
@@ -997,7 +1009,8 @@ func (a *Appointment) ConfirmLatePayment(now time.Time) error {
 	if !a.HoldLapsed() {
 		return fmt.Errorf("confirm late payment of %s appointment %s: %w", a.Status, a.ID, ErrInvalidTransition)
 	}
-	a.Status, a.CanceledBy, a.CanceledAt, a.CancelReason, a.UpdatedAt = AppointmentStatusConfirmed, nil, nil, "", now
+	a.Status, a.CanceledBy, a.CanceledAt, a.CancelReason, a.CancelReasonP2 = AppointmentStatusConfirmed, nil, nil, "", nil
+	a.UpdatedAt = now
 	a.Record(AppointmentConfirmed{EventMeta: NewEventMeta(a.ID, now)})
 	return nil
 }

@@ -676,7 +676,7 @@ func TestBookingAppointmentCancel(t *testing.T) {
 		{"client cancels confirmed after its start", models.AppointmentStatusConfirmed, models.BookingActorClient, "", func(a *models.Appointment) time.Time { return a.StartAt.Add(time.Minute) }, models.ErrTooLateToCancel, ""},
 		{"client cancels pending after its start", models.AppointmentStatusPendingPayment, models.BookingActorClient, "", func(a *models.Appointment) time.Time { return a.StartAt.Add(time.Minute) }, nil, ""},
 		{"staff cancels confirmed after its start", models.AppointmentStatusConfirmed, models.BookingActorStaff, "болезнь", func(a *models.Appointment) time.Time { return a.StartAt.Add(time.Minute) }, nil, ""},
-		{"system cancels confirmed", models.AppointmentStatusConfirmed, models.BookingActorSystem, "", func(a *models.Appointment) time.Time { return a.StartAt }, nil, ""},
+		{"system cancels confirmed", models.AppointmentStatusConfirmed, models.BookingActorSystem, "the payment could not be created", func(a *models.Appointment) time.Time { return a.StartAt }, nil, ""},
 		{"unknown actor", models.AppointmentStatusConfirmed, "robot", "", func(a *models.Appointment) time.Time { return bookingT0 }, nil, "by"},
 		{"long reason", models.AppointmentStatusConfirmed, models.BookingActorStaff, strings.Repeat("я", 1001), func(a *models.Appointment) time.Time { return bookingT0 }, nil, "reason"},
 	}
@@ -704,8 +704,23 @@ func TestBookingAppointmentCancel(t *testing.T) {
 				t.Fatal("cancel succeeded, want an error")
 			}
 			if a.Status != models.AppointmentStatusCanceled || *a.CanceledBy != tt.by || !a.CanceledAt.Equal(at) ||
-				a.CancelReason != tt.reason || a.HoldExpiresAt != nil || !a.UpdatedAt.Equal(at) {
+				a.HoldExpiresAt != nil || !a.UpdatedAt.Equal(at) {
 				t.Errorf("canceled appointment = %+v", a)
+			}
+			// A person's reason is P2, kept apart from the system's own reasons.
+			var wantPlain string
+			var wantP2 *string
+			switch {
+			case tt.by == models.BookingActorSystem:
+				wantPlain = tt.reason
+			case tt.reason != "":
+				wantP2 = &tt.reason
+			}
+			if a.CancelReason != wantPlain || !reflect.DeepEqual(a.CancelReasonP2, wantP2) {
+				t.Errorf("reason %q: stored as %q (system) and %v (P2)", tt.reason, a.CancelReason, a.CancelReasonP2)
+			}
+			if raw, _ := json.Marshal(a.Events()[0]); tt.reason != "" && strings.Contains(string(raw), tt.reason) {
+				t.Errorf("the event carries the reason: %s", raw)
 			}
 			ev, ok := a.Events()[0].(models.AppointmentCanceled)
 			if !ok || ev.By != tt.by || ev.From != tt.from || ev.EventName() != "appointment.canceled" {

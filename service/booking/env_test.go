@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -44,10 +45,14 @@ type envOption func(*envConfig)
 type envConfig struct {
 	price      int64
 	noProvider bool
+	logs       *testkit.Buffer
 }
 
 func free() envOption       { return func(c *envConfig) { c.price = 0 } }
 func noProvider() envOption { return func(c *envConfig) { c.noProvider = true } }
+
+// logTo sends the outbox's and the booking use cases' logs to buf (slog JSON) instead of t.Log.
+func logTo(buf *testkit.Buffer) envOption { return func(c *envConfig) { c.logs = buf } }
 
 // newEnv serves one published service (5,000.00 RUB, 50 minutes + 10 buffer, free cancellation
 // until 24 h before, half refunded until 12 h, moves until 12 h) on weekdays 10:00–19:00 Moscow,
@@ -59,10 +64,14 @@ func newEnv(t *testing.T, db *repository.DB, opts ...envOption) *env {
 		o(&cfg)
 	}
 	ctx := context.Background()
+	log := testkit.Logger(t)
+	if cfg.logs != nil {
+		log = slog.New(slog.NewJSONHandler(cfg.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	e := &env{db: db, clock: testkit.NewClock(envNow), st: booking.NewStores(db)}
 	e.subs = events.NewSubscriptions()
 	var err error
-	e.outbox, err = events.NewOutbox(db, events.DefaultCatalog(), e.subs, events.OutboxConfig{}, testkit.Logger(t))
+	e.outbox, err = events.NewOutbox(db, events.DefaultCatalog(), e.subs, events.OutboxConfig{}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +118,7 @@ func newEnv(t *testing.T, db *repository.DB, opts ...envOption) *env {
 	slots := booking.NewSlots(av, e.st.Appointments, nil, e.clock)
 	e.b = booking.NewBookings(db, e.st, slots, provider, e.outbox, e.clock, booking.Config{
 		HoldTTL: 15 * time.Minute, PartialRefundPercent: 50, ReconcileAfter: 10 * time.Minute, IdempotencyTTL: 24 * time.Hour,
-	}, testkit.Logger(t))
+	}, log)
 	for _, task := range e.b.Tasks() {
 		e.outbox.Handle(task.Name, task.Run)
 	}
