@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -74,7 +75,9 @@ func translate(err error) error {
 // shutting down: a condition that passes by itself (a restart, a failover, a full connection
 // limit). A request canceled by its caller is not one.
 func unavailable(err error) bool {
-	if errors.Is(err, context.Canceled) {
+	var httpErr *url.Error
+	if errors.Is(err, context.Canceled) || errors.As(err, &httpErr) {
+		// An integration's HTTP call failing inside a transaction is not the database.
 		return false
 	}
 	var (

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -45,6 +46,8 @@ func TestTranslateUnavailable(t *testing.T) {
 		{"network", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
 		{"bad connection", driver.ErrBadConn, true},
 		{"canceled", fmt.Errorf("query: %w", context.Canceled), false},
+		{"an HTTP call in a transaction", fmt.Errorf("create payment: %w", &url.Error{Op: "Post", URL: "https://api.example/v3",
+			Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}), false},
 		{"syntax error", &pgconn.PgError{Code: "42601"}, false},
 		{"unique", &pgconn.PgError{Code: "23505"}, false},
 		{"no rows", sql.ErrNoRows, false},
