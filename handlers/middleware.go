@@ -72,7 +72,7 @@ func accessLog() gin.HandlerFunc {
 		status := c.Writer.Status()
 		level := slog.LevelInfo
 		switch {
-		case status == StatusClientClosedRequest:
+		case status == StatusClientClosedRequest: // the client left: neither its fault nor ours
 		case status >= 500:
 			level = slog.LevelError
 		case status >= 400:
