@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"balance/config"
 	"balance/events"
+	"balance/handlers"
 	"balance/integrations/gcal"
 	"balance/integrations/telegram"
 	"balance/migrations"
@@ -210,6 +214,32 @@ func (a *app) jobQueueReachable(ctx context.Context) error {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	return nil
+}
+
+// serveMetrics serves reg at GET /metrics on metrics.addr, apart from the public listener, until
+// ctx ends or stop is called, then shuts down as gracefully as the public listener. An empty
+// metrics.addr serves nothing.
+func (a *app) serveMetrics(ctx context.Context, reg *prometheus.Registry) (stop func(), err error) {
+	addr := a.cfg.Metrics.Addr
+	if addr == "" {
+		a.log.Info("metrics off: metrics.addr is empty")
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (metrics.addr): %w", addr, err)
+	}
+	a.log.Info("metrics listening", "addr", ln.Addr().String())
+	srv := newHTTPServer(a.cfg.HTTP, handlers.MetricsHandler(reg, a.log), a.log)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := serveHTTP(ctx, srv, ln, a.cfg.HTTP.ShutdownTimeout); err != nil {
+			a.log.Error("metrics listener failed", "error", err.Error())
+		}
+	}()
+	return func() { cancel(); <-done }, nil
 }
 
 func (a *app) close() { a.db.Close() }

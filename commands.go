@@ -136,10 +136,16 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer a.stopJobs(cfg.HTTP.ShutdownTimeout)
 
-	router, err := handlers.NewRouter(routerDeps(a))
+	deps := routerDeps(a)
+	router, err := handlers.NewRouter(deps)
 	if err != nil {
 		return err
 	}
+	stopMetrics, err := a.serveMetrics(ctx, deps.Registry)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	srv := newHTTPServer(cfg.HTTP, router, log)
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -172,6 +178,7 @@ func routerDeps(a *app) handlers.Deps {
 		WebhookCIDRs:   a.cfg.YooKassa.WebhookCIDRs,
 		Jobs:           a.outbox,
 		Deliveries:     repository.NewDeliveries(a.db),
+		Counts:         repository.NewOpsCounts(a.db),
 		Audit:          repository.NewAuditLogs(a.db),
 		Tx:             a.db,
 		Registry:       reg,

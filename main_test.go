@@ -219,6 +219,7 @@ func TestServe(t *testing.T) {
 				t.Setenv("BALANCE_ENCRYPTION_KEYS", testkit.Key(t))
 			}
 			t.Setenv("BALANCE_HTTP_ADDR", "127.0.0.1:0")
+			t.Setenv("BALANCE_METRICS_ADDR", "127.0.0.1:0")
 			t.Setenv("BALANCE_LOG_LEVEL", "info")
 			t.Setenv("BALANCE_AUTH_COOKIE_SECURE", "false")
 
@@ -255,6 +256,26 @@ func TestServe(t *testing.T) {
 				t.Errorf("login = %d %+v", resp.StatusCode, me)
 			}
 
+			// Metrics are served on their own listener only.
+			m := metricsListeningRe.FindStringSubmatch(stderr.String())
+			if m == nil {
+				t.Fatalf("no metrics listener in the log: %s", stderr.String())
+			}
+			for base, want := range map[string]int{base: http.StatusNotFound, "http://" + m[1]: http.StatusOK} {
+				resp, err := http.Get(base + "/metrics")
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != want {
+					t.Errorf("%s/metrics = %d, want %d", base, resp.StatusCode, want)
+				}
+				if want == http.StatusOK && !strings.Contains(string(body), `balance_jobs{state="available"}`) {
+					t.Errorf("metrics lack the job queue:\n%s", body)
+				}
+			}
+
 			cancel()
 			select {
 			case code := <-done:
@@ -277,7 +298,10 @@ func TestServe(t *testing.T) {
 	}
 }
 
-var listeningRe = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+var (
+	listeningRe        = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+	metricsListeningRe = regexp.MustCompile(`"msg":"metrics listening","addr":"([^"]+)"`)
+)
 
 func waitListening(t *testing.T, stderr *testkit.Buffer, done <-chan int) string {
 	t.Helper()

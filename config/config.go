@@ -25,6 +25,7 @@ const EnvPrefix = "BALANCE"
 // Config is the whole configuration of a Balance process.
 type Config struct {
 	HTTP       HTTP       `mapstructure:"http"`
+	Metrics    Metrics    `mapstructure:"metrics"`
 	Database   Database   `mapstructure:"database"`
 	Log        Log        `mapstructure:"log"`
 	Encryption Encryption `mapstructure:"encryption"`
@@ -135,6 +136,12 @@ type HTTP struct {
 	TrustedProxies []string `mapstructure:"trusted_proxies"`
 }
 
+// Metrics configures the Prometheus endpoint, served apart from the public API.
+type Metrics struct {
+	// Addr is where GET /metrics listens; empty serves no metrics.
+	Addr string `mapstructure:"addr"`
+}
+
 // Database selects and tunes the database.
 type Database struct {
 	// URL is "sqlite:<path>" for the embedded database or "postgres://..." for PostgreSQL.
@@ -181,6 +188,7 @@ var Keys = []Key{
 	{"http.shutdown_timeout", 30 * time.Second, false, "how long in-flight requests may run after SIGTERM"},
 	{"http.max_body_bytes", int64(1 << 20), false, "largest accepted request body, bytes"},
 	{"http.trusted_proxies", []string{}, false, "comma-separated IPs/CIDRs whose X-Forwarded-For is trusted"},
+	{"metrics.addr", "127.0.0.1:9090", false, "listen address of GET /metrics (Prometheus), host:port, apart from the public API; empty serves no metrics"},
 	{"database.url", "sqlite:./data/balance.db", false, "sqlite:<path> or postgres://user:pass@host:port/db"},
 	{"database.max_open_conns", 10, false, "connection pool size"},
 	{"log.level", "info", false, "debug, info, warn or error"},
@@ -299,6 +307,7 @@ func (c Config) Validate() error {
 		{"http.shutdown_timeout", positive(c.HTTP.ShutdownTimeout)},
 		{"http.max_body_bytes", positiveInt(c.HTTP.MaxBodyBytes)},
 		{"http.trusted_proxies", validateProxies(c.HTTP.TrustedProxies)},
+		{"metrics.addr", validateMetricsAddr(c.Metrics.Addr, c.HTTP.Addr)},
 		{"database.url", validateDatabaseURL(c.Database.URL)},
 		{"database.max_open_conns", positiveInt(int64(c.Database.MaxOpenConns))},
 		{"log.level", oneOf(c.Log.Level, "debug", "info", "warn", "error")},
@@ -349,6 +358,20 @@ func validateAddr(addr string) error {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("%q has no valid port", addr)
+	}
+	return nil
+}
+
+// validateMetricsAddr accepts host:port other than the public listener's, or "" (no metrics).
+func validateMetricsAddr(addr, public string) error {
+	if addr == "" {
+		return nil
+	}
+	if err := validateAddr(addr); err != nil {
+		return err
+	}
+	if addr == public && !strings.HasSuffix(addr, ":0") {
+		return errors.New("must differ from http.addr: metrics are not served on the public listener")
 	}
 	return nil
 }
@@ -488,6 +511,7 @@ func (c Config) LogValue() slog.Value {
 			"shutdown_timeout", c.HTTP.ShutdownTimeout.String(),
 			"max_body_bytes", c.HTTP.MaxBodyBytes,
 			"trusted_proxies", c.HTTP.TrustedProxies),
+		slog.Group("metrics", "addr", c.Metrics.Addr),
 		slog.Group("database",
 			"url", RedactURL(c.Database.URL),
 			"max_open_conns", c.Database.MaxOpenConns),

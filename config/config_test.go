@@ -226,6 +226,8 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 				switch k.Name {
 				case "http.addr":
 					env, want = "0.0.0.0:9090", "0.0.0.0:9090"
+				case "metrics.addr":
+					env, want = "0.0.0.0:9100", "0.0.0.0:9100"
 				case "database.url":
 					env, want = "postgres://balance@db.example.org/balance", "postgres://balance@db.example.org/balance"
 				case "log.level":
@@ -442,6 +444,7 @@ func validConfig() config.Config {
 			MaxBodyBytes:      1 << 20,
 			TrustedProxies:    []string{},
 		},
+		Metrics:    config.Metrics{Addr: "127.0.0.1:9090"},
 		Database:   config.Database{URL: "sqlite:./data/balance.db", MaxOpenConns: 10},
 		Log:        config.Log{Level: "info", Format: "json"},
 		Encryption: config.Encryption{Keys: []string{}},
@@ -486,6 +489,9 @@ func TestValidateAccepts(t *testing.T) {
 		{"ipv6 address", func(c *config.Config) { c.HTTP.Addr = "[::1]:8080" }},
 		{"port 0", func(c *config.Config) { c.HTTP.Addr = "localhost:0" }},
 		{"port 65535", func(c *config.Config) { c.HTTP.Addr = "localhost:65535" }},
+		{"no metrics", func(c *config.Config) { c.Metrics.Addr = "" }},
+		{"metrics on all interfaces", func(c *config.Config) { c.Metrics.Addr = ":9090" }},
+		{"both on free ports", func(c *config.Config) { c.HTTP.Addr, c.Metrics.Addr = "127.0.0.1:0", "127.0.0.1:0" }},
 		{"proxies: IPs and CIDRs, v4 and v6", func(c *config.Config) {
 			c.HTTP.TrustedProxies = []string{"10.0.0.1", "192.168.0.0/16", "::1", "fd00::/8"}
 		}},
@@ -557,6 +563,8 @@ func TestValidateRejects(t *testing.T) {
 		{"port negative", "http.addr", func(c *config.Config) { c.HTTP.Addr = "host:-1" }, nil},
 		{"port empty", "http.addr", func(c *config.Config) { c.HTTP.Addr = "host:" }, nil},
 		{"port by name", "http.addr", func(c *config.Config) { c.HTTP.Addr = "host:http" }, nil},
+		{"metrics not host:port", "metrics.addr", func(c *config.Config) { c.Metrics.Addr = "9090" }, nil},
+		{"metrics on the public listener", "metrics.addr", func(c *config.Config) { c.Metrics.Addr = c.HTTP.Addr }, nil},
 		{"read header timeout zero", "http.read_header_timeout", func(c *config.Config) { c.HTTP.ReadHeaderTimeout = 0 }, nil},
 		{"read timeout negative", "http.read_timeout", func(c *config.Config) { c.HTTP.ReadTimeout = -time.Second }, nil},
 		{"write timeout zero", "http.write_timeout", func(c *config.Config) { c.HTTP.WriteTimeout = 0 }, nil},

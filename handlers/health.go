@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -14,16 +15,26 @@ func healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-// readyz runs every readiness check; any failure answers 503 so a load balancer holds traffic back.
+// readyTimeout bounds all readiness checks together, well inside a load balancer's probe timeout:
+// a database that does not answer by then counts as down.
+const readyTimeout = 2 * time.Second
+
+// readyz runs every readiness check, at once; any failure answers 503 so a load balancer holds
+// traffic back until the checks pass again.
 func readyz(checks []Check) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+		defer cancel()
+		errs := make([]error, len(checks))
+		var wg sync.WaitGroup
+		for i, ch := range checks {
+			wg.Go(func() { errs[i] = ch.Fn(ctx) })
+		}
+		wg.Wait()
 		results := make(map[string]string, len(checks))
 		ready := true
-		for _, ch := range checks {
-			ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-			err := ch.Fn(ctx)
-			cancel()
-			if err != nil {
+		for i, ch := range checks {
+			if err := errs[i]; err != nil {
 				ready = false
 				results[ch.Name] = "failing"
 				logger(c).WarnContext(c.Request.Context(), "readiness check failed", "check", ch.Name, "error", err.Error())

@@ -79,6 +79,7 @@ func TestRespondErrorTable(t *testing.T) {
 		{models.ErrUnauthenticated, http.StatusUnauthorized, ""},
 		{models.ErrForbidden, http.StatusForbidden, ""},
 		{fmt.Errorf("wrapped: %w", &models.ValidationError{Field: "email", Message: "is required"}), http.StatusUnprocessableEntity, "email"},
+		{fmt.Errorf("list services: %w", models.ErrUnavailable), http.StatusServiceUnavailable, ""},
 		{errors.New("database on fire: secret detail"), http.StatusInternalServerError, ""},
 	} {
 		t.Run(tc.err.Error(), func(t *testing.T) {
@@ -93,6 +94,9 @@ func TestRespondErrorTable(t *testing.T) {
 			}
 			if w.Code != tc.status || p.Status != tc.status {
 				t.Errorf("status %d/%d, want %d", w.Code, p.Status, tc.status)
+			}
+			if (tc.status == http.StatusServiceUnavailable) != (w.Header().Get("Retry-After") != "") {
+				t.Errorf("Retry-After %q on a %d", w.Header().Get("Retry-After"), tc.status)
 			}
 			if tc.field != "" && (len(p.Errors) != 1 || p.Errors[0].Field != tc.field) {
 				t.Errorf("errors = %+v", p.Errors)

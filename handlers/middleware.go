@@ -22,6 +22,22 @@ const (
 	RequestIDHeader = "X-Request-ID"
 )
 
+// StatusClientClosedRequest records a request whose client went away before the answer (nginx's
+// 499): not a server error.
+const StatusClientClosedRequest = 499
+
+// securityHeaders tells browsers not to sniff content types, not to frame any page and not to send
+// our URLs (which may carry tokens) as referrers. Set first, so every answer carries them.
+func securityHeaders() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		c.Next()
+	}
+}
+
 // validRequestID accepts ids a proxy might send; anything else is replaced, so logs stay clean.
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
@@ -56,13 +72,14 @@ func accessLog() gin.HandlerFunc {
 		status := c.Writer.Status()
 		level := slog.LevelInfo
 		switch {
+		case status == StatusClientClosedRequest: // the client left: neither its fault nor ours
 		case status >= 500:
 			level = slog.LevelError
 		case status >= 400:
 			level = slog.LevelWarn
 		}
 		logger(c).LogAttrs(c.Request.Context(), level, "http request",
-			slog.String("method", c.Request.Method),
+			slog.String("method", method(c)),
 			slog.String("path", c.Request.URL.Path),
 			slog.String("route", routeOf(c)),
 			slog.Int("status", status),
@@ -145,7 +162,7 @@ func (m *Metrics) middleware() gin.HandlerFunc {
 		start := time.Now()
 		c.Next()
 		labels := prometheus.Labels{
-			"method": c.Request.Method,
+			"method": method(c),
 			"route":  routeOf(c),
 			"status": strconv.Itoa(c.Writer.Status()),
 		}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,11 +85,27 @@ var errorStatus = []struct {
 	{models.ErrInvalidCredentials, http.StatusUnauthorized, "invalid-credentials", "the email or password is incorrect"},
 	{models.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "sign in first"},
 	{models.ErrForbidden, http.StatusForbidden, "forbidden", "your role does not allow this"},
+	{models.ErrUnavailable, http.StatusServiceUnavailable, "database-unavailable", "the database cannot be reached right now; retry after Retry-After seconds"},
 }
 
+// unavailableRetryAfter is the Retry-After of database-unavailable, in seconds: about the time
+// PostgreSQL takes to restart.
+const unavailableRetryAfter = "3"
+
 // respondError maps err through errorStatus; anything unknown is logged and becomes a 500 that
-// reveals nothing of the cause.
+// reveals nothing of the cause. A request whose client went away is recorded as 499.
 func respondError(c *gin.Context, err error) {
+	if errors.Is(c.Request.Context().Err(), context.Canceled) {
+		// net/http cancels the request's context when the client disconnects: whatever failed
+		// then, nobody waits for the answer, and the server is not at fault.
+		logger(c).InfoContext(c.Request.Context(), "client went away", "error", err.Error())
+		c.AbortWithStatus(StatusClientClosedRequest)
+		return
+	}
+	if errors.Is(err, models.ErrUnavailable) {
+		logger(c).WarnContext(c.Request.Context(), "database unavailable", "error", err.Error())
+		c.Header("Retry-After", unavailableRetryAfter)
+	}
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		problem(c, http.StatusUnprocessableEntity, "validation", "the request has invalid fields",

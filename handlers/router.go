@@ -1,6 +1,6 @@
 // Package handlers serves Balance over HTTP with Gin: the public API under /api/v1, the admin API
-// under /admin/api, webhooks, health and metrics. Handlers decode and validate, call one use case,
-// and map its error to an RFC 9457 problem response.
+// under /admin/api, webhooks and health; and, on a listener of their own, the metrics. Handlers
+// decode and validate, call one use case, and map its error to an RFC 9457 problem response.
 package handlers
 
 import (
@@ -13,7 +13,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"balance/service"
 )
@@ -59,12 +58,40 @@ type Deps struct {
 	BotSecret SecretChecker
 	// Deliveries enables the delivery log for the admin panel (owner, assistant).
 	Deliveries DeliveryLog
+	// Counts adds the job queue, failed deliveries, appointments and payments to the metrics,
+	// read from the database at each scrape.
+	Counts OpsCounter
+}
+
+// Router is the HTTP handler: the Gin engine, answering HEAD on every GET route.
+type Router struct{ *gin.Engine }
+
+// headKey marks (in the request's context) a HEAD request served as GET.
+type headKey struct{}
+
+// ServeHTTP serves a HEAD request as the GET of the same URL; net/http then sends the status and
+// headers, Content-Length included, and drops the body, because the request it holds is still HEAD.
+func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method == http.MethodHead {
+		get := req.WithContext(context.WithValue(req.Context(), headKey{}, true))
+		get.Method = http.MethodGet
+		req = get
+	}
+	r.Engine.ServeHTTP(w, req)
+}
+
+// method is the request's method as the client sent it (HEAD for a HEAD served as GET).
+func method(c *gin.Context) string {
+	if head, _ := c.Request.Context().Value(headKey{}).(bool); head {
+		return http.MethodHead
+	}
+	return c.Request.Method
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
 // NewRouter builds the HTTP handler with all routes and middleware.
-func NewRouter(d Deps) (*gin.Engine, error) {
+func NewRouter(d Deps) (*Router, error) {
 	if d.Jobs != nil && (d.Audit == nil || d.Tx == nil) {
 		return nil, errors.New("router: the jobs admin API needs Audit and Tx, so that every retry is audited")
 	}
@@ -85,23 +112,27 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Counts != nil {
+		if err := d.Registry.Register(newOpsCollector(d.Counts)); err != nil {
+			return nil, fmt.Errorf("register database metrics: %w", err)
+		}
+	}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	r.Use(requestID(d.Log), accessLog(), metrics.middleware(), recovery(), bodyLimit(d.MaxBodyBytes), rejectBadText())
+	r.Use(securityHeaders(), requestID(d.Log), accessLog(), metrics.middleware(), recovery(), bodyLimit(d.MaxBodyBytes), rejectBadText())
 	r.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, "not-found", "no such endpoint")
 	})
 	r.NoMethod(func(c *gin.Context) {
-		problem(c, http.StatusMethodNotAllowed, "method-not-allowed", "this endpoint does not accept "+c.Request.Method)
+		problem(c, http.StatusMethodNotAllowed, "method-not-allowed", "this endpoint does not accept "+method(c))
 	})
 
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readyz(d.Checks))
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 	r.GET("/api/openapi.yaml", func(c *gin.Context) {
 		c.Data(http.StatusOK, "application/yaml", d.OpenAPI)
 	})
@@ -151,5 +182,5 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 		deliveries := &deliveriesAdmin{log: d.Deliveries}
 		signedIn.GET("/notification-deliveries", RequireRole(jobRoles...), deliveries.list)
 	}
-	return r, nil
+	return &Router{r}, nil
 }

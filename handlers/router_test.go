@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,6 +32,8 @@ type server struct {
 	clock *testkit.Clock
 	svc   *identity.Service
 	users *repository.Users
+	// metrics serves the registry the router records into, as the metrics listener does.
+	metrics http.Handler
 }
 
 type options struct {
@@ -51,9 +54,14 @@ type options struct {
 	botSecret handlers.SecretChecker
 	// deliveries enables the notification delivery log for staff.
 	deliveries handlers.DeliveryLog
+	// log receives the router's logs (the test's log when nil).
+	log *slog.Logger
+	// counts adds the database gauges to the metrics.
+	counts handlers.OpsCounter
 }
 
-// newServer builds the real router over the real identity service and a real database.
+// newServer builds the real router over the real identity service and a real database. It returns
+// the Gin engine beneath, for tests that add routes of their own.
 func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engine) {
 	t.Helper()
 	clock := testkit.NewClock(t0)
@@ -69,9 +77,13 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	if opt.checks == nil {
 		opt.checks = []handlers.Check{{Name: "database", Fn: db.Ping}}
 	}
+	if opt.log == nil {
+		opt.log = testkit.Logger(t)
+	}
 	deps := handlers.Deps{
-		Log: testkit.Logger(t), Auth: svc, Checks: opt.checks, Registry: prometheus.NewRegistry(),
+		Log: opt.log, Auth: svc, Checks: opt.checks, Registry: prometheus.NewRegistry(),
 		OpenAPI: api.Spec, MaxBodyBytes: opt.maxBody, CookieSecure: true, SessionTTL: 12 * time.Hour,
+		Counts: opt.counts,
 	}
 	if opt.jobs != nil {
 		deps.Jobs, deps.Audit, deps.Tx, deps.Clock = opt.jobs, repository.NewAuditLogs(db), db, clock
@@ -87,7 +99,8 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &server{api: testkit.NewAPI(t, r), clock: clock, svc: svc, users: users}, r
+	return &server{api: testkit.NewAPI(t, r), clock: clock, svc: svc, users: users,
+		metrics: handlers.MetricsHandler(deps.Registry, opt.log)}, r.Engine
 }
 
 func (s *server) staff(t *testing.T, email string, role models.Role) {
@@ -115,12 +128,15 @@ func TestOps(t *testing.T) {
 		if r := s.api.Do("GET", "/api/openapi.yaml", nil); r.Status != http.StatusOK || !strings.Contains(string(r.Body), "openapi: 3") {
 			t.Errorf("openapi.yaml = %d", r.Status)
 		}
-		m := s.api.Do("GET", "/metrics", nil)
+		if r := s.api.Do("GET", "/metrics", nil); r.Status != http.StatusNotFound {
+			t.Errorf("public /metrics = %d, want 404: metrics have their own listener", r.Status)
+		}
+		m := scrape(t, s)
 		for _, want := range []string{
 			`balance_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
 			`balance_http_request_duration_seconds_count{method="GET",route="/readyz",status="200"} 1`,
 		} {
-			if !strings.Contains(string(m.Body), want) {
+			if !strings.Contains(m, want) {
 				t.Errorf("metrics lack %s", want)
 			}
 		}

@@ -20,6 +20,9 @@ var (
 	ErrUnauthenticated = errors.New("unauthenticated")
 	// ErrForbidden means the caller is authenticated but lacks the role.
 	ErrForbidden = errors.New("forbidden")
+	// ErrUnavailable means the database cannot be reached, or is starting up or shutting down: a
+	// passing condition, so the same request may succeed a few seconds later.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // ValidationError is a bad input value, named by field.

@@ -1,7 +1,13 @@
 package repository
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -17,14 +23,19 @@ import (
 const slotTakenMessage = "slot taken"
 
 // translate maps driver and GORM errors of both dialects to domain errors. The driver's message is
-// dropped on purpose: it can quote the offending value (an email, a phone). Errors it does not know
-// pass through unchanged.
+// dropped on purpose: it can quote the offending value (an email, a phone). A database that cannot
+// be reached becomes models.ErrUnavailable, wrapping the cause. Errors it does not know pass
+// through unchanged.
 func translate(err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return models.ErrNotFound
+	}
+	if unavailable(err) {
+		// The cause stays in the chain for the log: it names the server, never a value.
+		return fmt.Errorf("%w: %w", models.ErrUnavailable, err)
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
@@ -58,6 +69,42 @@ func translate(err error) error {
 		}
 	}
 	return err
+}
+
+// unavailable reports whether err says the database cannot be reached, or is starting up or
+// shutting down: a condition that passes by itself (a restart, a failover, a full connection
+// limit). A request canceled by its caller is not one.
+func unavailable(err error) bool {
+	var httpErr *url.Error
+	if errors.Is(err, context.Canceled) || errors.As(err, &httpErr) {
+		// An integration's HTTP call failing inside a transaction is not the database.
+		return false
+	}
+	var (
+		connectErr *pgconn.ConnectError
+		pgErr      *pgconn.PgError
+		netErr     net.Error
+		liteErr    *sqlite.Error
+	)
+	switch {
+	case errors.As(err, &connectErr):
+		return true
+	case errors.As(err, &pgErr):
+		switch pgErr.Code {
+		case "57P01", // admin_shutdown
+			"57P02", // crash_shutdown
+			"57P03", // cannot_connect_now: starting up or shutting down
+			"53300": // too_many_connections
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08") // connection_exception
+	case errors.As(err, &netErr), errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF):
+		return true // the connection broke mid-statement
+	case errors.As(err, &liteErr):
+		// Another writer held the lock past busy_timeout.
+		return liteErr.Code()&0xff == sqlite3.SQLITE_BUSY
+	}
+	return false
 }
 
 // sqliteConstraint extracts "users.email" from "constraint failed: UNIQUE constraint failed: users.email (2067)".
