@@ -80,6 +80,7 @@ var errorStatus = []struct {
 	{models.ErrTooLateToReschedule, http.StatusConflict, "too-late-to-reschedule", "the appointment is too close to its start to be moved"},
 	{models.ErrSlotTaken, http.StatusConflict, "slot-taken", "the time slot is no longer available"},
 	{models.ErrConflict, http.StatusConflict, "conflict", "the request conflicts with the current state of the resource"},
+	{models.ErrInvalidText, http.StatusUnprocessableEntity, "validation", "the request holds text that is not valid UTF-8 or holds a NUL character"},
 	{models.ErrInvalidReference, http.StatusUnprocessableEntity, "invalid-reference", "a referenced resource does not exist"},
 	{models.ErrInvalidTransition, http.StatusConflict, "invalid-transition", "the resource cannot change to the requested state"},
 	{models.ErrInvalidCredentials, http.StatusUnauthorized, "invalid-credentials", "the email or password is incorrect"},

@@ -23,6 +23,9 @@ var (
 	// ErrUnavailable means the database cannot be reached, or is starting up or shutting down: a
 	// passing condition, so the same request may succeed a few seconds later.
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrInvalidText means a text value is not valid UTF-8 or holds a NUL byte, which PostgreSQL
+	// refuses to store. The HTTP edge refuses such input first; this is the database's own word.
+	ErrInvalidText = errors.New("text is not valid UTF-8 or holds a NUL byte")
 )
 
 // ValidationError is a bad input value, named by field.

@@ -48,6 +48,8 @@ func translate(err error) error {
 			return &models.ConstraintError{Kind: models.ErrSlotTaken, Constraint: pgErr.ConstraintName}
 		case "40001", "40P01": // serialization_failure, deadlock_detected: a concurrent writer won
 			return &models.ConstraintError{Kind: models.ErrConflict, Constraint: pgErr.Code}
+		case "22021", "22P05": // character_not_in_repertoire, untranslatable_character
+			return models.ErrInvalidText
 		}
 		return err
 	}
