@@ -431,6 +431,37 @@ func TestBookingAPIRefusals(t *testing.T) {
 	})
 }
 
+func TestBookingIdempotencyKeyWhileYooKassaIsDown(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := bookingSetup(t, db, bookingOpts{})
+		key := http.Header{"Idempotency-Key": {"3f9a-down"}}
+		req := bookingRequest(bookingSlot(0), "a@example.com")
+		// Unreachable: 502 with or without a key, and a retry of the key tries again.
+		for i := range 2 {
+			e.yk.FailNext(4, 500) // the first attempt and the client's three retries
+			r := e.s.api.Do("POST", "/api/v1/bookings", req, key)
+			if p := r.Problem(t); r.Status != http.StatusBadGateway || !strings.HasSuffix(p.Type, "/payment-provider-unavailable") ||
+				r.Header.Get("Idempotent-Replayed") != "" {
+				t.Fatalf("try %d with YooKassa down: %d %s", i+1, r.Status, r.Body)
+			}
+		}
+		// Reachable again: the same key books, and then replays that booking.
+		first := e.s.api.Do("POST", "/api/v1/bookings", req, key)
+		var b1 bookingBody
+		first.JSON(t, &b1)
+		if first.Status != http.StatusCreated || first.Header.Get("Idempotent-Replayed") != "" || b1.Status != "pending_payment" ||
+			b1.Payment == nil || b1.Payment.Status != "pending" || b1.Payment.ConfirmationURL == nil {
+			t.Fatalf("retry with YooKassa back: %d %s", first.Status, first.Body)
+		}
+		again := e.s.api.Do("POST", "/api/v1/bookings", req, key)
+		var b2 bookingBody
+		again.JSON(t, &b2)
+		if again.Status != http.StatusCreated || again.Header.Get("Idempotent-Replayed") != "true" || b2.ID != b1.ID {
+			t.Errorf("replay: %d %s", again.Status, again.Body)
+		}
+	})
+}
+
 func TestBookingManageAPI(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		e := bookingSetup(t, db, bookingOpts{})

@@ -197,6 +197,18 @@ func (r *Payments) PendingBefore(ctx context.Context, t time.Time, limit int) ([
 	return out, nil
 }
 
+// IntentsCreatedBy lists up to limit payments still intents (recorded with their booking, never
+// created at the provider) that were created at or before t, oldest first: reconciliation calls
+// off the bookings whose request ended without creating them.
+func (r *Payments) IntentsCreatedBy(ctx context.Context, t time.Time, limit int) ([]models.Payment, error) {
+	var out []models.Payment
+	q := r.db.conn(ctx).Where("status = ? AND created_at <= ?", models.PaymentStatusIntent, t.UTC()).Order("created_at, id")
+	if err := (Page{Limit: limit}).apply(q).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("payment intents: %w", translate(err))
+	}
+	return out, nil
+}
+
 // Reassign moves the payments of appointment from to appointment to (a rescheduled booking keeps
 // its payment), inside the transaction of ctx when there is one.
 func (r *Payments) Reassign(ctx context.Context, from, to uuid.UUID, now time.Time) error {
@@ -229,6 +241,15 @@ func (r *BookingRequests) ByKey(ctx context.Context, key string, now time.Time) 
 		return nil, fmt.Errorf("booking request: %w", translate(err))
 	}
 	return &b, nil
+}
+
+// DeleteForAppointment forgets the requests that booked appointmentID, inside the transaction of
+// ctx when there is one: a retry of such a request then books afresh.
+func (r *BookingRequests) DeleteForAppointment(ctx context.Context, appointmentID uuid.UUID) error {
+	if err := r.db.conn(ctx).Where("appointment_id = ?", appointmentID).Delete(&models.BookingRequest{}).Error; err != nil {
+		return fmt.Errorf("forget booking requests of appointment %s: %w", appointmentID, translate(err))
+	}
+	return nil
 }
 
 // DeleteExpired removes the requests that expired by now and reports how many.

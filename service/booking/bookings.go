@@ -171,8 +171,9 @@ func (b *Bookings) Book(ctx context.Context, in BookingInput) (*BookingResult, e
 		return res, err
 	}
 	res, err := b.book(ctx, in)
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrPaymentUnavailable) {
 		// A concurrent request with the same key may have taken the time first: answer as it did.
+		// (A payment that could not be created was this request's own booking: nothing to replay.)
 		if res, rerr := b.replay(ctx, in); !errors.Is(rerr, models.ErrNotFound) {
 			return res, rerr
 		}
@@ -301,7 +302,10 @@ func (b *Bookings) createPayment(ctx context.Context, svc *models.Service, appt 
 		Customer:       &yookassa.Customer{Email: client.Email, Phone: normalizedPhone(client.Phone)},
 		IdempotenceKey: pay.IdempotenceKey,
 	}
-	remote, err := b.provider.CreatePayment(ctx, req)
+	// Bounded well inside IntentGrace, so that an intent older than that belongs to no request.
+	pctx, cancel := context.WithTimeout(ctx, paymentCreateTimeout)
+	remote, err := b.provider.CreatePayment(pctx, req)
+	cancel()
 	if err == nil {
 		err = b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
 			return p.MarkPending(remote.ID, remote.ConfirmationURL, b.clock.Now().UTC())
@@ -312,23 +316,63 @@ func (b *Bookings) createPayment(ctx context.Context, svc *models.Service, appt 
 	}
 	b.log.ErrorContext(ctx, "payment could not be created; booking called off",
 		"appointment_id", appt.ID, "payment_id", pay.ID, "error", err.Error())
-	ferr := b.db.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
-		now := b.clock.Now().UTC()
-		if err := b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
-			return p.Fail("provider_unavailable", now)
-		}); err != nil {
-			return err
-		}
-		return b.st.Appointments.Update(ctx, appt.ID, func(a *models.Appointment) error {
-			return a.Cancel(models.BookingActorSystem, "the payment could not be created", now)
-		})
-	})
-	if ferr != nil {
-		// The hold lapses by itself and the hold job cancels it: log for the operator.
-		b.log.ErrorContext(ctx, "calling off the unpaid booking failed; its hold will lapse",
+	// The Idempotency-Key is forgotten with the booking: a retry tries again.
+	if _, ferr := b.abandon(context.WithoutCancel(ctx), pay.ID, "provider_unavailable", "the payment could not be created"); ferr != nil {
+		// The intent outlives IntentGrace and reconciliation calls it off: log for the operator.
+		b.log.ErrorContext(ctx, "calling off the unpaid booking failed; reconciliation will",
 			"appointment_id", appt.ID, "error", ferr.Error())
 	}
 	return fmt.Errorf("book appointment %s: %w: %w", appt.ID, ErrPaymentUnavailable, err)
+}
+
+// paymentCreateTimeout bounds the request's wait for the provider to create a payment.
+const paymentCreateTimeout = IntentGrace / 2
+
+// errLeftAlone stops an update that finds nothing to do.
+var errLeftAlone = errors.New("left alone")
+
+// abandon calls off a booking whose payment the provider never confirmed creating: the payment
+// fails with failReason (or, without one, is canceled), the appointment is canceled for why (or
+// its hold expires, once lapsed), so the time is free again, and the Idempotency-Key that booked
+// it is forgotten, so a retry of that request books afresh. Nobody was ever shown the payment's
+// page, so nobody can pay it. A payment that is no longer an intent is left alone: abandon
+// reports whether it called the booking off.
+func (b *Bookings) abandon(ctx context.Context, paymentID uuid.UUID, failReason, why string) (bool, error) {
+	var appointmentID uuid.UUID
+	err := b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		if err := b.st.Payments.Update(ctx, paymentID, func(p *models.Payment) error {
+			if p.Status != models.PaymentStatusIntent {
+				return errLeftAlone
+			}
+			appointmentID = p.AppointmentID
+			if failReason != "" {
+				return p.Fail(failReason, now)
+			}
+			return p.Cancel(now)
+		}); err != nil {
+			return err
+		}
+		if err := b.st.Appointments.Update(ctx, appointmentID, func(a *models.Appointment) error {
+			switch {
+			case a.Status != models.AppointmentStatusPendingPayment:
+				return nil
+			case a.HoldExpiresAt != nil && !now.Before(*a.HoldExpiresAt):
+				return a.ExpireHold(now)
+			}
+			return a.Cancel(models.BookingActorSystem, why, now)
+		}); err != nil {
+			return err
+		}
+		return b.st.Requests.DeleteForAppointment(ctx, appointmentID)
+	})
+	if errors.Is(err, errLeftAlone) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("call off the booking of payment %s: %w", paymentID, err)
+	}
+	return true, nil
 }
 
 // replay answers a request whose Idempotency-Key was seen: models.ErrNotFound when it was not.
@@ -344,8 +388,25 @@ func (b *Bookings) replay(ctx context.Context, in BookingInput) (*BookingResult,
 	if err != nil {
 		return nil, err
 	}
-	if p := lastPayment(appt); p != nil && p.Status == models.PaymentStatusIntent {
-		return nil, ErrIdempotencyInProgress
+	p := lastPayment(appt)
+	switch {
+	case p != nil && p.Status == models.PaymentStatusIntent:
+		if b.clock.Now().Before(p.CreatedAt.Add(IntentGrace)) {
+			return nil, ErrIdempotencyInProgress
+		}
+		// The request that booked ended without creating the payment: the booking is called
+		// off (and the key forgotten), then the request is answered from what is left.
+		if _, err := b.abandon(ctx, p.ID, "", reasonAbandoned); err != nil {
+			return nil, err
+		}
+		return b.replay(ctx, in)
+	case appt.Status == models.AppointmentStatusCanceled && p != nil && p.ProviderPaymentID == nil:
+		// Called off before it could be paid: nothing the request asked for exists, so it is
+		// made afresh.
+		if err := b.st.Requests.DeleteForAppointment(ctx, appt.ID); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("booking request %s: its booking was called off unpaid: %w", appt.ID, models.ErrNotFound)
 	}
 	if appt.Status == models.AppointmentStatusRescheduled {
 		// The manage token moved with the booking; the first answer's id is history.
@@ -353,6 +414,9 @@ func (b *Bookings) replay(ctx context.Context, in BookingInput) (*BookingResult,
 	}
 	return &BookingResult{Appointment: appt, ManageToken: req.ManageToken, Replayed: true}, nil
 }
+
+// reasonAbandoned is why a booking whose request ended before creating its payment is canceled.
+const reasonAbandoned = "the booking request ended before its payment was created"
 
 // CleanupRequests deletes the Idempotency-Keys that expired.
 func (b *Bookings) CleanupRequests(ctx context.Context) (int64, error) {

@@ -293,3 +293,38 @@ func TestConcurrentBookingsOfOneSlot(t *testing.T) {
 		}
 	})
 }
+
+func TestIdempotencyKeyWhileProviderIsDown(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		in := input(0, "a@example.com")
+		in.IdempotencyKey, in.RequestHash = "key-down", "hash-1"
+		// YooKassa cannot be reached: the keyed request fails as an unkeyed one does, and so does
+		// its retry — a failure is not an answer to replay.
+		for i := range 2 {
+			e.yk.FailNext(3, 500) // the first attempt and both retries
+			if res, err := e.b.Book(ctx, in); !errors.Is(err, booking.ErrPaymentUnavailable) {
+				t.Fatalf("try %d with the provider down: %+v, %v", i+1, res, err)
+			}
+		}
+		// YooKassa is back: the same key and body book.
+		res, err := e.b.Book(ctx, in)
+		if err != nil {
+			t.Fatalf("retry with the provider back: %v", err)
+		}
+		a := res.Appointment
+		if res.Replayed || a.Status != models.AppointmentStatusPendingPayment || len(a.Payments) != 1 ||
+			a.Payments[0].Status != models.PaymentStatusPending || a.Payments[0].ConfirmationURL == nil {
+			t.Fatalf("retry booked %s (replayed %t), payments %+v", a.Status, res.Replayed, a.Payments)
+		}
+		again, err := e.b.Book(ctx, in)
+		if err != nil || !again.Replayed || again.Appointment.ID != a.ID || again.ManageToken != res.ManageToken {
+			t.Fatalf("replay of the successful retry: %+v %v", again, err)
+		}
+		active, err := e.st.Appointments.Upcoming(ctx, envNow, envNow.AddDate(0, 0, 7), repository.Page{})
+		if err != nil || len(active) != 1 || active[0].ID != a.ID {
+			t.Errorf("active appointments %d (%v), want the retry's only", len(active), err)
+		}
+	})
+}

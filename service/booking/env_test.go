@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +39,8 @@ type env struct {
 	st     booking.Stores
 	svc    *models.Service
 	pub    *testkit.EventCounter
+	// crash, when the env was made with crashable(), makes the next payment creations die.
+	crash *crashingProvider
 }
 
 type envOption func(*envConfig)
@@ -46,10 +49,52 @@ type envConfig struct {
 	price      int64
 	noProvider bool
 	logs       *testkit.Buffer
+	crashable  bool
 }
 
 func free() envOption       { return func(c *envConfig) { c.price = 0 } }
 func noProvider() envOption { return func(c *envConfig) { c.noProvider = true } }
+func crashable() envOption  { return func(c *envConfig) { c.crashable = true } }
+
+// processDied is what crashingProvider panics with: the process died at that moment.
+type processDied struct{}
+
+// crashingProvider stands for the process dying while it creates a payment: once armed, a
+// CreatePayment panics with processDied, before the request reaches the provider or (with
+// afterProvider) after the provider made the payment but before its answer was used.
+type crashingProvider struct {
+	booking.PaymentProvider
+	armed, afterProvider atomic.Bool
+}
+
+func (p *crashingProvider) CreatePayment(ctx context.Context, req yookassa.CreatePaymentRequest) (*yookassa.Payment, error) {
+	if !p.armed.Load() {
+		return p.PaymentProvider.CreatePayment(ctx, req)
+	}
+	if p.afterProvider.Load() {
+		_, _ = p.PaymentProvider.CreatePayment(ctx, req)
+	}
+	panic(processDied{})
+}
+
+// bookAndDie books in as a request whose process dies while creating the payment: the booking's
+// transaction is committed and nothing after it runs.
+func (e *env) bookAndDie(t *testing.T, in booking.BookingInput) {
+	t.Helper()
+	e.crash.armed.Store(true)
+	defer e.crash.armed.Store(false)
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(processDied); !ok {
+					panic(r)
+				}
+			}
+		}()
+		res, err := e.b.Book(context.Background(), in)
+		t.Fatalf("the booking survived its process: %+v %v", res, err)
+	}()
+}
 
 // logTo sends the outbox's and the booking use cases' logs to buf (slog JSON) instead of t.Log.
 func logTo(buf *testkit.Buffer) envOption { return func(c *envConfig) { c.logs = buf } }
@@ -89,6 +134,10 @@ func newEnv(t *testing.T, db *repository.DB, opts ...envOption) *env {
 			t.Fatal(err)
 		}
 		provider = client
+		if cfg.crashable {
+			e.crash = &crashingProvider{PaymentProvider: client}
+			provider = e.crash
+		}
 	}
 	e.svc, err = models.NewService(models.ServiceDetails{
 		Slug: "individual-session", Title: "Индивидуальная консультация", Format: models.ServiceFormatHybrid,

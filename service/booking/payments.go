@@ -16,6 +16,10 @@ import (
 	"balance/models"
 )
 
+// IntentGrace is how long a payment may stay an intent — recorded with its booking, not yet
+// created at the provider — while the request that booked may still be creating it.
+const IntentGrace = 2 * time.Minute
+
 // reconcileBatch bounds the payments and holds one reconciliation run looks at.
 const reconcileBatch = 100
 
@@ -364,6 +368,19 @@ func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) erro
 		return nil // paid, canceled or moved meanwhile
 	}
 	pay := lastPayment(a)
+	if pay != nil && pay.Status == models.PaymentStatusIntent {
+		// Never created at the provider: nothing to cancel there, and the request's
+		// Idempotency-Key is forgotten with the booking.
+		called, err := b.abandon(ctx, pay.ID, "", reasonAbandoned)
+		if err != nil {
+			return fmt.Errorf("expire hold of appointment %s: %w", a.ID, err)
+		}
+		if !called {
+			return b.ExpireHold(ctx, appointmentID) // the payment moved on meanwhile
+		}
+		b.log.InfoContext(ctx, "payment hold lapsed before the payment was created; booking canceled", "appointment_id", a.ID)
+		return nil
+	}
 	if pay != nil && pay.Status == models.PaymentStatusPending && pay.ProviderPaymentID != nil {
 		remote, err := b.cancelAtProvider(ctx, pay)
 		if err != nil {
@@ -443,18 +460,33 @@ func (b *Bookings) cancelAtProvider(ctx context.Context, pay *models.Payment) (*
 	return remote, err
 }
 
-// Reconcile re-reads from the provider the payments still pending after ReconcileAfter, and
-// expires lapsed holds whose job did not run: a lost notification or job leaves nothing behind.
+// Reconcile calls off the bookings whose payment is still an intent after IntentGrace (their
+// request ended, e.g. with its process, before creating it), re-reads from the provider the
+// payments still pending after ReconcileAfter, and expires lapsed holds whose job did not run: a
+// lost request, notification or job leaves nothing behind.
 func (b *Bookings) Reconcile(ctx context.Context) error {
 	if b.provider == nil {
 		return nil
 	}
 	now := b.clock.Now()
-	pending, err := b.st.Payments.PendingBefore(ctx, now.Add(-b.cfg.ReconcileAfter), reconcileBatch)
+	var errs []error
+	intents, err := b.st.Payments.IntentsCreatedBy(ctx, now.Add(-IntentGrace), reconcileBatch)
 	if err != nil {
 		return err
 	}
-	var errs []error
+	for i := range intents {
+		called, err := b.abandon(ctx, intents[i].ID, "", reasonAbandoned)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reconcile payment %s: %w", intents[i].ID, err))
+		} else if called {
+			b.log.InfoContext(ctx, "reconciled payment", "payment_id", intents[i].ID, "appointment_id", intents[i].AppointmentID,
+				"outcome", "booking canceled: its request ended before the payment was created")
+		}
+	}
+	pending, err := b.st.Payments.PendingBefore(ctx, now.Add(-b.cfg.ReconcileAfter), reconcileBatch)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
 	for i := range pending {
 		p := &pending[i]
 		remote, err := b.provider.GetPayment(ctx, *p.ProviderPaymentID)

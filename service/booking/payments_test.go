@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"balance/integrations/yookassa/yookassatest"
 	"balance/internal/testkit"
 	"balance/models"
@@ -308,4 +310,105 @@ func TestTasksDecodeTheirPayloads(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A request whose process dies between the booking's commit and the payment's creation leaves an
+// appointment on hold with its payment an intent. Its retry is told to wait only while the
+// request could still be running; then the booking is called off — by reconciliation, by the
+// hold's job or by the retry itself — the time is free, and the retry books afresh.
+func TestBookingWhoseProcessDied(t *testing.T) {
+	reconcile := func(t *testing.T, e *env, _ uuid.UUID) {
+		if err := e.b.Reconcile(context.Background()); err != nil {
+			t.Fatalf("reconcile: %v", err)
+		}
+	}
+	for _, tc := range []struct {
+		name          string
+		afterProvider bool
+		// settle runs once the request cannot be running any more; nil leaves it to the retry.
+		settle func(t *testing.T, e *env, id uuid.UUID)
+	}{
+		{"before YooKassa was asked, reconciled", false, reconcile},
+		{"after YooKassa made the payment, reconciled", true, reconcile},
+		{"before YooKassa was asked, the retry decides", false, nil},
+		{"after YooKassa made the payment, the hold lapses", true, func(t *testing.T, e *env, id uuid.UUID) {
+			e.clock.Advance(15 * time.Minute)
+			if err := e.b.ExpireHold(context.Background(), id); err != nil {
+				t.Fatalf("expire hold: %v", err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+				e := newEnv(t, db, crashable())
+				ctx := context.Background()
+				e.crash.afterProvider.Store(tc.afterProvider)
+				in := input(0, "a@example.com")
+				in.IdempotencyKey, in.RequestHash = "key-died", "hash-1"
+				e.bookAndDie(t, in)
+
+				active := func() []models.Appointment {
+					t.Helper()
+					out, err := e.st.Appointments.Upcoming(ctx, envNow, envNow.AddDate(0, 0, 7), repository.Page{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return out
+				}
+				held := active()
+				if len(held) != 1 || len(held[0].Payments) != 1 || held[0].Payments[0].Status != models.PaymentStatusIntent {
+					t.Fatalf("after the crash: %+v", held)
+				}
+				dead := held[0].ID
+
+				// While the request could still be running, its retry waits and reconciliation
+				// leaves the payment alone.
+				for _, step := range []time.Duration{0, booking.IntentGrace - time.Second} {
+					e.clock.Advance(step)
+					if _, err := e.b.Book(ctx, in); !errors.Is(err, booking.ErrIdempotencyInProgress) {
+						t.Fatalf("retry %s after the crash: %v", step, err)
+					}
+					if err := e.b.Reconcile(ctx); err != nil {
+						t.Fatal(err)
+					}
+					if got := e.appointment(t, dead); got.Status != models.AppointmentStatusPendingPayment {
+						t.Fatalf("called off %s after the crash: %s", step, got.Status)
+					}
+				}
+				e.clock.Advance(time.Second)
+
+				if tc.settle != nil {
+					tc.settle(t, e, dead)
+					got := e.appointment(t, dead)
+					if got.Status != models.AppointmentStatusCanceled || got.Payments[0].Status != models.PaymentStatusCanceled {
+						t.Fatalf("settled: %s (%s) / %s", got.Status, got.CancelReason, got.Payments[0].Status)
+					}
+					if n := len(active()); n != 0 {
+						t.Fatalf("%d appointments still hold time", n)
+					}
+				}
+
+				// The retry gets a definite answer: the time booked afresh, payable.
+				res, err := e.b.Book(ctx, in)
+				if err != nil {
+					t.Fatalf("retry once the request is over: %v", err)
+				}
+				a := res.Appointment
+				if res.Replayed || a.ID == dead || a.Status != models.AppointmentStatusPendingPayment ||
+					len(a.Payments) != 1 || a.Payments[0].Status != models.PaymentStatusPending || a.Payments[0].ConfirmationURL == nil {
+					t.Fatalf("retry: %s %s (replayed %t), payments %+v", a.ID, a.Status, res.Replayed, a.Payments)
+				}
+				if got := e.appointment(t, dead); got.Status != models.AppointmentStatusCanceled {
+					t.Errorf("the dead request's booking is %s", got.Status)
+				}
+				again, err := e.b.Book(ctx, in)
+				if err != nil || !again.Replayed || again.Appointment.ID != a.ID || again.ManageToken != res.ManageToken {
+					t.Fatalf("replay of the retry: %+v %v", again, err)
+				}
+				if got := active(); len(got) != 1 || got[0].ID != a.ID {
+					t.Errorf("active appointments %d, want the retry's only", len(got))
+				}
+			})
+		})
+	}
 }
