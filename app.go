@@ -178,11 +178,11 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 
 	a.identity = identityService(a.db, a.cfg)
 	a.outbox.Every("identity.cleanup", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
-		sessions, failures, err := a.identity.Cleanup(ctx)
+		sessions, hits, err := a.identity.Cleanup(ctx)
 		if err != nil {
 			return err
 		}
-		a.log.Debug("identity cleanup", "expired_sessions", sessions, "stale_login_failures", failures)
+		a.log.Debug("identity cleanup", "expired_sessions", sessions, "stale_throttle_hits", hits)
 		return nil
 	})
 	return a.outbox.Init()

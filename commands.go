@@ -93,7 +93,7 @@ func openDB(ctx context.Context, cfg config.Config, keys *crypto.KeyRing, log *s
 
 func identityService(db *repository.DB, cfg config.Config) *identity.Service {
 	return identity.New(
-		repository.NewUsers(db), repository.NewSessions(db), repository.NewLoginFailures(db),
+		repository.NewUsers(db), repository.NewSessions(db), repository.NewThrottle(db),
 		service.SystemClock{},
 		identity.Config{
 			SessionTTL:         cfg.Auth.SessionTTL,

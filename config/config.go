@@ -197,7 +197,7 @@ var Keys = []Key{
 	{"auth.cookie_secure", true, false, "mark the session cookie Secure (set false only for plain-http development)"},
 	{"auth.session_ttl", 12 * time.Hour, false, "absolute lifetime of a staff session"},
 	{"auth.session_idle_timeout", 2 * time.Hour, false, "a session unused this long expires"},
-	{"auth.login_max_failures", 5, false, "failed sign-ins per IP and per account before 429"},
+	{"auth.login_max_failures", 5, false, "failed sign-ins per IP and per account before 429; an attempt counts from before its password is checked (a success gives it back)"},
 	{"auth.login_failure_window", 15 * time.Minute, false, "window in which failed sign-ins are counted"},
 	{"jobs.workers", 4, false, "jobs this process runs at once (serve and worker)"},
 	{"jobs.max_attempts", 10, false, "runs of a failing job before it is discarded and listed for the admin"},

@@ -66,7 +66,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	t.Helper()
 	clock := testkit.NewClock(t0)
 	users := repository.NewUsers(db)
-	svc := identity.New(users, repository.NewSessions(db), repository.NewLoginFailures(db), clock, identity.Config{
+	svc := identity.New(users, repository.NewSessions(db), repository.NewThrottle(db), clock, identity.Config{
 		SessionTTL: 12 * time.Hour, SessionIdleTimeout: 2 * time.Hour,
 		LoginMaxFailures: 5, LoginFailureWindow: 15 * time.Minute,
 		Password: crypto.PasswordParams{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32},

@@ -348,23 +348,6 @@ func (s *Session) Revoke(now time.Time) {
 	}
 }
 
-// LoginScope says what a failed sign-in is counted against.
-type LoginScope string
-
-// Login throttling scopes.
-const (
-	LoginScopeIP      LoginScope = "ip"
-	LoginScopeAccount LoginScope = "account"
-)
-
-// LoginFailure is one failed staff sign-in, counted per IP and per account for throttling.
-type LoginFailure struct {
-	ID       uuid.UUID  `gorm:"primaryKey"`
-	Scope    LoginScope `gorm:"index:login_failures_key_idx,priority:1"`
-	Key      string     `gorm:"index:login_failures_key_idx,priority:2"`
-	FailedAt time.Time  `gorm:"index:login_failures_key_idx,priority:3"`
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

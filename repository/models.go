@@ -7,7 +7,7 @@ import (
 )
 
 var identityModels = []any{
-	&models.User{}, &models.UserRole{}, &models.Consent{}, &models.Session{}, &models.LoginFailure{},
+	&models.User{}, &models.UserRole{}, &models.Consent{}, &models.Session{}, &models.ThrottleHit{},
 }
 
 // Models lists every persisted model: the schema check compares each with the migrated tables,

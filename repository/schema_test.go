@@ -161,21 +161,21 @@ func TestSchemaDiffDetectsMismatch(t *testing.T) {
 	})
 }
 
-// staleTypes maps login_failures with a float key and a declared index that does not exist.
+// staleTypes maps throttle_hits with a float key and a declared index that does not exist.
 type staleTypes struct {
-	ID       uuid.UUID `gorm:"primaryKey"`
-	Scope    string
-	Key      float64 `gorm:"index:login_failures_no_such_idx"`
-	FailedAt time.Time
+	ID    uuid.UUID `gorm:"primaryKey"`
+	Scope string
+	Key   float64 `gorm:"index:throttle_hits_no_such_idx"`
+	HitAt time.Time
 }
 
-func (staleTypes) TableName() string { return "login_failures" }
+func (staleTypes) TableName() string { return "throttle_hits" }
 
 func TestSchemaTypeCheckDetectsMismatch(t *testing.T) {
 	t.Parallel()
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		bad := schemaTypeMismatches(t, db, &staleTypes{})
-		if len(bad) != 2 || !strings.HasPrefix(bad[0], "key: float field") || bad[1] != "missing index login_failures_no_such_idx" {
+		if len(bad) != 2 || !strings.HasPrefix(bad[0], "key: float field") || bad[1] != "missing index throttle_hits_no_such_idx" {
 			t.Errorf("mismatches = %q", bad)
 		}
 	})

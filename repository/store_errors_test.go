@@ -20,7 +20,7 @@ func TestStoresReportDatabaseErrors(t *testing.T) {
 		ctx := context.Background()
 		users := repository.NewUsers(db)
 		sessions := repository.NewSessions(db)
-		failures := repository.NewLoginFailures(db)
+		throttle := repository.NewThrottle(db)
 		u := createStaff(t, db, t0)
 		s := models.NewSession(u.ID, "hash", time.Hour, "", "", t0)
 		if err := sessions.Create(ctx, s); err != nil {
@@ -44,11 +44,15 @@ func TestStoresReportDatabaseErrors(t *testing.T) {
 			{"Sessions.Touch", func() error { return sessions.Touch(ctx, s) }, "touch session"},
 			{"Sessions.Revoke", func() error { return sessions.Revoke(ctx, s) }, "revoke session"},
 			{"Sessions.DeleteExpired", func() error { _, err := sessions.DeleteExpired(ctx, t0); return err }, "delete expired sessions"},
-			{"LoginFailures.Record", func() error {
-				return failures.Record(ctx, &models.LoginFailure{ID: models.NewID(), Scope: models.LoginScopeIP, Key: "k", FailedAt: t0}, t0)
+			{"Throttle.Take", func() error {
+				_, _, err := throttle.Take(ctx, models.ThrottleRule{Limit: 1, Window: time.Minute}, t0, models.ThrottleKey{Scope: models.ThrottleLoginIP, Key: "k"})
+				return err
 			}, ""},
-			{"LoginFailures.Since", func() error { _, _, err := failures.Since(ctx, models.LoginScopeIP, "k", t0); return err }, "count login failures"},
-			{"LoginFailures.Clear", func() error { return failures.Clear(ctx, models.LoginScopeIP, "k") }, "clear login failures"},
+			{"Throttle.Release", func() error { return throttle.Release(ctx, models.ThrottleHit{ID: models.NewID()}) }, "release throttle hits"},
+			{"Throttle.Clear", func() error {
+				return throttle.Clear(ctx, models.ThrottleKey{Scope: models.ThrottleLoginIP, Key: "k"})
+			}, "clear throttle hits"},
+			{"Throttle.Prune", func() error { _, err := throttle.Prune(ctx, t0, models.ThrottleLoginIP); return err }, "prune throttle hits"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

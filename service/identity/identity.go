@@ -34,12 +34,14 @@ type SessionStore interface {
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }
 
-// FailureStore counts failed sign-ins.
-type FailureStore interface {
-	Record(ctx context.Context, f *models.LoginFailure, olderThan time.Time) error
-	Since(ctx context.Context, scope models.LoginScope, key string, t time.Time) (int, time.Time, error)
-	Clear(ctx context.Context, scope models.LoginScope, key string) error
-	Prune(ctx context.Context, t time.Time) (int64, error)
+// Throttle rations sign-in attempts. Take atomically records one hit against every key, or none
+// when any key is full (then it says how long to wait), whatever the concurrency and the number
+// of instances.
+type Throttle interface {
+	Take(ctx context.Context, rule models.ThrottleRule, now time.Time, keys ...models.ThrottleKey) ([]models.ThrottleHit, time.Duration, error)
+	Release(ctx context.Context, hits ...models.ThrottleHit) error
+	Clear(ctx context.Context, key models.ThrottleKey) error
+	Prune(ctx context.Context, t time.Time, scopes ...models.ThrottleScope) (int64, error)
 }
 
 // Config tunes sessions and throttling.
@@ -49,7 +51,25 @@ type Config struct {
 	LoginMaxFailures   int
 	LoginFailureWindow time.Duration
 	Password           crypto.PasswordParams
+	// Verifier checks passwords; nil means argon2id (crypto.VerifyPassword).
+	Verifier PasswordVerifier
 }
+
+// PasswordVerifier checks a password against a stored hash. Dummy does the same work with no
+// hash to compare against, so that an unknown account answers as slowly as a wrong password.
+type PasswordVerifier interface {
+	Verify(encoded, password string) (bool, error)
+	Dummy(password string)
+}
+
+// argon2id is the production PasswordVerifier.
+type argon2id struct{}
+
+func (argon2id) Verify(encoded, password string) (bool, error) {
+	return crypto.VerifyPassword(encoded, password)
+}
+
+func (argon2id) Dummy(password string) { crypto.DummyVerify(password) }
 
 // Password length bounds for staff accounts, in characters.
 const (
@@ -70,14 +90,17 @@ func (e *ThrottledError) Error() string {
 type Service struct {
 	users    UserStore
 	sessions SessionStore
-	failures FailureStore
+	throttle Throttle
 	clock    service.Clock
 	cfg      Config
 }
 
 // New returns the identity service.
-func New(users UserStore, sessions SessionStore, failures FailureStore, clock service.Clock, cfg Config) *Service {
-	return &Service{users: users, sessions: sessions, failures: failures, clock: clock, cfg: cfg}
+func New(users UserStore, sessions SessionStore, throttle Throttle, clock service.Clock, cfg Config) *Service {
+	if cfg.Verifier == nil {
+		cfg.Verifier = argon2id{}
+	}
+	return &Service{users: users, sessions: sessions, throttle: throttle, clock: clock, cfg: cfg}
 }
 
 // CreateStaff creates a staff account that signs in with email and password.
@@ -128,26 +151,41 @@ type SignIn struct {
 }
 
 // Login checks email and password and starts a session. Every failure is ErrInvalidCredentials,
-// whether or not the email exists, and costs the same password-hashing work; after
-// LoginMaxFailures failures in LoginFailureWindow from one IP or for one account it is a
-// *ThrottledError until the oldest failure leaves the window.
+// whether or not the email exists, and costs the same password-hashing work.
+//
+// Throttling: before the password is checked, the attempt takes a hit against its IP and its
+// account in one atomic step; when either already holds LoginMaxFailures hits in
+// LoginFailureWindow, nothing is checked and the answer is a *ThrottledError until the oldest hit
+// leaves the window. A failed attempt keeps its hits; a successful one gives back its IP hit and
+// clears the account's. So, however many attempts arrive at once on however many instances, no
+// more than LoginMaxFailures passwords per IP and per account are checked in a window, unless a
+// successful sign-in of the account clears its count.
 func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (*SignIn, error) {
 	now := s.clock.Now()
-	account := strings.ToLower(strings.TrimSpace(email))
-	if err := s.checkThrottle(ctx, now, ip, account); err != nil {
-		return nil, err
-	}
-	u, err := s.verify(ctx, account, password)
+	account := models.ThrottleKey{Scope: models.ThrottleLoginAccount, Key: strings.ToLower(strings.TrimSpace(email))}
+	hits, wait, err := s.throttle.Take(ctx, s.loginRule(), now,
+		models.ThrottleKey{Scope: models.ThrottleLoginIP, Key: ip}, account)
 	if err != nil {
-		if !errors.Is(err, models.ErrInvalidCredentials) {
-			return nil, err
-		}
-		if ferr := s.recordFailure(ctx, now, ip, account); ferr != nil {
-			return nil, ferr
+		return nil, err
+	}
+	if wait > 0 {
+		return nil, &ThrottledError{RetryAfter: wait}
+	}
+	u, err := s.verify(ctx, account.Key, password)
+	if errors.Is(err, models.ErrInvalidCredentials) {
+		return nil, err // the hits stay: they are this failure
+	}
+	if err != nil {
+		// No password was judged: the attempt does not count.
+		if rerr := s.throttle.Release(context.WithoutCancel(ctx), hits...); rerr != nil {
+			return nil, errors.Join(err, rerr)
 		}
 		return nil, err
 	}
-	if err := s.failures.Clear(ctx, models.LoginScopeAccount, account); err != nil {
+	if err := s.throttle.Release(ctx, hits...); err != nil {
+		return nil, err
+	}
+	if err := s.throttle.Clear(ctx, account); err != nil {
 		return nil, err
 	}
 	if crypto.NeedsRehash(*u.PasswordHash, s.cfg.Password) {
@@ -164,26 +202,30 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	return &SignIn{User: u, Session: sess, Token: token}, nil
 }
 
+func (s *Service) loginRule() models.ThrottleRule {
+	return models.ThrottleRule{Limit: s.cfg.LoginMaxFailures, Window: s.cfg.LoginFailureWindow}
+}
+
 // verify returns the user whose password matches, or ErrInvalidCredentials.
 func (s *Service) verify(ctx context.Context, account, password string) (*models.User, error) {
 	addr, err := models.ParseEmail(account)
 	if err != nil {
-		crypto.DummyVerify(password)
+		s.cfg.Verifier.Dummy(password)
 		return nil, models.ErrInvalidCredentials
 	}
 	u, err := s.users.ByEmail(ctx, addr)
 	if errors.Is(err, models.ErrNotFound) {
-		crypto.DummyVerify(password)
+		s.cfg.Verifier.Dummy(password)
 		return nil, models.ErrInvalidCredentials
 	}
 	if err != nil {
 		return nil, err
 	}
 	if u.CanSignIn() != nil {
-		crypto.DummyVerify(password)
+		s.cfg.Verifier.Dummy(password)
 		return nil, models.ErrInvalidCredentials
 	}
-	ok, err := crypto.VerifyPassword(*u.PasswordHash, password)
+	ok, err := s.cfg.Verifier.Verify(*u.PasswordHash, password)
 	if err != nil {
 		return nil, fmt.Errorf("verify password of user %s: %w", u.ID, err)
 	}
@@ -200,40 +242,6 @@ func (s *Service) rehash(ctx context.Context, id uuid.UUID, password string, now
 		return
 	}
 	_ = s.users.Update(ctx, id, func(u *models.User) error { return u.SetPasswordHash(hash, now) })
-}
-
-func (s *Service) checkThrottle(ctx context.Context, now time.Time, ip, account string) error {
-	since := now.Add(-s.cfg.LoginFailureWindow)
-	var wait time.Duration
-	for _, k := range []struct {
-		scope models.LoginScope
-		key   string
-	}{{models.LoginScopeIP, ip}, {models.LoginScopeAccount, account}} {
-		n, oldest, err := s.failures.Since(ctx, k.scope, k.key, since)
-		if err != nil {
-			return err
-		}
-		if n >= s.cfg.LoginMaxFailures {
-			wait = max(wait, oldest.Add(s.cfg.LoginFailureWindow).Sub(now))
-		}
-	}
-	if wait > 0 {
-		return &ThrottledError{RetryAfter: wait}
-	}
-	return nil
-}
-
-func (s *Service) recordFailure(ctx context.Context, now time.Time, ip, account string) error {
-	olderThan := now.Add(-s.cfg.LoginFailureWindow)
-	for _, f := range []models.LoginFailure{
-		{ID: models.NewID(), Scope: models.LoginScopeIP, Key: ip, FailedAt: now},
-		{ID: models.NewID(), Scope: models.LoginScopeAccount, Key: account, FailedAt: now},
-	} {
-		if err := s.failures.Record(ctx, &f, olderThan); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Authenticate resolves a session token to its live session and user. Any problem is
@@ -290,15 +298,15 @@ func CSRFToken(sessionToken string) string {
 	return crypto.DeriveToken(sessionToken, "csrf")
 }
 
-// Cleanup deletes sessions past their absolute expiry and sign-in failures that have left the
-// throttling window. It is idempotent, so every instance may run it.
-func (s *Service) Cleanup(ctx context.Context) (sessions, failures int64, err error) {
+// Cleanup deletes sessions past their absolute expiry and sign-in throttle hits that have left
+// the throttling window. It is idempotent, so every instance may run it.
+func (s *Service) Cleanup(ctx context.Context) (sessions, hits int64, err error) {
 	now := s.clock.Now()
 	if sessions, err = s.sessions.DeleteExpired(ctx, now); err != nil {
 		return 0, 0, err
 	}
-	if failures, err = s.failures.Prune(ctx, now.Add(-s.cfg.LoginFailureWindow)); err != nil {
+	if hits, err = s.throttle.Prune(ctx, s.loginRule().Since(now), models.ThrottleLoginIP, models.ThrottleLoginAccount); err != nil {
 		return sessions, 0, err
 	}
-	return sessions, failures, nil
+	return sessions, hits, nil
 }

@@ -30,16 +30,19 @@ type env struct {
 
 func newEnv(t *testing.T, db *repository.DB) *env {
 	clock := testkit.NewClock(t0)
-	users := repository.NewUsers(db)
-	sessions := repository.NewSessions(db)
-	svc := identity.New(users, sessions, repository.NewLoginFailures(db), clock, identity.Config{
+	return &env{svc: newService(db, clock, nil), clock: clock, db: db, users: repository.NewUsers(db), sessions: repository.NewSessions(db)}
+}
+
+// newService is one instance of the identity service over db; verifier nil means argon2id.
+func newService(db *repository.DB, clock *testkit.Clock, verifier identity.PasswordVerifier) *identity.Service {
+	return identity.New(repository.NewUsers(db), repository.NewSessions(db), repository.NewThrottle(db), clock, identity.Config{
 		SessionTTL:         12 * time.Hour,
 		SessionIdleTimeout: 2 * time.Hour,
 		LoginMaxFailures:   5,
 		LoginFailureWindow: 15 * time.Minute,
 		Password:           fast,
+		Verifier:           verifier,
 	})
-	return &env{svc: svc, clock: clock, db: db, users: users, sessions: sessions}
 }
 
 func (e *env) staff(t *testing.T, email string, role models.Role) *models.User {
@@ -358,9 +361,10 @@ func TestCleanup(t *testing.T) {
 		if _, err := e.sessions.ByTokenHash(ctx, fresh.Session.TokenHash); err != nil {
 			t.Errorf("live session removed: %v", err)
 		}
-		n, _, err := repository.NewLoginFailures(db).Since(ctx, models.LoginScopeAccount, "owner@example.org", time.Time{})
+		var n int64
+		err = db.Gorm.Model(&models.ThrottleHit{}).Where("scope = ? AND key = ?", models.ThrottleLoginAccount, "owner@example.org").Count(&n).Error
 		if err != nil || n != 1 {
-			t.Errorf("failures left for the account = %d (%v), want 1", n, err)
+			t.Errorf("hits left for the account = %d (%v), want 1", n, err)
 		}
 	})
 }
