@@ -440,6 +440,9 @@ func TestEveryBookingEventTellsTheClient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := pay.MarkPending("yk-1", "https://yookassa.example/pay", now); err != nil {
+			t.Fatal(err)
+		}
 		if err := e.st.Payments.Create(ctx, pay); err != nil {
 			t.Fatal(err)
 		}
@@ -599,4 +602,39 @@ func firstConfirmedKey(t *testing.T, e *env, a *models.Appointment) string {
 		}
 	}
 	return ""
+}
+
+// TestBookingNeverOfferedTellsNothing: a booking whose payment the provider never created was
+// answered with an error (502), so its client hears neither "awaiting payment" nor "canceled";
+// while its payment is still being created, the first message waits for the answer.
+func TestBookingNeverOfferedTellsNothing(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		a := e.appointment(t, start)
+		pay, err := models.NewPayment(a.ID, models.Money{Minor: 500000, Currency: "RUB"}, "pay-"+a.ID.String(), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.Payments.Create(ctx, pay); err != nil {
+			t.Fatal(err)
+		}
+		booked := models.AppointmentBooked{EventMeta: models.NewEventMeta(a.ID, now), Status: models.AppointmentStatusPendingPayment}
+		err = e.deliver(t, notify.MessagesSubscriber, booked)
+		var snooze *events.SnoozeError
+		if !errors.As(err, &snooze) || snooze.After <= 0 {
+			t.Fatalf("booked while the payment is being created: %v, want a snooze", err)
+		}
+		if err := e.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error { return p.Fail("provider unreachable", now) }); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range []models.Event{booked, models.AppointmentCanceled{EventMeta: models.NewEventMeta(a.ID, now), By: models.BookingActorSystem}} {
+			if err := e.deliver(t, notify.MessagesSubscriber, ev); err != nil {
+				t.Fatalf("%s: %v", ev.EventName(), err)
+			}
+		}
+		if n := len(e.smtp.Messages()); n != 0 {
+			t.Errorf("%d emails about a booking its client was never shown", n)
+		}
+	})
 }

@@ -92,7 +92,9 @@ func (n *Notifier) about(ctx context.Context, e models.Event, appointmentID uuid
 	}
 	d := n.appointmentData(a, u)
 	if edit != nil {
-		if err := edit(&d, a); err != nil {
+		if err := edit(&d, a); errors.Is(err, errNothingToSay) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 	}
@@ -107,7 +109,38 @@ func (n *Notifier) onBooked(ctx context.Context, e models.Event) error {
 	if !ok || b.Status != models.AppointmentStatusPendingPayment {
 		return nil // a free or moved booking is confirmed at once: that message says it all
 	}
-	return n.about(ctx, e, e.AggregateID(), "booking_received", false, nil)
+	return n.about(ctx, e, e.AggregateID(), "booking_received", false, func(_ *Data, a *models.Appointment) error {
+		if p := lastPayment(a); p != nil && p.Status == models.PaymentStatusIntent {
+			// The booking request is still asking the provider for the payment page: wait for its
+			// answer, which decides whether the client was told of this booking at all.
+			return events.Snooze(paymentPageWait, errors.New("the payment is not created yet"))
+		}
+		if neverOffered(a) {
+			return errNothingToSay
+		}
+		return nil
+	})
+}
+
+// paymentPageWait is how long a booking's first message waits for its payment to be created.
+const paymentPageWait = 5 * time.Second
+
+// errNothingToSay ends a subscriber that finds no message worth sending.
+var errNothingToSay = errors.New("nothing to say")
+
+func lastPayment(a *models.Appointment) *models.Payment {
+	if n := len(a.Payments); n > 0 {
+		return &a.Payments[n-1]
+	}
+	return nil
+}
+
+// neverOffered reports whether the client was never shown the booking: its payment failed or was
+// canceled before the provider created it, so the booking request answered an error.
+func neverOffered(a *models.Appointment) bool {
+	p := lastPayment(a)
+	return p != nil && p.ProviderPaymentID == nil &&
+		(p.Status == models.PaymentStatusFailed || p.Status == models.PaymentStatusCanceled)
 }
 
 func (n *Notifier) onConfirmed(ctx context.Context, e models.Event) error {
@@ -116,6 +149,9 @@ func (n *Notifier) onConfirmed(ctx context.Context, e models.Event) error {
 
 func (n *Notifier) onCanceled(ctx context.Context, e models.Event) error {
 	return n.about(ctx, e, e.AggregateID(), "booking_canceled", true, func(d *Data, a *models.Appointment) error {
+		if neverOffered(a) {
+			return errNothingToSay // the request that booked it answered an error: nothing to call off
+		}
 		if len(a.Payments) == 0 {
 			return nil
 		}
