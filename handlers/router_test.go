@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,6 +52,8 @@ type options struct {
 	botSecret handlers.SecretChecker
 	// deliveries enables the notification delivery log for staff.
 	deliveries handlers.DeliveryLog
+	// log replaces the logger that writes through t.Log.
+	log *slog.Logger
 }
 
 // newServer builds the real router over the real identity service and a real database.
@@ -69,8 +72,11 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	if opt.checks == nil {
 		opt.checks = []handlers.Check{{Name: "database", Fn: db.Ping}}
 	}
+	if opt.log == nil {
+		opt.log = testkit.Logger(t)
+	}
 	deps := handlers.Deps{
-		Log: testkit.Logger(t), Auth: svc, Checks: opt.checks, Registry: prometheus.NewRegistry(),
+		Log: opt.log, Auth: svc, Checks: opt.checks, Registry: prometheus.NewRegistry(),
 		OpenAPI: api.Spec, MaxBodyBytes: opt.maxBody, CookieSecure: true, SessionTTL: 12 * time.Hour,
 	}
 	if opt.jobs != nil {
