@@ -69,7 +69,10 @@ func startDemo(t *testing.T, dbURL string) *demoRun {
 	}
 }
 
-var demoRefundDeliveredRE = regexp.MustCompile(`"msg":"yookassasim: notification delivered"[^\n]*"event":"refund.succeeded"[^\n]*"attempt":1`)
+var (
+	demoRefundDeliveredRE = regexp.MustCompile(`"msg":"yookassasim: notification delivered"[^\n]*"event":"refund.succeeded"[^\n]*"attempt":1`)
+	demoCancelDeliveredRE = regexp.MustCompile(`"msg":"yookassasim: notification delivered"[^\n]*"event":"payment.canceled"[^\n]*"attempt":1`)
+)
 
 // waitForLog waits until the demo's log has a line matching re, failing the test at deadline.
 func (d *demoRun) waitForLog(t *testing.T, re *regexp.Regexp, deadline time.Time) {
@@ -412,6 +415,12 @@ func TestDemoHoldLapsesThroughTheJobQueue(t *testing.T) {
 	}
 	if !slices.Contains(d.freeSlots(t), slots[0]) {
 		t.Error("the lapsed time is not offered again")
+	}
+	// The simulator's payment.canceled reaches the webhook at its first attempt, as the cancel's
+	// answer does not wait for it.
+	d.waitForLog(t, demoCancelDeliveredRE, time.Now().Add(10*time.Second))
+	if logs := d.logs.String(); strings.Contains(logs, "yookassasim: notification failed") {
+		t.Errorf("a notification needed a retry:\n%s", logs)
 	}
 	// Paying on the simulator's page now is refused: the job canceled the payment there first.
 	if code := d.call(t, http.MethodPost, *b.Payment.ConfirmationURL+"/pay", nil, nil, "Accept", "application/json"); code != http.StatusConflict {
