@@ -114,6 +114,7 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer) error {
 		NotifyURL: base + "/webhooks/yookassa",
 		Log:       log.With("component", "yookassasim"),
 	})
+	defer sim.Close() // whatever is still queued once the server has stopped cannot be delivered
 	router.Any(demoSimPath+"/*path", gin.WrapH(http.StripPrefix(demoSimPath, sim)))
 	router.GET(demoPaidPath, demoPaidPage(base))
 
@@ -125,7 +126,24 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer) error {
 		"return_url", base+demoPaidPath,
 		"job_workers", cfg.Jobs.Workers)
 	fmt.Fprint(stderr, demoWalkthrough(base, time.Now()))
-	if err := serveHTTP(ctx, newHTTPServer(cfg.HTTP, router, log), ln, cfg.HTTP.ShutdownTimeout); err != nil {
+	// The server goes on listening after ctx ends until the simulator has delivered the
+	// notifications it owes (within the shutdown timeout): they are only in its memory.
+	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-serveCtx.Done():
+			return
+		}
+		flushCtx, cancel := context.WithTimeout(serveCtx, cfg.HTTP.ShutdownTimeout)
+		defer cancel()
+		if err := sim.Flush(flushCtx); err != nil {
+			log.Warn("demo: stopping with payment notifications undelivered", "error", err.Error())
+		}
+		stopServing()
+	}()
+	if err := serveHTTP(serveCtx, newHTTPServer(cfg.HTTP, router, log), ln, cfg.HTTP.ShutdownTimeout); err != nil {
 		return err
 	}
 	log.Info("stopped")

@@ -69,6 +69,22 @@ func startDemo(t *testing.T, dbURL string) *demoRun {
 	}
 }
 
+var (
+	demoRefundDeliveredRE = regexp.MustCompile(`"msg":"yookassasim: notification delivered"[^\n]*"event":"refund.succeeded"[^\n]*"attempt":1`)
+	demoCancelDeliveredRE = regexp.MustCompile(`"msg":"yookassasim: notification delivered"[^\n]*"event":"payment.canceled"[^\n]*"attempt":1`)
+)
+
+// waitForLog waits until the demo's log has a line matching re, failing the test at deadline.
+func (d *demoRun) waitForLog(t *testing.T, re *regexp.Regexp, deadline time.Time) {
+	t.Helper()
+	for !re.MatchString(d.logs.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line matching %s:\n%s", re, d.logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // stop cancels the demo's context, as SIGTERM does, and expects exit code 0.
 func (d *demoRun) stop(t *testing.T) {
 	t.Helper()
@@ -269,6 +285,7 @@ func TestDemoWalkthrough(t *testing.T) {
 	}
 
 	var canceled demoBooking
+	canceledAt := time.Now()
 	if code := d.call(t, http.MethodPost, "/api/v1/bookings/"+booked.ID+"/cancel", nil, &canceled, manage...); code != http.StatusOK || canceled.Status != "canceled" {
 		t.Fatalf("cancel: %d %+v", code, canceled)
 	}
@@ -284,6 +301,16 @@ func TestDemoWalkthrough(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("refund not recorded: %+v\n%s", got.Payment, d.logs.String())
 		}
+	}
+	// The simulator's refund.succeeded reaches the webhook at its first attempt, in well under a
+	// second: the simulator notifies apart from the refund request, so the server reading the refund
+	// back does not wait for it.
+	d.waitForLog(t, demoRefundDeliveredRE, canceledAt.Add(30*time.Second))
+	if took := time.Since(canceledAt); took > time.Second {
+		t.Errorf("cancel to refund.succeeded delivered: %s; want well under a second", took)
+	}
+	if logs := d.logs.String(); strings.Contains(logs, "yookassasim: notification failed") || strings.Contains(logs, "yookassasim: notification not delivered") {
+		t.Errorf("a notification needed a retry:\n%s", logs)
 	}
 	if code := d.call(t, http.MethodGet, "/demo/paid", nil, nil); code != http.StatusOK {
 		t.Errorf("return page: %d", code)
@@ -388,6 +415,12 @@ func TestDemoHoldLapsesThroughTheJobQueue(t *testing.T) {
 	}
 	if !slices.Contains(d.freeSlots(t), slots[0]) {
 		t.Error("the lapsed time is not offered again")
+	}
+	// The simulator's payment.canceled reaches the webhook at its first attempt, as the cancel's
+	// answer does not wait for it.
+	d.waitForLog(t, demoCancelDeliveredRE, time.Now().Add(10*time.Second))
+	if logs := d.logs.String(); strings.Contains(logs, "yookassasim: notification failed") {
+		t.Errorf("a notification needed a retry:\n%s", logs)
 	}
 	// Paying on the simulator's page now is refused: the job canceled the payment there first.
 	if code := d.call(t, http.MethodPost, *b.Payment.ConfirmationURL+"/pay", nil, nil, "Accept", "application/json"); code != http.StatusConflict {

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -70,7 +72,9 @@ func (h *telegramHandlers) createDeepLink(c *gin.Context) {
 
 // webhook answers POST /webhooks/telegram. Only requests carrying our secret token are read —
 // checked here, in constant time, with an explicit 401 (the library's own handler would answer
-// 200 to a wrong secret). 200 means the update was handled; 5xx makes Telegram send it again.
+// 200 to a wrong secret). Telegram sends an update again after any answer but 2xx, so 200 means
+// handled, or refused for good (malformed, too large, breaking our rules: logged at WARN); only a
+// failure worth retrying answers 5xx.
 func (h *telegramHandlers) webhook(c *gin.Context) {
 	ctx := c.Request.Context()
 	if !h.secret.CheckSecret(c.GetHeader("X-Telegram-Bot-Api-Secret-Token")) {
@@ -84,20 +88,38 @@ func (h *telegramHandlers) webhook(c *gin.Context) {
 		return
 	}
 	if len(raw) > maxUpdateBytes {
-		problem(c, http.StatusRequestEntityTooLarge, "body-too-large", "the update is too large")
+		h.refuse(c, 0, fmt.Sprintf("over %d bytes", maxUpdateBytes))
 		return
 	}
 	u, err := telegram.ParseUpdate(raw)
 	if err != nil {
-		// The body is not logged: it is a person's message.
-		logger(c).WarnContext(ctx, "malformed telegram update", "bytes", len(raw))
-		problem(c, http.StatusBadRequest, "malformed-json", "expected a Telegram update")
+		// The reason never quotes the body: it is a person's message.
+		var me *telegram.MalformedUpdateError
+		if !errors.As(err, &me) {
+			me = &telegram.MalformedUpdateError{Reason: "not an update"}
+		}
+		h.refuse(c, me.UpdateID, me.Reason)
 		return
 	}
 	if err := h.bot.HandleUpdate(ctx, u); err != nil {
+		if errors.Is(err, bot.ErrUnacceptableUpdate) {
+			h.refuse(c, u.UpdateID, err.Error())
+			return
+		}
 		logger(c).ErrorContext(ctx, "telegram update not handled; Telegram will retry", "update_id", u.UpdateID, "error", err.Error())
 		problem(c, http.StatusServiceUnavailable, "retry-later", "the update could not be handled now")
 		return
 	}
+	c.JSON(http.StatusOK, gin.H{"ok": true})
+}
+
+// refuse acknowledges an update that can never be accepted, so that Telegram does not send it
+// again forever, and logs why (updateID zero: not known).
+func (h *telegramHandlers) refuse(c *gin.Context, updateID int64, reason string) {
+	args := []any{"reason", reason, "bytes", c.Request.ContentLength}
+	if updateID != 0 {
+		args = append(args, "update_id", updateID)
+	}
+	logger(c).WarnContext(c.Request.Context(), "telegram update refused for good; acknowledged so that Telegram does not send it again", args...)
 	c.JSON(http.StatusOK, gin.H{"ok": true})
 }

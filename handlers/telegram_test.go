@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -37,6 +38,8 @@ type telegramEnv struct {
 	accounts *repository.TelegramAccounts
 	links    *repository.DeepLinks
 	st       booking.Stores
+	// logs holds what the server logged (JSON lines).
+	logs *testkit.Buffer
 }
 
 // telegramSetup serves the bot's endpoints: the real bot over db, the real Telegram client against
@@ -46,7 +49,7 @@ func telegramSetup(t *testing.T, db *repository.DB) *telegramEnv {
 	t.Helper()
 	log := testkit.Logger(t)
 	clock := testkit.NewClock(bookingNow)
-	e := &telegramEnv{db: db, accounts: repository.NewTelegramAccounts(db), links: repository.NewDeepLinks(db), st: booking.NewStores(db)}
+	e := &telegramEnv{db: db, accounts: repository.NewTelegramAccounts(db), links: repository.NewDeepLinks(db), st: booking.NewStores(db), logs: &testkit.Buffer{}}
 	var err error
 	if e.outbox, err = events.NewOutbox(db, events.DefaultCatalog(), events.NewSubscriptions(), events.OutboxConfig{}, log); err != nil {
 		t.Fatal(err)
@@ -67,7 +70,13 @@ func telegramSetup(t *testing.T, db *repository.DB) *telegramEnv {
 	slots := booking.NewSlots(repository.NewAvailability(db), e.st.Appointments, nil, clock)
 	bookings := booking.NewBookings(db, e.st, slots, nil, e.outbox, clock, booking.Config{HoldTTL: 15 * time.Minute, IdempotencyTTL: 24 * time.Hour}, log)
 	b := bot.New(db, bookings, client, e.outbox, clock, bot.Config{LinkTTL: 24 * time.Hour, SiteURL: "https://balance.example"}, log)
-	e.s, _ = newServer(t, db, options{bot: b, botSecret: client})
+	e.s, _ = newServer(t, db, options{bot: b, botSecret: client,
+		log: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", e.logs.String())
+		}
+	})
 	return e
 }
 
@@ -191,30 +200,82 @@ func TestTelegramWebhookRefusesWrongSecret(t *testing.T) {
 	})
 }
 
-func TestTelegramWebhookBodies(t *testing.T) {
+// refusals are the server's log lines that acknowledge an update it will never accept.
+func (e *telegramEnv) refusals(t *testing.T) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, l := range e.logs.JSONLines(t) {
+		if l["msg"] == "telegram update refused for good; acknowledged so that Telegram does not send it again" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestTelegramWebhookAcknowledgesUnacceptableUpdates: an update that can never be accepted answers
+// 200 (any other status makes Telegram send it again, forever), stores nothing, and is logged at
+// WARN with its update_id and the reason — never with what the person wrote.
+func TestTelegramWebhookAcknowledgesUnacceptableUpdates(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		e := telegramSetup(t, db)
-		huge := `{"update_id":1,"message":{"chat":{"id":777},"text":"` + strings.Repeat("a", 300<<10) + `"}}`
+		// A private /start from 777, as Telegram sends it, with its strings as given (raw, so that
+		// invalid UTF-8 reaches the server as sent).
+		raw := func(id int64, username, firstName, text string) string {
+			return `{"update_id":` + strconv.FormatInt(id, 10) + `,"message":{"message_id":1,"date":1700000000,` +
+				`"from":{"id":777,"is_bot":false,"first_name":"` + firstName + `","username":"` + username + `"},` +
+				`"chat":{"id":777,"type":"private"},"text":"` + text + `"}}`
+		}
+		huge := `{"update_id":9,"message":{"chat":{"id":777},"text":"` + strings.Repeat("a", 300<<10) + `"}}`
 		for _, tc := range []struct {
-			name   string
-			body   string
-			status int
-			slug   string
+			name     string
+			body     string
+			updateID float64 // 0: not known
+			secret   string  // a word of the body that must not be logged
 		}{
-			{"not JSON", `{"update_id":`, 400, "malformed-json"},
-			{"not an object", `[1]`, 400, "malformed-json"},
-			{"no update_id", `{"message":{"chat":{"id":777},"text":"/start"}}`, 400, "malformed-json"},
-			{"message without a chat", `{"update_id":3,"message":{"text":"/start"}}`, 400, "malformed-json"},
-			{"too large", huge, 413, "body-too-large"},
-			// The update cannot be stored (Telegram usernames have no spaces): Telegram must retry.
-			{"not handled", string(telegramtest.UpdateJSON(4, 777, 777, "no spaces allowed", "/start")), 503, "retry-later"},
+			{"not JSON", `{"update_id":`, 0, ""},
+			{"not an object", `[1]`, 0, ""},
+			{"no update_id", `{"message":{"chat":{"id":777},"text":"/start"}}`, 0, ""},
+			{"message without a chat", `{"update_id":3,"message":{"text":"/start"}}`, 3, ""},
+			{"a field of the wrong type", `{"update_id":4,"message":{"chat":{"id":777},"text":"/start","from":{"id":"confidential"}}}`, 4, "confidential"},
+			{"too large", huge, 0, ""},
+			{"username with NUL", string(telegramtest.UpdateJSON(10, 777, 777, "anna\x00", "/start")), 10, ""},
+			{"username over 32 characters", string(telegramtest.UpdateJSON(11, 777, 777, strings.Repeat("a", 33), "/start")), 11, ""},
+			{"username with spaces", string(telegramtest.UpdateJSON(12, 777, 777, "no spaces allowed", "/start")), 12, "allowed"},
+			{"first name with NUL", raw(13, "anna", `Confidential\u0000Anna`, "/start"), 13, "Confidential"},
+			{"/start payload with NUL", string(telegramtest.UpdateJSON(14, 777, 777, "anna", "/start Confidential\x00abcdefghijklmnopqr")), 14, "Confidential"},
+			{"invalid UTF-8 in the text", raw(15, "anna", "Anna", "/start Confidential\xff\xfe"), 15, "Confidential"},
+			{"invalid UTF-8 in the username", raw(16, "ann\xc3", "Anna", "/start"), 16, ""},
 		} {
-			r := e.webhook(t, []byte(tc.body), nil)
-			if p := r.Problem(t); r.Status != tc.status || p.Type != "https://balance.example/problems/"+tc.slug {
-				t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
+			t.Run(tc.name, func(t *testing.T) {
+				before := len(e.refusals(t))
+				// Telegram sends it again only on a non-2xx answer: twice here proves it stays 200.
+				for range 2 {
+					r := e.webhook(t, []byte(tc.body), nil)
+					if r.Status != http.StatusOK || string(r.Body) != `{"ok":true}` {
+						t.Fatalf("%d %s; want 200, so that Telegram does not send it again", r.Status, r.Body)
+					}
+				}
+				if e.hasAccount(t, 777) || e.queued(t) != 0 {
+					t.Errorf("something was stored: account %v, %d jobs", e.hasAccount(t, 777), e.queued(t))
+				}
+				lines := e.refusals(t)
+				if len(lines) != before+2 {
+					t.Fatalf("%d refusals logged, want 2", len(lines)-before)
+				}
+				l := lines[len(lines)-1]
+				if l["level"] != "WARN" || l["reason"] == nil || l["reason"] == "" {
+					t.Errorf("log line %v: want WARN with a reason", l)
+				}
+				if id, known := l["update_id"]; (tc.updateID != 0 && id != tc.updateID) || (tc.updateID == 0 && known) {
+					t.Errorf("update_id %v, want %v", id, tc.updateID)
+				}
+			})
+			if tc.secret != "" && strings.Contains(e.logs.String(), tc.secret) {
+				t.Errorf("%s: the log holds the person's text %q", tc.name, tc.secret)
 			}
 		}
-		// Updates the bot does not act on are acknowledged.
+		// Updates the bot does not act on are acknowledged, and nothing is logged as refused.
+		before := len(e.refusals(t))
 		for _, body := range []string{
 			`{"update_id":5}`,
 			`{"update_id":6,"my_chat_member":{"chat":{"id":777,"type":"private"}}}`,
@@ -225,8 +286,26 @@ func TestTelegramWebhookBodies(t *testing.T) {
 				t.Errorf("%s: %d %s", body, r.Status, r.Body)
 			}
 		}
-		if e.hasAccount(t, 777) || e.queued(t) != 0 {
-			t.Error("a refused or ignored update was acted on")
+		if e.hasAccount(t, 777) || e.queued(t) != 0 || len(e.refusals(t)) != before {
+			t.Error("an ignored update was acted on or logged as refused")
+		}
+	})
+}
+
+// TestTelegramWebhookRetriesTransientFailures: when the update cannot be handled now (the database
+// is gone), the answer is 503 so that Telegram sends it again.
+func TestTelegramWebhookRetriesTransientFailures(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := telegramSetup(t, db)
+		if err := db.SQL.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r := e.webhook(t, telegramtest.UpdateJSON(1, 777, 777, "anna", "/start"), nil)
+		if p := r.Problem(t); r.Status != http.StatusServiceUnavailable || p.Type != "https://balance.example/problems/retry-later" {
+			t.Errorf("database down: %d %s", r.Status, r.Body)
+		}
+		if len(e.refusals(t)) != 0 {
+			t.Error("a transient failure was logged as a refusal for good")
 		}
 	})
 }

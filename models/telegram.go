@@ -44,6 +44,9 @@ func ParseDeepLinkPurpose(s string) (DeepLinkPurpose, error) {
 // /start parameter; at least 16 keep codes unguessable.
 var telegramCodeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 
+// IsDeepLinkCode reports whether s has the form of a deep-link code (whether or not one exists).
+func IsDeepLinkCode(s string) bool { return telegramCodeRe.MatchString(s) }
+
 // Bounds of what a deep link carries.
 const (
 	telegramPayloadMaxKeys     = 16

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -39,24 +40,59 @@ type wireUpdate struct {
 	} `json:"message"`
 }
 
-// ParseUpdate reads a webhook request body. It fails on malformed JSON, a missing update_id, or a
-// message without a chat.
+// MalformedUpdateError means a webhook body is not an update we can ever accept: not JSON, not an
+// update, or holding text that cannot be stored (a NUL, invalid UTF-8). Its message never quotes
+// the body, which is a person's message.
+type MalformedUpdateError struct {
+	// UpdateID is the update's id when it could be read, else zero (Telegram's ids are positive).
+	UpdateID int64
+	Reason   string
+}
+
+func (e *MalformedUpdateError) Error() string {
+	if e.UpdateID == 0 {
+		return "telegram update: " + e.Reason
+	}
+	return fmt.Sprintf("telegram update %d: %s", e.UpdateID, e.Reason)
+}
+
+// ParseUpdate reads a webhook request body. It fails with a *MalformedUpdateError on malformed
+// JSON, a missing update_id, a message without a chat, or a string we read (text, username, first
+// name) that is not valid UTF-8 or holds a NUL — text no database column can hold.
 func ParseUpdate(body []byte) (*Update, error) {
 	var w wireUpdate
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("telegram update: %w", err)
+		e := &MalformedUpdateError{Reason: "not a JSON object"}
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			// The decoder reads on past a value of the wrong type: update_id may be known.
+			e.Reason = "field " + typeErr.Field + " is not a " + typeErr.Type.Kind().String()
+			if w.UpdateID != nil && typeErr.Field != "update_id" {
+				e.UpdateID = *w.UpdateID
+			}
+		}
+		return nil, e
 	}
 	if w.UpdateID == nil {
-		return nil, errors.New("telegram update: no update_id")
+		return nil, &MalformedUpdateError{Reason: "no update_id"}
 	}
 	u := &Update{UpdateID: *w.UpdateID}
+	if !utf8.Valid(body) {
+		// Telegram sends UTF-8; the JSON decoder quietly turned the bad bytes into U+FFFD.
+		return nil, &MalformedUpdateError{UpdateID: u.UpdateID, Reason: "not valid UTF-8"}
+	}
 	if m := w.Message; m != nil {
 		if m.Chat == nil || m.Chat.ID == 0 {
-			return nil, fmt.Errorf("telegram update %d: message without a chat", u.UpdateID)
+			return nil, &MalformedUpdateError{UpdateID: u.UpdateID, Reason: "message without a chat"}
 		}
 		u.ChatID, u.Text = m.Chat.ID, m.Text
 		if m.From != nil {
 			u.FromID, u.Username, u.FirstName = m.From.ID, m.From.Username, m.From.FirstName
+		}
+		for _, f := range []struct{ name, value string }{{"text", u.Text}, {"from.username", u.Username}, {"from.first_name", u.FirstName}} {
+			if strings.IndexByte(f.value, 0) >= 0 {
+				return nil, &MalformedUpdateError{UpdateID: u.UpdateID, Reason: "message." + f.name + " holds a NUL character"}
+			}
 		}
 	}
 	return u, nil

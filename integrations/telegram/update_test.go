@@ -1,6 +1,7 @@
 package telegram_test
 
 import (
+	"errors"
 	"testing"
 
 	"balance/integrations/telegram"
@@ -61,6 +62,30 @@ func TestParseUpdateRejectsMalformed(t *testing.T) {
 	} {
 		if u, err := telegram.ParseUpdate([]byte(body)); err == nil {
 			t.Errorf("%s: parsed as %+v", body, u)
+		}
+	}
+}
+
+// TestParseUpdateRejectsUnstorableText: a NUL or invalid UTF-8 in a string we read can never be
+// stored (PostgreSQL refuses both), so the update is malformed; its id is still reported.
+func TestParseUpdateRejectsUnstorableText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, body string
+		updateID   int64
+	}{
+		{"NUL in the text", string(telegramtest.UpdateJSON(11, 8, 8, "anna", "/start abc\x00def")), 11},
+		{"NUL in the username", string(telegramtest.UpdateJSON(12, 8, 8, "an\x00na", "/start")), 12},
+		{"NUL in the first name", `{"update_id":13,"message":{"chat":{"id":8},"from":{"id":8,"first_name":"A\u0000"},"text":"/start"}}`, 13},
+		{"invalid UTF-8 in the text", "{\"update_id\":14,\"message\":{\"chat\":{\"id\":8},\"text\":\"/start \xff\"}}", 14},
+		{"invalid UTF-8 in a field we do not read", "{\"update_id\":15,\"message\":{\"chat\":{\"id\":8,\"title\":\"\xc3\"},\"text\":\"/start\"}}", 15},
+		{"a field of the wrong type", `{"update_id":16,"message":{"chat":{"id":8},"text":7}}`, 16},
+		{"wrong update_id", `{"update_id":"16"}`, 0},
+	} {
+		_, err := telegram.ParseUpdate([]byte(tc.body))
+		var me *telegram.MalformedUpdateError
+		if !errors.As(err, &me) || me.UpdateID != tc.updateID || me.Reason == "" {
+			t.Errorf("%s: %v; want a MalformedUpdateError of update %d", tc.name, err, tc.updateID)
 		}
 	}
 }

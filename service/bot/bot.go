@@ -29,6 +29,10 @@ const ConsentVersion = "telegram-start-1"
 // ErrTelegramUnavailable: Telegram could not be asked for the bot's name, so no link can be made.
 var ErrTelegramUnavailable = errors.New("telegram is unavailable")
 
+// ErrUnacceptableUpdate: the update breaks our rules (a username Telegram does not allow, say) and
+// handling it again can never succeed. The webhook acknowledges it, so that Telegram stops sending it.
+var ErrUnacceptableUpdate = errors.New("unacceptable telegram update")
+
 // Reply templates.
 const (
 	templateWelcome = "telegram_welcome"
@@ -137,8 +141,18 @@ func (b *Bot) CreateDeepLink(ctx context.Context, r DeepLinkRequest) (*DeepLink,
 
 // HandleUpdate acts on one update from the webhook. Only /start matters: the account is
 // registered (or updated), a deep link's client is linked with the telegram consent, and the
-// answers are queued. Processing the same update twice answers once.
+// answers are queued. Processing the same update twice answers once. An update that breaks a
+// domain rule fails with ErrUnacceptableUpdate and changes nothing; any other error is worth a retry.
 func (b *Bot) HandleUpdate(ctx context.Context, u *telegram.Update) error {
+	err := b.handleUpdate(ctx, u)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("%w: %w", ErrUnacceptableUpdate, err)
+	}
+	return err
+}
+
+func (b *Bot) handleUpdate(ctx context.Context, u *telegram.Update) error {
 	// Only private chats: in a group the chat is not the person's, and their messages must not go there.
 	if !u.HasMessage() || u.FromID <= 0 || u.ChatID != u.FromID {
 		return nil
@@ -163,7 +177,7 @@ func (b *Bot) HandleUpdate(ctx context.Context, u *telegram.Update) error {
 		if code == "" {
 			return reply(1, templateWelcome, "")
 		}
-		link, err := b.links.Use(ctx, code, now)
+		link, err := b.useLink(ctx, code, now)
 		switch {
 		case errors.Is(err, models.ErrNotFound), errors.Is(err, models.ErrDeepLinkExpired), errors.Is(err, models.ErrDeepLinkUsedUp):
 			b.log.InfoContext(ctx, "unusable deep link", "update_id", u.UpdateID, "reason", err.Error())
@@ -182,6 +196,15 @@ func (b *Bot) HandleUpdate(ctx context.Context, u *telegram.Update) error {
 		}
 		return nil
 	})
+}
+
+// useLink spends a use of the deep link with this code. Text that cannot be one of our codes is
+// not looked up: it is unknown.
+func (b *Bot) useLink(ctx context.Context, code string, now time.Time) (*models.DeepLink, error) {
+	if !models.IsDeepLinkCode(code) {
+		return nil, fmt.Errorf("deep link: malformed code: %w", models.ErrNotFound)
+	}
+	return b.links.Use(ctx, code, now)
 }
 
 // account registers the Telegram user or refreshes their profile; one who blocked the bot and

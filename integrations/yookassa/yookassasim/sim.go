@@ -2,7 +2,9 @@
 // the real wire format (Basic auth, Idempotence-Key, error objects, amounts as decimal strings),
 // remembers idempotence keys like YooKassa does, keeps payments and refunds in memory, and serves a
 // checkout page where a payer pays or gives up. After a state change it POSTs the webhook
-// notification YooKassa would send. Tests can drive state and inject failures through its methods.
+// notification YooKassa would send — from a background goroutine, in order, retrying failures with
+// backoff, as YooKassa notifies apart from the API call that caused it. Tests can drive state,
+// inject failures and wait for notifications (Flush) through its methods; Close stops delivery.
 //
 // It imports neither testing nor httptest, so the product binary can mount it; yookassatest wraps
 // it in an httptest server for tests.
@@ -45,14 +47,7 @@ const (
 	EventRefundSucceeded          = "refund.succeeded"
 )
 
-const (
-	// notifyAttempts bounds the deliveries of one notification; YooKassa retries for a day, but
-	// the simulator delivers while the payer waits, so it gives up quickly and logs it.
-	notifyAttempts  = 3
-	notifyRetryWait = 200 * time.Millisecond
-	notifyTimeout   = 10 * time.Second
-	maxBodyBytes    = 1 << 20
-)
+const maxBodyBytes = 1 << 20
 
 // Config configures a Simulator.
 type Config struct {
@@ -66,6 +61,11 @@ type Config struct {
 	NotifyURL string
 	// HTTPClient delivers notifications; nil means a client with a 10 s timeout.
 	HTTPClient *http.Client
+	// NotifyAttempts bounds the deliveries of one notification (0: 8).
+	NotifyAttempts int
+	// NotifyRetryWait is the wait after a notification's first failed attempt, doubled after each
+	// further one up to 3 s (0: 100 ms).
+	NotifyRetryWait time.Duration
 	// Log records checkout actions and notification deliveries; nil discards them.
 	Log *slog.Logger
 }
@@ -75,9 +75,9 @@ type Config struct {
 type Simulator struct {
 	shopID    string
 	secretKey string
-	client    *http.Client
 	log       *slog.Logger
 	mux       *http.ServeMux
+	notes     *notifier
 
 	mu             sync.Mutex
 	baseURL        string
@@ -142,19 +142,11 @@ type stored struct {
 	body   []byte
 }
 
-// note is a notification to deliver once the state change is done and the lock released.
-type note struct {
-	event  string
-	id     string
-	object []byte
-}
-
 // New returns a simulator that accepts cfg.ShopID:cfg.SecretKey.
 func New(cfg Config) *Simulator {
 	s := &Simulator{
 		shopID:         cfg.ShopID,
 		secretKey:      cfg.SecretKey,
-		client:         cfg.HTTPClient,
 		log:            cfg.Log,
 		baseURL:        strings.TrimRight(cfg.BaseURL, "/"),
 		notifyURL:      cfg.NotifyURL,
@@ -165,12 +157,14 @@ func New(cfg Config) *Simulator {
 		pathCounts:     map[string]int{},
 		keyCounts:      map[string]int{},
 	}
-	if s.client == nil {
-		s.client = &http.Client{Timeout: notifyTimeout}
+	client := cfg.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: notifyTimeout}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.notes = newNotifier(client, s.log, s.currentNotifyURL, cfg.NotifyAttempts, cfg.NotifyRetryWait)
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("/v3", s.serveAPI)
 	s.mux.HandleFunc("/v3/", s.serveAPI)
@@ -190,11 +184,35 @@ func (s *Simulator) SetBaseURL(u string) {
 	s.baseURL = strings.TrimRight(u, "/")
 }
 
-// SetNotifyURL changes where notifications go; empty stops them.
+// SetNotifyURL changes where notifications go, queued ones included; empty stops them.
 func (s *Simulator) SetNotifyURL(u string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.notifyURL = u
+}
+
+func (s *Simulator) currentNotifyURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.notifyURL
+}
+
+// Flush waits until every notification queued so far has been delivered or given up on, or ctx
+// ends. Tests call it instead of sleeping.
+func (s *Simulator) Flush(ctx context.Context) error { return s.notes.flush(ctx) }
+
+// Close stops sending notifications: an attempt in flight is abandoned and queued ones are dropped
+// and logged. It returns once the delivery goroutine has stopped; Flush first to deliver what is
+// queued. The API and the checkout page go on working, without notifying.
+func (s *Simulator) Close() { s.notes.close() }
+
+// notify queues n for delivery, when there is somewhere to deliver it. Called with s.mu held, at
+// the state change, so notifications leave in the order the changes happened.
+func (s *Simulator) notify(n *note) <-chan struct{} {
+	if n == nil || s.notifyURL == "" {
+		return nil
+	}
+	return s.notes.enqueue(n)
 }
 
 // FailNext makes the next n API requests answer status with an error body. A 5xx is injected after
@@ -327,53 +345,6 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// notify delivers n to the notify URL, retrying network errors and non-2xx answers. A failure is
-// logged, not returned: the payment has changed whether or not the shop heard about it.
-func (s *Simulator) notify(ctx context.Context, n *note) {
-	s.mu.Lock()
-	target := s.notifyURL
-	s.mu.Unlock()
-	if n == nil || target == "" {
-		return
-	}
-	body := Notification(n.event, json.RawMessage(n.object))
-	log := s.log.With(slog.String("event", n.event), slog.String("object_id", n.id), slog.String("notify_url", target))
-	for attempt := 1; ; attempt++ {
-		err := s.deliver(ctx, target, body)
-		if err == nil {
-			log.Info("yookassasim: notification delivered", slog.Int("attempt", attempt))
-			return
-		}
-		if attempt == notifyAttempts || ctx.Err() != nil {
-			log.Error("yookassasim: notification not delivered", slog.Int("attempts", attempt), slog.Any("error", err))
-			return
-		}
-		log.Warn("yookassasim: notification failed, retrying", slog.Int("attempt", attempt), slog.Any("error", err))
-		select {
-		case <-time.After(notifyRetryWait):
-		case <-ctx.Done():
-		}
-	}
-}
-
-func (s *Simulator) deliver(ctx context.Context, target string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyBytes))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("receiver answered %s", resp.Status)
-	}
-	return nil
-}
-
 // The checkout page stands in for YooKassa's payment form. Form actions are relative, so the page
 // works wherever the simulator is mounted.
 var checkoutTmpl = template.Must(template.New("checkout").Parse(`<!doctype html>
@@ -432,7 +403,11 @@ func (s *Simulator) checkoutCancel(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkout moves a pending payment as the payer chose, notifies the shop, then sends the payer back
-// to the shop's return URL (or, for an API caller, answers the payment).
+// to the shop's return URL (or, for an API caller, answers the payment). It answers once the first
+// delivery attempt is over — so the shop has usually heard before the payer is back; behind an
+// earlier notification still being retried that takes a few seconds — and leaves any retries to
+// the background. (The payer's connection is not the one the shop reads the
+// payment back on, so waiting here holds nothing the shop needs.)
 func (s *Simulator) checkout(w http.ResponseWriter, r *http.Request, action string, next func(*payment) string) {
 	id := r.PathValue("id")
 	s.mu.Lock()
@@ -455,10 +430,16 @@ func (s *Simulator) checkout(w http.ResponseWriter, r *http.Request, action stri
 		StatusWaitingForCapture: EventPaymentWaitingForCapture,
 		StatusCanceled:          EventPaymentCanceled,
 	}[p.Status]
+	tried := s.notify(&note{event: event, id: id, object: object})
 	s.mu.Unlock()
 
 	s.log.Info("yookassasim: payer "+action, slog.String("payment_id", id))
-	s.notify(context.WithoutCancel(r.Context()), &note{event: event, id: id, object: object})
+	if tried != nil {
+		select {
+		case <-tried:
+		case <-r.Context().Done():
+		}
+	}
 
 	if strings.Contains(r.Header.Get("Accept"), "application/json") {
 		write(w, answer{status: http.StatusOK, body: object})
@@ -503,27 +484,22 @@ func fail(status int, description, parameter string) answer {
 
 func write(w http.ResponseWriter, a answer) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	// A declared length lets the client finish reading when serveAPI flushes, while the
-	// notification the request caused is still being delivered.
 	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
 	w.WriteHeader(a.status)
 	_, _ = w.Write(a.body)
 }
 
-// serveAPI answers an API request, then delivers the notification the request caused, after the
-// answer has left: YooKassa notifies asynchronously, so a shop must not rely on the order.
+// serveAPI answers an API request. The notification the request caused is queued and delivered
+// in the background, as YooKassa does: a shop must not rely on it arriving before or after the
+// answer. (Delivering it inside the request would keep this connection busy, while the shop,
+// handling the notification, reads the object back on that very keep-alive connection.)
 func (s *Simulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	if err != nil {
 		write(w, fail(http.StatusBadRequest, "unreadable body", ""))
 		return
 	}
-	a := s.api(r, body)
-	write(w, a)
-	if a.note != nil {
-		_ = http.NewResponseController(w).Flush()
-		s.notify(context.WithoutCancel(r.Context()), a.note)
-	}
+	write(w, s.api(r, body))
 }
 
 func (s *Simulator) api(r *http.Request, body []byte) answer {
@@ -566,11 +542,10 @@ func (s *Simulator) api(r *http.Request, body []byte) answer {
 	default:
 		a = answer{status: http.StatusMethodNotAllowed, body: errorBody("invalid_request", "method not allowed", "")}
 	}
+	s.notify(a.note)
 	if injected != 0 {
 		// the work is done and notified; only the answer is lost
-		n := a.note
 		a = fail(injected, "injected failure", "")
-		a.note = n
 	}
 	return a
 }

@@ -124,10 +124,12 @@ func newEnv(t *testing.T, notifyURL string) *env {
 	logs := &lockedBuffer{}
 	sim := yookassasim.New(yookassasim.Config{
 		ShopID: shopID, SecretKey: secretKey, NotifyURL: notifyURL,
+		NotifyAttempts: 4, NotifyRetryWait: time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
+	t.Cleanup(sim.Close)
 	sim.SetBaseURL(srv.URL)
 	return &env{sim: sim, srv: srv, logs: logs}
 }
@@ -499,6 +501,19 @@ func TestCheckoutAcceptJSON(t *testing.T) {
 	}
 }
 
+// flush waits for the simulator's queued notifications.
+func (e *env) flush(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.sim.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNotificationRetries: the payer is answered once the first attempt is over; a notification
+// not answered 2xx is retried in the background, waiting longer each time, until it is delivered
+// or its attempts (4 here) run out.
 func TestNotificationRetries(t *testing.T) {
 	t.Parallel()
 	closed := httptest.NewServer(http.NotFoundHandler())
@@ -509,12 +524,12 @@ func TestNotificationRetries(t *testing.T) {
 		target    string // overrides the receiver
 		delivered int
 		attempts  int
-		log       string
+		log       []string
 	}{
-		{"fails twice then succeeds", []int{500, 503}, "", 1, 3, "notification delivered"},
-		{"fails every time", []int{500, 404, 502}, "", 0, 3, "notification not delivered"},
-		{"unreachable", nil, closed.URL, 0, 0, "notification not delivered"},
-		{"bad url", nil, "http://\x7f", 0, 0, "notification not delivered"},
+		{"fails twice then succeeds", []int{500, 503}, "", 1, 3, []string{"wait=1ms", "wait=2ms", "notification delivered", "attempt=3"}},
+		{"fails every time", []int{500, 404, 502, 500}, "", 0, 4, []string{"wait=4ms", "notification not delivered", "attempts=4"}},
+		{"unreachable", nil, closed.URL, 0, 0, []string{"notification not delivered", "attempts=4"}},
+		{"bad url", nil, "http://\x7f", 0, 0, []string{"notification not delivered"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -530,14 +545,96 @@ func TestNotificationRetries(t *testing.T) {
 			if p := browse(t, "POST", confirmURL+"/pay", ""); p.status != http.StatusSeeOther || p.location != returnURL {
 				t.Errorf("answer: %d %q", p.status, p.location)
 			}
+			if _, attempts, _ := rc.received(); attempts != min(tt.attempts, 1) {
+				t.Errorf("%d attempts before the answer; want the first one over", attempts)
+			}
+			e.flush(t)
 			got, attempts, _ := rc.received()
 			if len(got) != tt.delivered || attempts != tt.attempts {
 				t.Errorf("delivered %d in %d attempts; want %d in %d", len(got), attempts, tt.delivered, tt.attempts)
 			}
-			if logs := e.logs.String(); !strings.Contains(logs, tt.log) || strings.Contains(logs, secretKey) {
-				t.Errorf("logs lack %q or leak the key:\n%s", tt.log, logs)
+			logs := e.logs.String()
+			for _, want := range tt.log {
+				if !strings.Contains(logs, want) {
+					t.Errorf("logs lack %q:\n%s", want, logs)
+				}
+			}
+			if strings.Contains(logs, secretKey) {
+				t.Errorf("logs leak the key:\n%s", logs)
 			}
 		})
+	}
+}
+
+// TestNotificationsKeepTheirOrder: a payment's payment.succeeded reaches the shop before its
+// refund.succeeded, even when the first needs retries.
+func TestNotificationsKeepTheirOrder(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, 500, 500)
+	e := newEnv(t, rc.srv.URL)
+	id, _ := e.create(t, "k", strings.Replace(okPayment, `"capture":true`, `"capture":false`, 1))
+	e.sim.Succeed(id)
+	e.do(t, call{"POST", "/payments/" + id + "/capture", "c", `{}`, true})
+	e.do(t, call{"POST", "/refunds", "r", `{"payment_id":"` + id + `","amount":{"value":"100.00","currency":"RUB"}}`, true})
+	e.flush(t)
+	got, attempts, _ := rc.received()
+	if len(got) != 2 || got[0].Event != "payment.succeeded" || got[1].Event != "refund.succeeded" || attempts != 4 {
+		t.Errorf("notifications %+v in %d attempts; want payment.succeeded, then refund.succeeded, in 4", got, attempts)
+	}
+}
+
+// TestCloseStopsDelivery: Close abandons a notification that keeps failing and drops the queued
+// ones without waiting out their retries; afterwards the API works and notifies nobody.
+func TestCloseStopsDelivery(t *testing.T) {
+	t.Parallel()
+	var statuses []int
+	for range 100 {
+		statuses = append(statuses, 503)
+	}
+	rc := newReceiver(t, statuses...)
+	logs := &lockedBuffer{}
+	sim := yookassasim.New(yookassasim.Config{
+		ShopID: shopID, SecretKey: secretKey, NotifyURL: rc.srv.URL, NotifyAttempts: 100, NotifyRetryWait: time.Second,
+		Log: slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	sim.SetBaseURL(srv.URL)
+	e := &env{sim: sim, srv: srv, logs: logs}
+	for _, key := range []string{"a", "b"} {
+		id, _ := e.create(t, key, okPayment)
+		sim.Succeed(id)
+		e.do(t, call{"POST", "/refunds", "r" + key, `{"payment_id":"` + id + `","amount":{"value":"1.00","currency":"RUB"}}`, true})
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, attempts, _ := rc.received(); attempts > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no attempt within 5s")
+		}
+	}
+	start := time.Now()
+	sim.Close()
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("Close took %s; want it not to wait out the retries", d)
+	}
+	sim.Close() // again: nothing to do
+	if err := sim.Flush(context.Background()); err != nil {
+		t.Errorf("Flush after Close: %v", err)
+	}
+	if got := strings.Count(logs.String(), "notification dropped"); got != 1 {
+		t.Errorf("%d dropped notifications logged, want the queued one:\n%s", got, logs.String())
+	}
+	_, before, _ := rc.received()
+	id, _ := e.create(t, "c", okPayment)
+	sim.Succeed(id)
+	if status, _ := e.do(t, call{"POST", "/refunds", "rc", `{"payment_id":"` + id + `","amount":{"value":"1.00","currency":"RUB"}}`, true}); status != 200 {
+		t.Errorf("refund after Close: %d", status)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if _, after, _ := rc.received(); after != before {
+		t.Errorf("%d attempts after Close", after-before)
 	}
 }
 
@@ -585,6 +682,7 @@ func TestRealClient(t *testing.T) {
 	sim := yookassasim.New(yookassasim.Config{ShopID: shopID, SecretKey: secretKey})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
+	t.Cleanup(sim.Close)
 	// as a test that learns its URLs after starting the server
 	sim.SetBaseURL(srv.URL + "/")
 	sim.SetNotifyURL(rc.srv.URL)
@@ -627,6 +725,7 @@ func TestRealClient(t *testing.T) {
 func TestMountedUnderPrefix(t *testing.T) {
 	t.Parallel()
 	sim := yookassasim.New(yookassasim.Config{ShopID: shopID, SecretKey: secretKey})
+	t.Cleanup(sim.Close)
 	mux := http.NewServeMux()
 	mux.Handle("/demo/yookassa/", http.StripPrefix("/demo/yookassa", sim))
 	srv := httptest.NewServer(mux)
@@ -664,5 +763,56 @@ func TestMountedUnderPrefix(t *testing.T) {
 	}
 	if !strings.Contains(string(sim.PaymentJSON(p.ID)), `"status":"succeeded"`) {
 		t.Errorf("payment = %s", sim.PaymentJSON(p.ID))
+	}
+}
+
+// TestNotificationDoesNotHoldTheAnswersConnection is the shop's real pattern: a refund through its
+// API client, then, on refund.succeeded, a read-back of the refund through the same client — whose
+// keep-alive connection is the one the refund came back on. The simulator notifies in the
+// background, so the read-back is answered at once and the whole round trip takes milliseconds.
+func TestNotificationDoesNotHoldTheAnswersConnection(t *testing.T) {
+	t.Parallel()
+	var e *env
+	readBack := make(chan string, 4)
+	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n notification
+		if err := json.NewDecoder(r.Body).Decode(&n); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/v3/refunds/"+n.Object["id"].(string), nil)
+		req.SetBasicAuth(shopID, secretKey)
+		resp, err := e.srv.Client().Do(req)
+		if err != nil {
+			readBack <- "read-back failed: " + err.Error()
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		defer resp.Body.Close()
+		var rf map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&rf)
+		readBack <- n.Event + " " + rf["status"].(string)
+	}))
+	t.Cleanup(shop.Close)
+	e = newEnv(t, shop.URL)
+	id, _ := e.create(t, "k", okPayment)
+	e.sim.Succeed(id)
+
+	start := time.Now()
+	if status, body := e.do(t, call{"POST", "/refunds", "r", `{"payment_id":"` + id + `","amount":{"value":"100.00","currency":"RUB"}}`, true}); status != 200 {
+		t.Fatalf("refund: %d %v", status, body)
+	}
+	select {
+	case got := <-readBack:
+		if got != "refund.succeeded succeeded" {
+			t.Errorf("shop saw %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no notification within 5s")
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("refund, notification and read-back took %s; want well under a second", d)
 	}
 }

@@ -4,6 +4,7 @@
 package yookassatest
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -35,6 +36,7 @@ func New(tb testing.TB, shopID, secretKey string) *Server {
 	srv := httptest.NewServer(sim)
 	sim.SetBaseURL(srv.URL)
 	tb.Cleanup(srv.Close)
+	tb.Cleanup(sim.Close) // runs first: no delivery outlives the test
 	return &Server{srv: srv, sim: sim}
 }
 
@@ -48,8 +50,21 @@ func (s *Server) URL() string { return s.srv.URL + "/v3" }
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // SetNotifyURL makes the fake POST webhook notifications to url after checkout actions, captures,
-// cancellations and refunds; empty stops them.
+// cancellations and refunds; empty stops them. They are sent in the background, in order, with
+// retries: a checkout action answers once the first attempt is over, an API call at once. Flush
+// waits for them.
 func (s *Server) SetNotifyURL(url string) { s.sim.SetNotifyURL(url) }
+
+// Flush waits until every notification queued so far was delivered or given up on; it fails the
+// test after 30 s.
+func (s *Server) Flush(tb testing.TB) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.sim.Flush(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}
 
 // FailNext makes the next n requests answer status with an error body. A 5xx is injected after
 // the request was processed, as when YooKassa did the work but the answer was lost; a 4xx is

@@ -94,9 +94,14 @@ func TestServerNotifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	// An API call notifies in the background: Flush waits for it.
+	_, paid := post(t, s, "/payments", "k2", okPayment)
+	s.Succeed(paid["id"].(string))
+	post(t, s, "/refunds", "r", `{"payment_id":"`+paid["id"].(string)+`","amount":{"value":"1.00","currency":"RUB"}}`)
+	s.Flush(t)
 	mu.Lock()
 	defer mu.Unlock()
-	if resp.StatusCode != 200 || len(events) != 1 || events[0] != "payment.canceled" || s.PaymentJSON(p["id"].(string)) == nil {
+	if resp.StatusCode != 200 || strings.Join(events, " ") != "payment.canceled refund.succeeded" || s.PaymentJSON(p["id"].(string)) == nil {
 		t.Errorf("cancel: %d, events %v", resp.StatusCode, events)
 	}
 }
