@@ -6,7 +6,7 @@ COVER_MIN   ?= 80
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 
-.PHONY: run build test lint cover-html clean
+.PHONY: run build test fuzz lint cover-html clean
 
 run:
 	$(GO) run . serve
@@ -20,6 +20,14 @@ test:
 	@$(GO) tool cover -func=coverage.out | awk -v min=$(COVER_MIN) \
 		'/^total:/ { sub("%", "", $$3); printf "coverage: %s%% of statements (minimum %s%%)\n", $$3, min; \
 		if ($$3 + 0 < min) { print "FAIL: coverage below minimum"; exit 1 } }'
+
+# Each fuzz target runs for FUZZTIME beyond its committed corpus (testdata/fuzz in its package).
+FUZZTIME    ?= 10s
+FUZZ_TARGETS := ./handlers:FuzzDecodeJSON ./handlers:FuzzYooKassaNotification ./integrations/telegram:FuzzParseUpdate
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
