@@ -24,6 +24,7 @@ import (
 	"balance/crypto"
 	"balance/events"
 	"balance/handlers"
+	"balance/models"
 	"balance/repository"
 	"balance/service"
 	"balance/service/booking"
@@ -50,7 +51,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, fmt.Errorf("%s: %w", fs.Name(), errUsage)
+				return nil, &helpRequest{fs: fs}
 			}
 			return nil, fmt.Errorf("%s: %v: %w", fs.Name(), err, errUsage)
 		}
@@ -60,6 +61,34 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// helpRequest is `balance <command> --help`: print that command's synopsis and flags, exit 0.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (h *helpRequest) Error() string { return h.fs.Name() + ": help requested" }
+
+// Unwrap lets callers treat a help request like flag.ErrHelp.
+func (h *helpRequest) Unwrap() error { return flag.ErrHelp }
+
+// print writes the command's synopsis and its flags with their defaults.
+func (h *helpRequest) print(w io.Writer) {
+	fmt.Fprintf(w, "Usage: balance %s\n\nFlags:\n", commandSynopsis[h.fs.Name()])
+	h.fs.SetOutput(w)
+	h.fs.PrintDefaults()
+	h.fs.SetOutput(io.Discard)
+}
+
+// commandSynopsis is each command's first usage line, for its --help.
+var commandSynopsis = map[string]string{
+	"serve":       "serve [flags] — run the HTTP server and job workers",
+	"demo":        "demo [flags] — serve with seeded data and a local YooKassa simulator",
+	"worker":      "worker [flags] — run only the job workers",
+	"migrate":     "migrate up|down|status [flags] — manage the database schema",
+	"createadmin": "createadmin --email E [--role owner|assistant|editor] [--name N] [flags] — create a staff account",
+	"crypto":      "crypto genkey|rotate [flags] — make a Fernet key, or re-encrypt every P2 value with the first key",
+	"telegram":    "telegram set-webhook URL [flags] — register the bot's webhook",
+	"healthcheck": "healthcheck [flags] — exit 0 when the server at http.addr answers /healthz, 1 otherwise",
 }
 
 func loadConfig(file string) (config.Config, error) {
@@ -318,6 +347,18 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 			fmt.Fprintf(stdout, "%05d  %-40s  %s\n", s.Source.Version, baseName(s.Source.Path), at)
 		}
+		queue, err := events.MigrationStatus(ctx, db)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "job queue schema (River):")
+		for _, q := range queue {
+			at := "pending"
+			if q.Applied {
+				at = "applied"
+			}
+			fmt.Fprintf(stdout, "river %03d  %-46s  %s\n", q.Version, q.Name, at)
+		}
 	}
 	return nil
 }
@@ -340,6 +381,11 @@ func cmdCreateAdmin(ctx context.Context, args []string, stdin io.Reader, stdout,
 	}
 	if *email == "" {
 		return fmt.Errorf("createadmin: --email is required: %w", errUsage)
+	}
+	switch models.Role(*role) {
+	case models.RoleOwner, models.RoleAssistant, models.RoleEditor:
+	default:
+		return fmt.Errorf("createadmin: --role: %q is not a staff role; use owner, assistant or editor: %w", *role, errUsage)
 	}
 	if len(rest) > 0 {
 		return fmt.Errorf("createadmin: unexpected argument %q: %w", rest[0], errUsage)

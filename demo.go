@@ -45,7 +45,7 @@ var demoWebhookCIDRs = []string{"127.0.0.1/32", "::1/128"}
 
 // cmdDemo serves the normal router with seeded data, the simulator under /demo/yookassa/ and the
 // job workers, until ctx ends.
-func cmdDemo(ctx context.Context, args []string, stderr io.Writer) error {
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgFile := newFlags("demo")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address, host:port (port 0 picks a free port)")
 	dbURL := fs.String("db", "sqlite:./data/demo.db", "database: sqlite:<path> or postgres://...")
@@ -125,7 +125,9 @@ func cmdDemo(ctx context.Context, args []string, stderr io.Writer) error {
 		"webhook", base+"/webhooks/yookassa",
 		"return_url", base+demoPaidPath,
 		"job_workers", cfg.Jobs.Workers)
-	fmt.Fprint(stderr, demoWalkthrough(base, time.Now()))
+	// The walk-through is for the person at the terminal: plain text on stdout, apart from the
+	// JSON log lines on stderr.
+	fmt.Fprint(stdout, demoWalkthrough(base, time.Now()))
 	// The server goes on listening after ctx ends until the simulator has delivered the
 	// notifications it owes (within the shutdown timeout): they are only in its memory.
 	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))

@@ -23,6 +23,7 @@ import (
 type demoRun struct {
 	base   string
 	logs   *testkit.Buffer
+	out    *testkit.Buffer // the walk-through for the person at the terminal
 	cancel context.CancelFunc
 	exited chan struct{}
 	code   int // set before exited closes
@@ -34,10 +35,10 @@ var demoReadyRE = regexp.MustCompile(`"msg":"demo ready","url":"(http://[^"]+)"`
 func startDemo(t *testing.T, dbURL string) *demoRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &demoRun{logs: &testkit.Buffer{}, cancel: cancel, exited: make(chan struct{})}
+	d := &demoRun{logs: &testkit.Buffer{}, out: &testkit.Buffer{}, cancel: cancel, exited: make(chan struct{})}
 	go func() {
 		defer close(d.exited)
-		d.code = run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", dbURL}, nil, io.Discard, d.logs)
+		d.code = run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--db", dbURL}, nil, d.out, d.logs)
 	}()
 	t.Cleanup(func() { cancel(); <-d.exited })
 
@@ -213,6 +214,13 @@ func TestDemoWalkthrough(t *testing.T) {
 	dbURL := "sqlite:" + filepath.Join(dir, "demo.db")
 
 	d := startDemo(t, dbURL)
+	// The walk-through is plain text on stdout; the JSON log lines stay on stderr.
+	if out := d.out.String(); !strings.Contains(out, "Balance demo at "+d.base) || !strings.Contains(out, "curl "+d.base+"/api/v1/services") {
+		t.Errorf("stdout lacks the walk-through:\n%s", out)
+	}
+	if strings.Contains(d.logs.String(), "curl ") {
+		t.Error("the walk-through is mixed into the log on stderr")
+	}
 
 	var services demoServices
 	if code := d.call(t, http.MethodGet, "/api/v1/services", nil, &services); code != http.StatusOK || len(services.Items) != 1 {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 )
 
@@ -33,9 +34,11 @@ Commands:
   crypto       genkey — print a new Fernet key for BALANCE_ENCRYPTION_KEYS
                rotate [--batch N] — re-encrypt every P2 value with the first key (resumable)
   telegram     set-webhook URL — register the bot's webhook (with telegram.webhook_secret)
+  healthcheck  exit 0 when the server at http.addr answers /healthz (the container's health check)
   version      print the version
 
-Every command accepts --config FILE (default: ./balance.yaml when present).
+Every command accepts --config FILE (default: ./balance.yaml when present);
+balance <command> --help lists that command's flags.
 Configuration keys and their BALANCE_* variables are listed in README.md.
 `
 
@@ -67,7 +70,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "serve":
 		err = cmdServe(ctx, rest, stderr)
 	case "demo":
-		err = cmdDemo(ctx, rest, stderr)
+		err = cmdDemo(ctx, rest, stdout, stderr)
 	case "worker":
 		err = cmdWorker(ctx, rest, stderr)
 	case "migrate":
@@ -78,6 +81,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdCrypto(ctx, rest, stdout, stderr)
 	case "telegram":
 		err = cmdTelegram(ctx, rest, stdout, stderr)
+	case "healthcheck":
+		err = cmdHealthcheck(ctx, rest, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "balance", buildVersion())
 	case "help", "-h", "--help":
@@ -86,18 +91,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "balance: unknown command %q\n\n%s", cmd, usage)
 		return exitUsage
 	}
-	return exitCode(err, stderr)
+	return exitCode(err, stdout, stderr)
 }
 
-func exitCode(err error, stderr io.Writer) int {
-	var cfgErr *configError
+func exitCode(err error, stdout, stderr io.Writer) int {
+	var (
+		cfgErr *configError
+		help   *helpRequest
+	)
 	switch {
 	case err == nil:
+		return exitOK
+	case errors.As(err, &help):
+		help.print(stdout)
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "balance: %v\n\n%s", err, usage)
+		fmt.Fprintf(stderr, "balance: %s\n\n%s", strings.TrimSuffix(err.Error(), ": "+errUsage.Error()), usage)
 		return exitUsage
 	case errors.As(err, &cfgErr):
 		fmt.Fprintln(stderr, cfgErr.err)

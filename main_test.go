@@ -8,12 +8,14 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -60,7 +62,18 @@ func TestUsageAndVersion(t *testing.T) {
 		{[]string{"help"}, 0, "Usage: balance", ""},
 		{[]string{"serve", "--bogus"}, 2, "", "flag provided but not defined: -bogus"},
 		{[]string{"serve", "extra"}, 2, "", `unexpected argument "extra"`},
-		{[]string{"serve", "-h"}, 2, "", "Usage: balance"},
+		{[]string{"serve", "-h"}, 0, "Usage: balance serve", ""},
+		{[]string{"serve", "--help"}, 0, "-workers", ""},
+		{[]string{"demo", "--help"}, 0, "-addr", ""},
+		{[]string{"worker", "--help"}, 0, "Usage: balance worker", ""},
+		{[]string{"migrate", "--help"}, 0, "-config", ""},
+		{[]string{"createadmin", "--help"}, 0, "-role", ""},
+		{[]string{"crypto", "--help"}, 0, "-batch", ""},
+		{[]string{"telegram", "--help"}, 0, "set-webhook URL", ""},
+		{[]string{"healthcheck", "--help"}, 0, "-timeout", ""},
+		{[]string{"--help"}, 0, "Usage: balance <command>", ""},
+		{[]string{"createadmin", "--email", "a@example.org", "--role", "boss"}, 2, "", `--role: "boss" is not a staff role; use owner, assistant or editor`},
+		{[]string{"healthcheck", "extra"}, 2, "", `unexpected argument "extra"`},
 		{[]string{"migrate"}, 2, "", "want one of up, down, status"},
 		{[]string{"migrate", "sideways"}, 2, "", `unknown action "sideways"`},
 		{[]string{"createadmin", "--role", "owner"}, 2, "", "--email is required"},
@@ -144,8 +157,10 @@ func TestMigrateCommands(t *testing.T) {
 					}
 				}
 			}
+			ours := regexp.MustCompile(`(?m)^\d{5}\s+\S+\.sql\s+pending$`)
 			code, stdout, stderr := runCLI(t, nil, "migrate", "status")
-			if code != 0 || strings.Count(stdout, "pending") != len(files) || !strings.Contains(stdout, first) {
+			if code != 0 || len(ours.FindAllString(stdout, -1)) != len(files) || !strings.Contains(stdout, first) ||
+				!strings.Contains(stdout, "job queue schema (River):") {
 				t.Fatalf("status before: %d %q %q", code, stdout, stderr)
 			}
 			code, stdout, _ = runCLI(t, nil, "migrate", "up")
@@ -155,7 +170,9 @@ func TestMigrateCommands(t *testing.T) {
 			}
 			code, stdout, _ = runCLI(t, nil, "migrate", "status")
 			applied := regexp.MustCompile(`(?m)^\d{5}\s+\S+\.sql\s+applied 20\d\d-`).FindAllString(stdout, -1)
-			if code != 0 || len(applied) != len(files) || strings.Contains(stdout, "pending") {
+			queue := regexp.MustCompile(`(?m)^river \d{3}  .+  applied$`).FindAllString(stdout, -1)
+			anyPending := regexp.MustCompile(`(?m)  pending$`)
+			if code != 0 || len(applied) != len(files) || len(queue) == 0 || anyPending.MatchString(stdout) {
 				t.Fatalf("status after: %d %q", code, stdout)
 			}
 			code, stdout, _ = runCLI(t, nil, "migrate", "down")
@@ -163,7 +180,7 @@ func TestMigrateCommands(t *testing.T) {
 				t.Fatalf("down: %d %q", code, stdout)
 			}
 			code, stdout, _ = runCLI(t, nil, "migrate", "status")
-			if code != 0 || strings.Count(stdout, "pending") != 1 {
+			if code != 0 || len(anyPending.FindAllString(stdout, -1)) != 1 || len(ours.FindAllString(stdout, -1)) != 1 {
 				t.Fatalf("status after one down: %d %q", code, stdout)
 			}
 		})
@@ -182,7 +199,7 @@ func TestCreateAdmin(t *testing.T) {
 		t.Errorf("duplicate: %d %q", code, stderr)
 	}
 	code, _, stderr = runCLI(t, strings.NewReader(""), "createadmin", "--email", "x@example.org", "--role", "client")
-	if code != 1 || !strings.Contains(stderr, "role") {
+	if code != 2 || !strings.Contains(stderr, `--role: "client" is not a staff role`) {
 		t.Errorf("client role: %d %q", code, stderr)
 	}
 
@@ -628,5 +645,39 @@ func TestTelegramSetWebhookCommand(t *testing.T) {
 	}
 	if strings.Contains(stdout+stderr, token) || strings.Contains(stdout+stderr, "s3cret_token") {
 		t.Error("the output shows a secret")
+	}
+}
+
+// TestHealthcheckCommand: the container's health check asks /healthz at the configured address
+// (a wildcard host on loopback) and exits 0 only on 200.
+func TestHealthcheckCommand(t *testing.T) {
+	status := atomic.Int32{}
+	status.Store(http.StatusOK)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.WriteHeader(int(status.Load()))
+	}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+
+	t.Setenv("BALANCE_HTTP_ADDR", "0.0.0.0:"+port)
+	if code, stdout, stderr := runCLI(t, nil, "healthcheck"); code != 0 || !strings.Contains(stdout, "healthy: http://127.0.0.1:"+port+"/healthz") {
+		t.Errorf("healthy: %d %q %q", code, stdout, stderr)
+	}
+	status.Store(http.StatusServiceUnavailable)
+	if code, _, stderr := runCLI(t, nil, "healthcheck"); code != 1 || !strings.Contains(stderr, "503") {
+		t.Errorf("unhealthy: %d %q", code, stderr)
+	}
+	srv.Close()
+	if code, _, _ := runCLI(t, nil, "healthcheck", "--timeout", "2s"); code != 1 {
+		t.Errorf("nothing listening: %d", code)
+	}
+	for in, want := range map[string]string{"0.0.0.0:8080": "127.0.0.1:8080", "[::]:80": "[::1]:80", ":9": "127.0.0.1:9", "10.1.2.3:8080": "10.1.2.3:8080"} {
+		if got := loopbackFor(in); got != want {
+			t.Errorf("loopbackFor(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -256,9 +256,12 @@ func Load(file string) (Config, error) {
 		}
 	}
 	if file != "" {
+		if _, err := os.Stat(file); err != nil {
+			return Config{}, fmt.Errorf("config: file %s: %w", file, errors.Unwrap(err))
+		}
 		v.SetConfigFile(file)
 		if err := v.ReadInConfig(); err != nil {
-			return Config{}, fmt.Errorf("config: read %s: %w", file, err)
+			return Config{}, fmt.Errorf("config: file %s: %s", file, strings.Join(strings.Fields(err.Error()), " "))
 		}
 	}
 

@@ -146,6 +146,34 @@ func Migrate(ctx context.Context, db *repository.DB) (int, error) {
 	return len(res.Versions), nil
 }
 
+// QueueMigration is one of the job queue's (River's) schema migrations and whether db has it.
+type QueueMigration struct {
+	Version int
+	Name    string
+	Applied bool
+}
+
+// MigrationStatus lists the job queue's schema migrations, applied or not.
+func MigrationStatus(ctx context.Context, db *repository.DB) ([]QueueMigration, error) {
+	m, err := rivermigrate.New(driver(db), nil)
+	if err != nil {
+		return nil, fmt.Errorf("river migrator: %w", err)
+	}
+	existing, err := m.ExistingVersions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("river migration status: %w", err)
+	}
+	applied := make(map[int]bool, len(existing))
+	for _, e := range existing {
+		applied[e.Version] = true
+	}
+	var out []QueueMigration
+	for _, v := range m.AllVersions() {
+		out = append(out, QueueMigration{Version: v.Version, Name: v.Name, Applied: applied[v.Version]})
+	}
+	return out, nil
+}
+
 // Handle registers a task that Schedule can run later.
 func (o *Outbox) Handle(name string, fn TaskFunc) {
 	o.mu.Lock()
