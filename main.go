@@ -14,6 +14,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	// The IANA zone database in the binary: appointments keep their zones, and a minimal image
+	// (or a host without tzdata) must still know Europe/Moscow.
+	_ "time/tzdata"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
