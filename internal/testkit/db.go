@@ -101,6 +101,11 @@ func sqliteTemplate() (string, error) {
 			return
 		}
 		sqlitePath = filepath.Join(os.TempDir(), "balance_tmpl_"+sum+".db")
+		defer func() {
+			if sqliteErr == nil {
+				sweepSQLite(sqlitePath)
+			}
+		}()
 		if _, err := os.Stat(sqlitePath); err == nil {
 			return
 		}
@@ -163,6 +168,9 @@ func NewPostgresURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("clone template: %v", err)
 	}
+	if err := stampDatabase(ctx, admin, name); err != nil {
+		t.Fatalf("stamp test database: %v", err)
+	}
 	t.Cleanup(func() {
 		admin, err := sql.Open("pgx", PostgresURL())
 		if err != nil {
@@ -216,11 +224,10 @@ func buildTemplate() (string, error) {
 	if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
 		return "", err
 	}
+	defer sweepPostgres(ctx, conn, name)
 	if exists {
-		return name, nil
+		return name, stampDatabase(ctx, conn, name)
 	}
-	// Templates of other schemas are left alone: another checkout may be testing with one right
-	// now. (They are small; drop balance_tmpl_* databases by hand to reclaim the space.)
 	build := name + "_build"
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s", build)); err != nil {
 		return "", err
@@ -237,7 +244,7 @@ func buildTemplate() (string, error) {
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("ALTER DATABASE %s RENAME TO %s", build, name)); err != nil {
 		return "", err
 	}
-	return name, nil
+	return name, stampDatabase(ctx, conn, name)
 }
 
 // templateSalt is part of the template's fingerprint (2: River's schema joined the template).
@@ -306,4 +313,72 @@ func redact(raw string) string {
 		return "(unparseable URL)"
 	}
 	return u.Redacted()
+}
+
+// staleAfter is how long a test database or template may go unused before a test process that
+// needs a template sweeps it away: a run killed before its cleanup leaves its databases behind,
+// and every schema change leaves a template.
+const staleAfter = 6 * time.Hour
+
+// stampPrefix marks the comment that records when a test database was last taken into use.
+const stampPrefix = "balance test database, used "
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// stampDatabase records that name is in use now.
+func stampDatabase(ctx context.Context, db execer, name string) error {
+	_, err := db.ExecContext(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS '%s%s'", name, stampPrefix, time.Now().UTC().Format(time.RFC3339)))
+	return err
+}
+
+// sweepPostgres drops the test databases and templates (other than keep) that nobody has taken
+// into use for staleAfter and that nobody is connected to. Failures are ignored: a database in
+// use cannot be dropped, and that is the point.
+func sweepPostgres(ctx context.Context, conn *sql.Conn, keep string) {
+	rows, err := conn.QueryContext(ctx, `
+		SELECT d.datname, COALESCE(shobj_description(d.oid, 'pg_database'), '')
+		FROM pg_database d
+		WHERE (d.datname LIKE 'balance\_tmpl\_%' OR d.datname LIKE 'balance\_test\_%') AND d.datname <> $1
+		  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`, keep)
+	if err != nil {
+		return
+	}
+	var stale []string
+	for rows.Next() {
+		var name, comment string
+		if rows.Scan(&name, &comment) != nil {
+			continue
+		}
+		if !strings.HasPrefix(comment, stampPrefix) {
+			// Templates are stamped under the advisory lock this sweep holds, so an unstamped one
+			// predates stamps. A test database is stamped just after it is created: unstamped, it
+			// may be another process's, a moment old.
+			if strings.HasPrefix(name, "balance_tmpl_") && !strings.HasSuffix(name, "_build") {
+				stale = append(stale, name)
+			}
+			continue
+		}
+		if used, err := time.Parse(time.RFC3339, strings.TrimPrefix(comment, stampPrefix)); err != nil || time.Since(used) > staleAfter {
+			stale = append(stale, name)
+		}
+	}
+	rows.Close()
+	for _, name := range stale {
+		_, _ = conn.ExecContext(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s", name))
+	}
+}
+
+// sweepSQLite removes SQLite templates of other schema versions unused for staleAfter, and marks
+// keep as used now.
+func sweepSQLite(keep string) {
+	now := time.Now()
+	_ = os.Chtimes(keep, now, now)
+	old, _ := filepath.Glob(filepath.Join(os.TempDir(), "balance_tmpl_*.db"))
+	for _, f := range old {
+		if info, err := os.Stat(f); err == nil && f != keep && now.Sub(info.ModTime()) > staleAfter {
+			_ = os.Remove(f)
+		}
+	}
 }
