@@ -1,5 +1,9 @@
 // Package migrations holds Balance's versioned SQL schema, one folder per dialect, embedded in the
 // binary and applied by goose under a lock so that instances starting together do not race.
+//
+// Versions only grow and are never renumbered once released: a database in the field records the
+// versions it has applied. Version 00007 does not exist; it was skipped before the first release,
+// and goose applies versions in order with gaps allowed.
 package migrations
 
 import (
