@@ -20,7 +20,7 @@ build:
 # statements in ./..."), which reads like a failure: those are dropped, and one total is printed.
 test:
 	@set -o pipefail; $(GO) test -race -count=1 -timeout 8m -coverpkg=./... -coverprofile=coverage.out ./... 2>&1 | \
-		sed -E -e 's/[[:space:]]+coverage: [0-9.]+% of statements in \.\/\.\.\.$$//' -e '/^[[:space:]]*$$/d'
+		sed -E -e 's/[[:space:]]*coverage: [0-9.]+% of statements in \.\/\.\.\.$$//' -e '/^[[:space:]]*$$/d'
 	@$(GO) tool cover -func=coverage.out | awk -v min=$(COVER_MIN) \
 		'/^total:/ { sub("%", "", $$3); printf "coverage: %s%% of statements (minimum %s%%)\n", $$3, min; \
 		if ($$3 + 0 < min) { print "FAIL: coverage below minimum"; exit 1 } }'
