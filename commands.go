@@ -40,7 +40,7 @@ func (e *configError) Error() string { return e.err.Error() }
 func newFlags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	cfgFile := fs.String("config", "", "configuration file (default ./balance.yaml when present)")
+	cfgFile := fs.String("config", "", "read the configuration from `FILE` (default ./balance.yaml when present)")
 	return fs, cfgFile
 }
 
@@ -73,7 +73,13 @@ func (h *helpRequest) Unwrap() error { return flag.ErrHelp }
 
 // print writes the command's synopsis and its flags with their defaults.
 func (h *helpRequest) print(w io.Writer) {
-	fmt.Fprintf(w, "Usage: balance %s\n\nFlags:\n", commandSynopsis[h.fs.Name()])
+	fmt.Fprintf(w, "Usage: balance %s\n", commandSynopsis[h.fs.Name()])
+	flags := 0
+	h.fs.VisitAll(func(*flag.Flag) { flags++ })
+	if flags == 0 {
+		return
+	}
+	fmt.Fprint(w, "\nFlags:\n")
 	h.fs.SetOutput(w)
 	h.fs.PrintDefaults()
 	h.fs.SetOutput(io.Discard)
@@ -89,14 +95,45 @@ var commandSynopsis = map[string]string{
 	"crypto":      "crypto genkey|rotate [flags] — make a Fernet key, or re-encrypt every P2 value with the first key",
 	"telegram":    "telegram set-webhook URL [flags] — register the bot's webhook",
 	"healthcheck": "healthcheck [flags] — exit 0 when the server at http.addr answers /healthz, 1 otherwise",
+	"version":     "version — print the version",
+}
+
+// cmdVersion prints the version; it takes no flags and no arguments.
+func cmdVersion(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("version: unexpected argument %q: %w", rest[0], errUsage)
+	}
+	fmt.Fprintln(stdout, "balance", buildVersion())
+	return nil
 }
 
 func loadConfig(file string) (config.Config, error) {
-	cfg, err := config.Load(file)
+	cfg, err := readConfig(file)
 	if err != nil {
-		return cfg, &configError{err}
+		return cfg, err
 	}
 	if err := cfg.Validate(); err != nil {
+		return cfg, &configError{err}
+	}
+	return cfg, nil
+}
+
+// readConfig loads the configuration without validating it. A --config that names a directory
+// gets a line of its own: the loader would only say it cannot tell the file's type.
+func readConfig(file string) (config.Config, error) {
+	if file != "" {
+		if info, err := os.Stat(file); err == nil && info.IsDir() {
+			return config.Config{}, &configError{fmt.Errorf("config: file %s: is a directory, not a configuration file", file)}
+		}
+	}
+	cfg, err := config.Load(file)
+	if err != nil {
 		return cfg, &configError{err}
 	}
 	return cfg, nil
@@ -357,7 +394,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			if q.Applied {
 				at = "applied"
 			}
-			fmt.Fprintf(stdout, "river %03d  %-46s  %s\n", q.Version, q.Name, at)
+			fmt.Fprintf(stdout, "river %03d  %-50s  %s\n", q.Version, q.Name, at)
 		}
 	}
 	return nil
@@ -372,9 +409,9 @@ func baseName(p string) string {
 
 func cmdCreateAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, cfgFile := newFlags("createadmin")
-	email := fs.String("email", "", "email address (required)")
-	role := fs.String("role", "owner", "owner, assistant or editor")
-	name := fs.String("name", "", "display name")
+	email := fs.String("email", "", "the staff member's `EMAIL` address (required)")
+	role := fs.String("role", "owner", "the staff `ROLE`: owner, assistant or editor")
+	name := fs.String("name", "", "display `NAME`")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -466,7 +503,7 @@ func requireMigrated(ctx context.Context, db *repository.DB, log *slog.Logger) e
 
 func cmdCrypto(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgFile := newFlags("crypto")
-	batch := fs.Int("batch", 500, "rows per transaction (rotate)")
+	batch := fs.Int("batch", 500, "rotate: `N` rows per transaction")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err

@@ -47,8 +47,8 @@ var demoWebhookCIDRs = []string{"127.0.0.1/32", "::1/128"}
 // job workers, until ctx ends.
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgFile := newFlags("demo")
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address, host:port (port 0 picks a free port)")
-	dbURL := fs.String("db", "sqlite:./data/demo.db", "database: sqlite:<path> or postgres://...")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address `HOST:PORT` (port 0 picks a free port)")
+	dbURL := fs.String("db", "sqlite:./data/demo.db", "database `URL`: sqlite:<path> or postgres://...")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -156,9 +156,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // database and address, a session cookie usable over plain http, and payments through the local
 // simulator (its URLs are filled in once the port is known).
 func demoConfig(file, addr, dbURL string) (config.Config, error) {
-	cfg, err := config.Load(file)
+	cfg, err := readConfig(file)
 	if err != nil {
-		return cfg, &configError{err}
+		return cfg, err
 	}
 	cfg.HTTP.Addr = addr
 	cfg.Database.URL = dbURL

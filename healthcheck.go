@@ -14,7 +14,7 @@ import (
 // container image with no shell or curl can use it as its HEALTHCHECK.
 func cmdHealthcheck(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, cfgFile := newFlags("healthcheck")
-	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer (a `DURATION` such as 3s)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err

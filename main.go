@@ -39,6 +39,7 @@ Commands:
   telegram     set-webhook URL — register the bot's webhook (with telegram.webhook_secret)
   healthcheck  exit 0 when the server at http.addr answers /healthz (the container's health check)
   version      print the version
+  help         [COMMAND] — this list, or COMMAND's usage and flags
 
 Every command accepts --config FILE (default: ./balance.yaml when present);
 balance <command> --help lists that command's flags.
@@ -87,17 +88,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "healthcheck":
 		err = cmdHealthcheck(ctx, rest, stdout)
 	case "version":
-		fmt.Fprintln(stdout, "balance", buildVersion())
+		err = cmdVersion(rest, stdout)
 	case "help", "-h", "--help":
+		if len(rest) > 0 && rest[0] != "help" && !strings.HasPrefix(rest[0], "-") {
+			return run(ctx, []string{rest[0], "--help"}, stdin, stdout, stderr) // balance help <command>
+		}
 		fmt.Fprint(stdout, usage)
 	default:
 		fmt.Fprintf(stderr, "balance: unknown command %q\n\n%s", cmd, usage)
 		return exitUsage
 	}
-	return exitCode(err, stdout, stderr)
+	return exitCode(err, args[0], stdout, stderr)
 }
 
-func exitCode(err error, stdout, stderr io.Writer) int {
+// exitCode reports err of command cmd and returns the exit status.
+func exitCode(err error, cmd string, stdout, stderr io.Writer) int {
 	var (
 		cfgErr *configError
 		help   *helpRequest
@@ -111,7 +116,9 @@ func exitCode(err error, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "balance: %s\n\n%s", strings.TrimSuffix(err.Error(), ": "+errUsage.Error()), usage)
+		// The error, then the command's own usage line: the list of every command would bury it.
+		fmt.Fprintf(stderr, "balance: %s\n\nUsage: balance %s\nRun 'balance %s --help' for its flags.\n",
+			strings.TrimSuffix(err.Error(), ": "+errUsage.Error()), commandSynopsis[cmd], cmd)
 		return exitUsage
 	case errors.As(err, &cfgErr):
 		fmt.Fprintln(stderr, cfgErr.err)

@@ -71,6 +71,11 @@ func TestUsageAndVersion(t *testing.T) {
 		{[]string{"crypto", "--help"}, 0, "-batch", ""},
 		{[]string{"telegram", "--help"}, 0, "set-webhook URL", ""},
 		{[]string{"healthcheck", "--help"}, 0, "-timeout", ""},
+		{[]string{"version", "--help"}, 0, "Usage: balance version", ""},
+		{[]string{"version", "extra"}, 2, "", `unexpected argument "extra"`},
+		{[]string{"help", "crypto"}, 0, "Usage: balance crypto", ""},
+		{[]string{"help", "frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"-h"}, 0, "Usage: balance <command>", ""},
 		{[]string{"--help"}, 0, "Usage: balance <command>", ""},
 		{[]string{"createadmin", "--email", "a@example.org", "--role", "boss"}, 2, "", `--role: "boss" is not a staff role; use owner, assistant or editor`},
 		{[]string{"healthcheck", "extra"}, 2, "", `unexpected argument "extra"`},
@@ -85,6 +90,48 @@ func TestUsageAndVersion(t *testing.T) {
 				t.Errorf("code %d stdout %q stderr %q; want %d, %q, %q", code, stdout, stderr, tc.code, tc.stdout, tc.stderr)
 			}
 		})
+	}
+}
+
+// TestHelpForEveryCommand: `balance <command> --help` exits 0 and prints that command's usage
+// line and every one of its flags (with a placeholder for the value, not Go's type name) on
+// stdout, and nothing on stderr.
+func TestHelpForEveryCommand(t *testing.T) {
+	for cmd, flags := range map[string][]string{
+		"serve":       {"-config FILE", "-migrate", "-workers"},
+		"demo":        {"-config FILE", "-addr", "-db"},
+		"worker":      {"-config FILE"},
+		"migrate":     {"-config FILE"},
+		"createadmin": {"-config FILE", "-email", "-role", "-name"},
+		"crypto":      {"-config FILE", "-batch"},
+		"telegram":    {"-config FILE"},
+		"healthcheck": {"-config FILE", "-timeout"},
+		"version":     nil,
+	} {
+		for _, args := range [][]string{{cmd, "--help"}, {cmd, "-h"}, {"help", cmd}} {
+			code, stdout, stderr := runCLI(t, nil, args...)
+			if code != 0 || stderr != "" || !strings.HasPrefix(stdout, "Usage: balance "+cmd) {
+				t.Errorf("%v: code %d stdout %q stderr %q; want 0 and the command's usage on stdout", args, code, stdout, stderr)
+				continue
+			}
+			for _, f := range flags {
+				if !strings.Contains(stdout, "  "+f+"\n") && !strings.Contains(stdout, "  "+f+" ") {
+					t.Errorf("%v does not list %s:\n%s", args, f, stdout)
+				}
+			}
+		}
+	}
+}
+
+// TestUsageErrorNamesTheCommand: a command's usage error is its one line, then that command's
+// usage and where to find its flags, not the whole list of commands.
+func TestUsageErrorNamesTheCommand(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "createadmin", "--email", "a@example.org", "--role", "boss")
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if code != 2 || lines[0] != `balance: createadmin: --role: "boss" is not a staff role; use owner, assistant or editor` ||
+		!strings.Contains(stderr, "Usage: balance createadmin") || !strings.Contains(stderr, "balance createadmin --help") ||
+		strings.Contains(stderr, "Commands:") {
+		t.Errorf("code %d stderr %q", code, stderr)
 	}
 }
 
@@ -120,9 +167,17 @@ func TestConfigFileFlag(t *testing.T) {
 	if code != 2 || !strings.HasPrefix(stderr, "config: http.addr: ") {
 		t.Errorf("code %d stderr %q", code, stderr)
 	}
-	code, _, stderr = runCLI(t, nil, "migrate", "status", "--config", filepath.Join(t.TempDir(), "missing.yaml"))
-	if code != 2 || !strings.Contains(stderr, "missing.yaml") {
-		t.Errorf("missing file: code %d stderr %q", code, stderr)
+	missing := filepath.Join(t.TempDir(), "missing.yaml")
+	for _, cmd := range [][]string{{"migrate", "status"}, {"createadmin", "--email", "a@example.org"}, {"demo"}, {"healthcheck"}} {
+		code, _, stderr = runCLI(t, nil, append(cmd, "--config", missing)...)
+		if want := "config: file " + missing + ": no such file or directory\n"; code != 2 || stderr != want {
+			t.Errorf("%v with a missing file: code %d stderr %q; want 2 and %q", cmd, code, stderr, want)
+		}
+	}
+	dir := t.TempDir()
+	code, _, stderr = runCLI(t, nil, "migrate", "status", "--config", dir)
+	if want := "config: file " + dir + ": is a directory, not a configuration file\n"; code != 2 || stderr != want {
+		t.Errorf("a directory: code %d stderr %q; want 2 and %q", code, stderr, want)
 	}
 }
 

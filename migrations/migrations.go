@@ -2,8 +2,9 @@
 // binary and applied by goose under a lock so that instances starting together do not race.
 //
 // Versions only grow and are never renumbered once released: a database in the field records the
-// versions it has applied. Version 00007 does not exist; it was skipped before the first release,
-// and goose applies versions in order with gaps allowed.
+// versions it has applied. Version 00007 does not exist and never did: numbers were handed out to
+// the bounded contexts before their schemas were written, and 00007 was never used. Goose applies
+// versions in order and allows gaps, so the gap stays; closing it would renumber applied versions.
 package migrations
 
 import (

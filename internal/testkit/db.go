@@ -229,6 +229,11 @@ func buildTemplate() (string, error) {
 		return name, stampDatabase(ctx, conn, name)
 	}
 	build := name + "_build"
+	// Builds run only under the lock this process holds: a build database left by a run killed
+	// while building is no one's, and would make CREATE fail for good.
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s", build)); err != nil {
+		return "", err
+	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s", build)); err != nil {
 		return "", err
 	}
@@ -318,7 +323,7 @@ func redact(raw string) string {
 // staleAfter is how long a test database or template may go unused before a test process that
 // needs a template sweeps it away: a run killed before its cleanup leaves its databases behind,
 // and every schema change leaves a template.
-const staleAfter = 6 * time.Hour
+const staleAfter = 24 * time.Hour
 
 // stampPrefix marks the comment that records when a test database was last taken into use.
 const stampPrefix = "balance test database, used "
@@ -334,8 +339,8 @@ func stampDatabase(ctx context.Context, db execer, name string) error {
 }
 
 // sweepPostgres drops the test databases and templates (other than keep) that nobody has taken
-// into use for staleAfter and that nobody is connected to. Failures are ignored: a database in
-// use cannot be dropped, and that is the point.
+// into use for staleAfter and that nobody is connected to, and stamps the unstamped ones as seen
+// now. Failures are ignored: a database in use cannot be dropped, and that is the point.
 func sweepPostgres(ctx context.Context, conn *sql.Conn, keep string) {
 	rows, err := conn.QueryContext(ctx, `
 		SELECT d.datname, COALESCE(shobj_description(d.oid, 'pg_database'), '')
@@ -345,19 +350,18 @@ func sweepPostgres(ctx context.Context, conn *sql.Conn, keep string) {
 	if err != nil {
 		return
 	}
-	var stale []string
+	var stale, unstamped []string
 	for rows.Next() {
 		var name, comment string
 		if rows.Scan(&name, &comment) != nil {
 			continue
 		}
 		if !strings.HasPrefix(comment, stampPrefix) {
-			// Templates are stamped under the advisory lock this sweep holds, so an unstamped one
-			// predates stamps. A test database is stamped just after it is created: unstamped, it
-			// may be another process's, a moment old.
-			if strings.HasPrefix(name, "balance_tmpl_") && !strings.HasSuffix(name, "_build") {
-				stale = append(stale, name)
-			}
+			// Unstamped: a test database a moment old (stamped just after it is created), or one
+			// made by a checkout whose code stamps nothing and that may be testing with it right
+			// now. Nothing tells its age, so it counts as seen now and goes once it has been left
+			// alone for staleAfter.
+			unstamped = append(unstamped, name)
 			continue
 		}
 		if used, err := time.Parse(time.RFC3339, strings.TrimPrefix(comment, stampPrefix)); err != nil || time.Since(used) > staleAfter {
@@ -367,6 +371,9 @@ func sweepPostgres(ctx context.Context, conn *sql.Conn, keep string) {
 	rows.Close()
 	for _, name := range stale {
 		_, _ = conn.ExecContext(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s", name))
+	}
+	for _, name := range unstamped {
+		_ = stampDatabase(ctx, conn, name)
 	}
 }
 

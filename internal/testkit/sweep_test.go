@@ -6,20 +6,25 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
-// TestSweepDropsStaleTestDatabases: test databases and templates unused for staleAfter (or never
-// stamped, for templates) are dropped; fresh ones, connected ones, test databases not yet
-// stamped and the template in use are kept.
+// TestSweepDropsStaleTestDatabases: test databases and templates unused for staleAfter are
+// dropped; fresh ones, connected ones and the template in use are kept, and so are unstamped ones
+// (made by a checkout whose code stamps nothing, which may be testing with them right now): they
+// are stamped, so that they go once they have been left alone for staleAfter.
 func TestSweepDropsStaleTestDatabases(t *testing.T) {
+	if staleAfter < 24*time.Hour {
+		t.Errorf("staleAfter = %s: a template of another checkout must be left alone for a day", staleAfter)
+	}
 	ctx := context.Background()
 	admin, err := sql.Open("pgx", PostgresURL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
+	t.Cleanup(func() { admin.Close() }) // after the databases are dropped: cleanups run last-in first-out
 	suffix := randomHex(6)
 	names := map[string]string{
 		"stale":     "balance_test_sweep_stale_" + suffix,
@@ -29,6 +34,15 @@ func TestSweepDropsStaleTestDatabases(t *testing.T) {
 		"busy":      "balance_test_sweep_busy_" + suffix,
 		"new":       "balance_test_sweep_new_" + suffix,
 	}
+	// Registered before the drops, so it runs after them: the test leaves no database behind.
+	t.Cleanup(func() {
+		for _, n := range names {
+			var exists bool
+			if err := admin.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", n).Scan(&exists); err != nil || exists {
+				t.Errorf("database %s left behind (%v)", n, err)
+			}
+		}
+	})
 	for _, n := range names {
 		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+n); err != nil {
 			t.Fatal(err)
@@ -60,13 +74,23 @@ func TestSweepDropsStaleTestDatabases(t *testing.T) {
 	sweepPostgres(ctx, conn, names["kept"])
 	conn.Close()
 
-	for k, want := range map[string]bool{"stale": false, "unstamped": false, "fresh": true, "kept": true, "busy": true, "new": true} {
+	for k, want := range map[string]bool{"stale": false, "unstamped": true, "fresh": true, "kept": true, "busy": true, "new": true} {
 		var exists bool
 		if err := admin.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", names[k]).Scan(&exists); err != nil {
 			t.Fatal(err)
 		}
 		if exists != want {
 			t.Errorf("%s database exists = %v, want %v", k, exists, want)
+		}
+	}
+	for _, k := range []string{"unstamped", "new"} {
+		var comment string
+		if err := admin.QueryRowContext(ctx, "SELECT COALESCE(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = $1", names[k]).Scan(&comment); err != nil {
+			t.Fatal(err)
+		}
+		used, err := time.Parse(time.RFC3339, strings.TrimPrefix(comment, stampPrefix))
+		if !strings.HasPrefix(comment, stampPrefix) || err != nil || time.Since(used) > time.Minute {
+			t.Errorf("%s database: comment %q; want it stamped as seen now", k, comment)
 		}
 	}
 }
