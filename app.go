@@ -19,6 +19,7 @@ import (
 	"balance/migrations"
 	"balance/repository"
 	"balance/service"
+	"balance/service/admin"
 	"balance/service/booking"
 	"balance/service/bot"
 	"balance/service/calendar"
@@ -41,6 +42,8 @@ type app struct {
 	slots    *booking.Slots
 	notifier *notify.Notifier
 	telegram *bot.Bot
+	// adminResources are the resources of the admin API, declared in service/admin.
+	adminResources *admin.Registry
 
 	// The integrations; each nil when its configuration is empty (integrations.go).
 	// provider is the payment provider; the demo replaces it, as it replaces mailer.
@@ -93,6 +96,9 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		return err
 	}
 	var err error
+	if a.adminResources, err = admin.NewRegistry(admin.Resources()...); err != nil {
+		return err
+	}
 	if a.migrator, err = a.db.Migrator(a.log); err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 	"balance/models"
 	"balance/repository"
 	"balance/service"
+	"balance/service/admin"
 	"balance/service/booking"
 	"balance/service/identity"
 )
@@ -254,6 +255,8 @@ func routerDeps(a *app) handlers.Deps {
 		CookieSecure:   a.cfg.Auth.CookieSecure,
 		SessionTTL:     a.cfg.Auth.SessionTTL,
 	}
+	d.AdminResources = a.adminResources
+	d.AdminRecords = admin.NewRecords(a.adminResources, a.db)
 	if a.telegram != nil { // a nil *bot.Bot in the interface would not read as "off"
 		d.Bot, d.BotSecret = a.telegram, a.bot
 	}

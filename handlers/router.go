@@ -14,7 +14,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"balance/models"
 	"balance/service"
+	"balance/service/admin"
 )
 
 // Check is one readiness condition, e.g. "database" or "migrations".
@@ -58,6 +60,10 @@ type Deps struct {
 	BotSecret SecretChecker
 	// Deliveries enables the delivery log for the admin panel (owner, assistant).
 	Deliveries DeliveryLog
+	// AdminResources enables the declared admin resources (/admin/api/schema, /admin/api/<name>…),
+	// read through AdminRecords.
+	AdminResources *admin.Registry
+	AdminRecords   AdminRecords
 	// Counts adds the job queue, failed deliveries, appointments and payments to the metrics,
 	// read from the database at each scrape.
 	Counts OpsCounter
@@ -97,6 +103,9 @@ func NewRouter(d Deps) (*Router, error) {
 	}
 	if d.Bot != nil && d.BotSecret == nil {
 		return nil, errors.New("router: the Telegram webhook needs BotSecret, so that only Telegram can call it")
+	}
+	if d.AdminResources != nil && d.AdminRecords == nil {
+		return nil, errors.New("router: the admin resources need AdminRecords to read them")
 	}
 	if d.Slots != nil && d.Catalogue == nil {
 		return nil, errors.New("router: the slots API needs Catalogue, so that only published services are offered")
@@ -181,6 +190,10 @@ func NewRouter(d Deps) (*Router, error) {
 	if d.Deliveries != nil {
 		deliveries := &deliveriesAdmin{log: d.Deliveries}
 		signedIn.GET("/notification-deliveries", RequireRole(jobRoles...), deliveries.list)
+	}
+	if d.AdminResources != nil {
+		res := &adminResources{reg: d.AdminResources, records: d.AdminRecords}
+		res.mount(signedIn.Group("", RequireRole(models.StaffRoles...)))
 	}
 	return &Router{r}, nil
 }

@@ -20,6 +20,7 @@ import (
 	"balance/models"
 	"balance/repository"
 	"balance/service/booking"
+	"balance/service/admin"
 	"balance/service/identity"
 )
 
@@ -58,6 +59,8 @@ type options struct {
 	log *slog.Logger
 	// counts adds the database gauges to the metrics.
 	counts handlers.OpsCounter
+	// adminResources serves the declared admin resources over the test's database.
+	adminResources bool
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -95,6 +98,13 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	deps.WebhookCIDRs, deps.TrustedProxies = opt.webhookCIDRs, opt.trustedProxies
 	deps.Bot, deps.BotSecret = opt.bot, opt.botSecret
 	deps.Deliveries = opt.deliveries
+	if opt.adminResources {
+		reg, err := admin.NewRegistry(admin.Resources()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps.AdminResources, deps.AdminRecords = reg, admin.NewRecords(reg, db)
+	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {
 		t.Fatal(err)

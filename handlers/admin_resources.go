@@ -1,0 +1,124 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"balance/models"
+	"balance/repository"
+	"balance/service/admin"
+)
+
+// AdminRecords reads the declared resources' records within a user's roles; *admin.Records is one.
+type AdminRecords interface {
+	List(ctx context.Context, res *admin.Resource, roles []models.Role, req admin.ListRequest) ([]repository.Record, int64, error)
+	Get(ctx context.Context, res *admin.Resource, roles []models.Role, id uuid.UUID) (repository.Record, error)
+}
+
+type adminResources struct {
+	reg     *admin.Registry
+	records AdminRecords
+}
+
+// mount adds GET /admin/api/schema and, for every declared resource, its list and show routes
+// (react-admin's simple REST conventions). Role checks come from the declaration: a verb a role
+// may not use answers 403.
+func (h *adminResources) mount(signedIn *gin.RouterGroup) {
+	signedIn.GET("/schema", h.schema)
+	for _, res := range h.reg.Resources() {
+		signedIn.GET("/"+res.Name, h.list(res))
+		signedIn.GET("/"+res.Name+"/:id", h.show(res))
+	}
+}
+
+// schema answers GET /admin/api/schema: the resources, fields and verbs this user's roles allow.
+func (h *adminResources) schema(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"resources": h.reg.Schema(currentUser(c).RoleNames())})
+}
+
+func (h *adminResources) list(res *admin.Resource) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		roles := currentUser(c).RoleNames()
+		if !res.Allows(admin.List, roles) {
+			respondError(c, models.ErrForbidden)
+			return
+		}
+		req, fields := listRequest(c)
+		if len(fields) > 0 {
+			problem(c, http.StatusUnprocessableEntity, "validation", "the request has invalid fields", fields...)
+			return
+		}
+		records, total, err := h.records.List(c.Request.Context(), res, roles, req)
+		if err != nil {
+			respondError(c, err)
+			return
+		}
+		if len(records) == 0 {
+			c.Header(contentRangeHeader, fmt.Sprintf("%s */%d", res.Name, total))
+		} else {
+			c.Header(contentRangeHeader, fmt.Sprintf("%s %d-%d/%d", res.Name, req.Offset, req.Offset+len(records)-1, total))
+		}
+		c.Header(totalCountHeader, strconv.FormatInt(total, 10))
+		c.Header("Access-Control-Expose-Headers", totalCountHeader+", "+contentRangeHeader)
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, records)
+	}
+}
+
+func (h *adminResources) show(res *admin.Resource) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		roles := currentUser(c).RoleNames()
+		if !res.Allows(admin.Show, roles) {
+			respondError(c, models.ErrForbidden)
+			return
+		}
+		id, err := uuid.Parse(c.Param("id"))
+		if err != nil {
+			respondError(c, models.ErrNotFound)
+			return
+		}
+		rec, err := h.records.Get(c.Request.Context(), res, roles, id)
+		if err != nil {
+			respondError(c, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, rec)
+	}
+}
+
+// listRequest reads react-admin's simple REST list parameters:
+// sort=["field","ASC"], range=[first,last], filter={"q":"…","field":value}.
+func listRequest(c *gin.Context) (admin.ListRequest, []FieldError) {
+	req := admin.ListRequest{Limit: 25}
+	var fields []FieldError
+	if raw, ok := c.GetQuery("sort"); ok {
+		var s []string
+		if err := json.Unmarshal([]byte(raw), &s); err != nil || len(s) != 2 || (s[1] != "ASC" && s[1] != "DESC") {
+			fields = append(fields, FieldError{Field: "sort", Message: `must be a JSON array ["field", "ASC" or "DESC"]`})
+		} else {
+			req.Sort, req.Desc = s[0], s[1] == "DESC"
+		}
+	}
+	if raw, ok := c.GetQuery("range"); ok {
+		var r []int
+		if err := json.Unmarshal([]byte(raw), &r); err != nil || len(r) != 2 || r[0] < 0 || r[1] < r[0] {
+			fields = append(fields, FieldError{Field: "range", Message: "must be a JSON array [first, last] of non-negative integers"})
+		} else {
+			req.Offset, req.Limit = r[0], min(r[1]-r[0]+1, admin.MaxPage)
+		}
+	}
+	if raw, ok := c.GetQuery("filter"); ok {
+		if err := json.Unmarshal([]byte(raw), &req.Filter); err != nil {
+			fields = append(fields, FieldError{Field: "filter", Message: `must be a JSON object such as {"q":"text","status":"confirmed"}`})
+		}
+	}
+	return req, fields
+}

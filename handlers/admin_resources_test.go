@@ -1,0 +1,307 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"balance/internal/testkit"
+	"balance/models"
+	"balance/repository"
+	"balance/service/admin"
+)
+
+// adminRoleMatrix is the role matrix of docs/architecture.md for the declared resources, written
+// out independently of the declarations: status of list and show per role. A resource declared
+// without a row here fails TestAdminResourceRoleMatrix.
+var adminRoleMatrix = map[string]map[string]int{
+	"services":                {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"availability_rules":      {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"availability_exceptions": {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"appointments":            {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+}
+
+type adminEnv struct {
+	s       *server
+	r       *gin.Engine
+	clients map[string]*testkit.API
+	svc     *models.Service
+	draft   *models.Service
+	appts   []*models.Appointment
+}
+
+// adminSetup stores two services (one published), a weekly rule, a day off and three
+// appointments, and signs in an owner, an assistant and an editor.
+func adminSetup(t *testing.T, db *repository.DB) *adminEnv {
+	t.Helper()
+	ctx := context.Background()
+	s, r := newServer(t, db, options{adminResources: true})
+	e := &adminEnv{s: s, r: r, clients: map[string]*testkit.API{"anonymous": testkit.NewAPI(t, r)}}
+	now := t0
+	services := repository.NewServices(db)
+	for i, slug := range []string{"individual-session", "couples-session"} {
+		svc, err := models.NewService(models.ServiceDetails{
+			Slug: slug, Title: []string{"Индивидуальная консультация", "Семейная консультация"}[i],
+			Format: models.ServiceFormatOnline, DurationMinutes: 50 + 30*i,
+			Price: models.Money{Minor: int64(500000 + 300000*i), Currency: models.CurrencyRUB}, Timezone: "Europe/Moscow",
+		}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if err := svc.Publish(now); err != nil {
+				t.Fatal(err)
+			}
+			e.svc = svc
+		} else {
+			e.draft = svc
+		}
+		if err := services.Create(ctx, svc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	av := repository.NewAvailability(db)
+	rule, err := models.NewAvailabilityRule(&e.svc.ID, 1, 10*60, 19*60, "Europe/Moscow", nil, nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := av.CreateRule(ctx, rule); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	off, err := models.NewAvailabilityException(&e.svc.ID, models.AvailabilityExceptionKindDayOff, day, day, nil, nil, "Europe/Moscow", "Новый год", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := av.CreateException(ctx, off); err != nil {
+		t.Fatal(err)
+	}
+	email, err := models.ParseEmail("client@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := models.NewClientUser(email, "Анна", now)
+	if err := repository.NewUsers(db).Create(ctx, client); err != nil {
+		t.Fatal(err)
+	}
+	appts := repository.NewAppointments(db)
+	for i := range 3 {
+		a, err := models.NewAppointment(e.svc, now.Add(time.Duration(48+i*24)*time.Hour), "Europe/Berlin", models.AppointmentFormatOnline, &client.ID, nil, models.AppointmentMetadata{}, 15*time.Minute, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := appts.Create(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		e.appts = append(e.appts, a)
+	}
+	for _, role := range []models.Role{models.RoleOwner, models.RoleAssistant, models.RoleEditor} {
+		e.clients[string(role)], _ = jobsSignIn(t, s, r, role)
+	}
+	return e
+}
+
+// adminList gets a list and decodes it with its total.
+func adminList(t *testing.T, c *testkit.API, resource, query string) ([]map[string]any, string) {
+	t.Helper()
+	r := c.Do("GET", "/admin/api/"+resource+query, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("list %s%s: %d %s", resource, query, r.Status, r.Body)
+	}
+	var out []map[string]any
+	r.JSON(t, &out)
+	return out, r.Header.Get("Content-Range")
+}
+
+func adminQuery(params ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(params); i += 2 {
+		v.Set(params[i], params[i+1])
+	}
+	return "?" + v.Encode()
+}
+
+func TestAdminResourceRoleMatrix(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := adminSetup(t, db)
+		ids := map[string]string{
+			"services": e.svc.ID.String(), "appointments": e.appts[0].ID.String(),
+		}
+		for _, res := range admin.Resources() {
+			want, ok := adminRoleMatrix[res.Name]
+			if !ok {
+				t.Errorf("resource %s has no row in the role matrix test", res.Name)
+				continue
+			}
+			id := ids[res.Name]
+			if id == "" { // any record of the resource will do
+				recs, _ := adminList(t, e.clients["owner"], res.Name, "")
+				if len(recs) == 0 {
+					t.Fatalf("no %s to show", res.Name)
+				}
+				id = recs[0]["id"].(string)
+			}
+			for role, status := range want {
+				for _, path := range []string{"/admin/api/" + res.Name, "/admin/api/" + res.Name + "/" + id} {
+					r := e.clients[role].Do("GET", path, nil)
+					if r.Status != status {
+						t.Errorf("%s GET %s: %d, want %d (%s)", role, path, r.Status, status, r.Body)
+					}
+					if status != http.StatusOK {
+						r.Problem(t)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestAdminSchemaFollowsTheRole(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := adminSetup(t, db)
+		type schema struct {
+			Resources []struct {
+				Name   string   `json:"name"`
+				Label  string   `json:"label"`
+				Verbs  []string `json:"verbs"`
+				Fields []struct {
+					Name    string `json:"name"`
+					Type    string `json:"type"`
+					Choices []struct {
+						Value, Label string
+					} `json:"choices"`
+				} `json:"fields"`
+			} `json:"resources"`
+		}
+		get := func(role string) schema {
+			r := e.clients[role].Do("GET", "/admin/api/schema", nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%s schema: %d %s", role, r.Status, r.Body)
+			}
+			var s schema
+			r.JSON(t, &s)
+			return s
+		}
+		owner := get("owner")
+		var names []string
+		for _, r := range owner.Resources {
+			names = append(names, r.Name)
+			if !slices.Equal(r.Verbs, []string{"list", "show"}) {
+				t.Errorf("%s verbs %v", r.Name, r.Verbs)
+			}
+		}
+		if !slices.Equal(names, []string{"services", "availability_rules", "availability_exceptions", "appointments"}) {
+			t.Errorf("owner's resources %v", names)
+		}
+		if owner.Resources[0].Label != "Услуги" || owner.Resources[3].Fields[7].Name != "status" ||
+			owner.Resources[3].Fields[7].Choices[1].Label != "Подтверждена" {
+			t.Errorf("labels: %+v", owner.Resources[3])
+		}
+		if s := get("editor"); len(s.Resources) != 0 {
+			t.Errorf("the editor sees %+v", s.Resources)
+		}
+		if r := e.clients["anonymous"].Do("GET", "/admin/api/schema", nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("anonymous schema: %d", r.Status)
+		}
+	})
+}
+
+func TestAdminListConventions(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := adminSetup(t, db)
+		c := e.clients["assistant"]
+
+		// Default order (title), then explicit sort, range and totals.
+		recs, cr := adminList(t, c, "services", "")
+		if len(recs) != 2 || recs[0]["slug"] != "individual-session" || cr != "services 0-1/2" {
+			t.Fatalf("services: %v %q", recs, cr)
+		}
+		recs, cr = adminList(t, c, "services", adminQuery("sort", `["price_minor","DESC"]`, "range", "[1,1]"))
+		if len(recs) != 1 || recs[0]["slug"] != "individual-session" || cr != "services 1-1/2" {
+			t.Errorf("sorted page: %v %q", recs, cr)
+		}
+		if recs[0]["price_minor"] != float64(500000) || recs[0]["status"] != "published" {
+			t.Errorf("fields: %v", recs[0])
+		}
+		if _, listed := recs[0]["description_markdown"]; listed {
+			t.Error("a field not declared for the list was listed")
+		}
+		recs, cr = adminList(t, c, "services", adminQuery("range", "[5,9]"))
+		if len(recs) != 0 || cr != "services */2" {
+			t.Errorf("past the end: %v %q", recs, cr)
+		}
+
+		// Filters: a field, a search (case-insensitive, Cyrillic on PostgreSQL), several ids.
+		recs, _ = adminList(t, c, "services", adminQuery("filter", `{"status":"draft"}`))
+		if len(recs) != 1 || recs[0]["slug"] != "couples-session" {
+			t.Errorf("draft filter: %v", recs)
+		}
+		recs, _ = adminList(t, c, "services", adminQuery("filter", `{"q":"COUPLES"}`))
+		if len(recs) != 1 || recs[0]["slug"] != "couples-session" {
+			t.Errorf("search: %v", recs)
+		}
+		recs, _ = adminList(t, c, "services", adminQuery("filter", `{"q":"50%"}`))
+		if len(recs) != 0 {
+			t.Errorf("a LIKE wildcard in the term matched: %v", recs)
+		}
+		ids := `{"id":["` + e.appts[0].ID.String() + `","` + e.appts[2].ID.String() + `"]}`
+		recs, cr = adminList(t, c, "appointments", adminQuery("filter", ids))
+		if len(recs) != 2 || cr != "appointments 0-1/2" || recs[0]["id"] != e.appts[2].ID.String() {
+			t.Errorf("getMany (newest start first): %v %q", recs, cr)
+		}
+		recs, _ = adminList(t, c, "appointments", adminQuery("filter", `{"status":["pending_payment","confirmed"],"service_id":"`+e.svc.ID.String()+`"}`))
+		if len(recs) != 3 {
+			t.Errorf("status in a list: %d records", len(recs))
+		}
+		if start, _ := recs[0]["start_at"].(string); start != e.appts[2].StartAt.UTC().Format(time.RFC3339) {
+			t.Errorf("start_at %q, want UTC RFC 3339 %s", start, e.appts[2].StartAt.UTC().Format(time.RFC3339))
+		}
+		recs, _ = adminList(t, c, "availability_rules", adminQuery("filter", `{"weekday":1}`))
+		if len(recs) != 1 || recs[0]["start_minute"] != float64(600) {
+			t.Errorf("rules: %v", recs)
+		}
+
+		// One record, with its full fields.
+		r := c.Do("GET", "/admin/api/services/"+e.draft.ID.String(), nil)
+		var one map[string]any
+		r.JSON(t, &one)
+		if r.Status != http.StatusOK || one["slug"] != "couples-session" || one["description_markdown"] != "" || one["published_at"] != nil {
+			t.Errorf("show: %d %s", r.Status, r.Body)
+		}
+		for _, path := range []string{"/admin/api/services/" + e.appts[0].ID.String(), "/admin/api/services/not-an-id"} {
+			if r := c.Do("GET", path, nil); r.Status != http.StatusNotFound || r.Problem(t).Status != 404 {
+				t.Errorf("GET %s: %d", path, r.Status)
+			}
+		}
+
+		// Bad parameters: 422 naming what is wrong.
+		for _, tc := range []struct{ query, field string }{
+			{adminQuery("sort", `["description_markdown","ASC"]`), "sort"},
+			{adminQuery("sort", `["title","UP"]`), "sort"},
+			{adminQuery("sort", `title`), "sort"},
+			{adminQuery("range", `[3,1]`), "range"},
+			{adminQuery("range", `[-1,5]`), "range"},
+			{adminQuery("filter", `[1]`), "filter"},
+			{adminQuery("filter", `{"title":"x"}`), "filter.title"},
+			{adminQuery("filter", `{"status":"gone"}`), "filter.status"},
+			{adminQuery("filter", `{"status":[]}`), "filter.status"},
+			{adminQuery("filter", `{"q":5}`), "filter.q"},
+			{adminQuery("filter", `{"id":["x"]}`), "filter.id"},
+			{adminQuery("filter", `{"duration_minutes":"long"}`), "filter.duration_minutes"},
+		} {
+			catalogueProblemField(t, c.Do("GET", "/admin/api/services"+tc.query, nil), http.StatusUnprocessableEntity, tc.field)
+		}
+		if r := c.Do("GET", "/admin/api/availability_rules"+adminQuery("filter", `{"weekday":1.5}`), nil); r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("a fractional weekday: %d", r.Status)
+		}
+		if !strings.Contains(string(c.Do("GET", "/admin/api/services", nil).Header.Get("Cache-Control")), "no-store") {
+			t.Error("records may be cached")
+		}
+	})
+}

@@ -1,0 +1,182 @@
+package repository
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
+)
+
+// RecordQuery asks for a page of one table's rows as records (column name → value), for the
+// admin API's generated screens. Column names come from a resource declaration; Records refuses
+// any the model does not map, so nothing from a request reaches SQL unchecked.
+type RecordQuery struct {
+	// Columns are the columns each record carries ("id" is always included).
+	Columns []string
+	// Equal keeps rows whose column equals one of the values.
+	Equal map[string][]any
+	// Term, when set, keeps rows where any of the Search columns contains it (case-insensitive).
+	Term   string
+	Search []string
+	// Sort orders by a column, then by id for a stable page; empty sorts by id.
+	Sort string
+	Desc bool
+	// Offset and Limit select the page (Limit 0: no rows, only the total).
+	Offset, Limit int
+}
+
+// Record is one row as column → value: times in UTC, NULL as nil.
+type Record map[string]any
+
+var recordSchemas sync.Map
+
+func (db *DB) parse(model any) (*schema.Schema, error) {
+	return schema.Parse(model, &recordSchemas, db.Gorm.NamingStrategy)
+}
+
+// checkColumns reports the first column s does not map.
+func checkColumns(s *schema.Schema, cols ...string) error {
+	for _, c := range cols {
+		if _, ok := s.FieldsByDBName[c]; !ok {
+			return fmt.Errorf("records of %s: no column %q", s.Table, c)
+		}
+	}
+	return nil
+}
+
+// Records returns a page of model's table (model is a pointer to the row type, e.g.
+// &models.Service{}) and the exact number of rows that match. Only the asked columns are read, so
+// encrypted columns nobody asked for are never decrypted.
+func (db *DB) Records(ctx context.Context, model any, q RecordQuery) ([]Record, int64, error) {
+	s, err := db.parse(model)
+	if err != nil {
+		return nil, 0, err
+	}
+	cols := withID(q.Columns)
+	if err := checkColumns(s, cols...); err != nil {
+		return nil, 0, err
+	}
+	if err := checkColumns(s, q.Search...); err != nil {
+		return nil, 0, err
+	}
+	where := func(tx *gorm.DB) *gorm.DB {
+		for col, vals := range q.Equal {
+			tx = tx.Where(clauseIn(col), vals)
+		}
+		if q.Term != "" && len(q.Search) > 0 {
+			like := "%" + escapeLike(strings.ToLower(q.Term)) + "%"
+			parts := make([]string, len(q.Search))
+			args := make([]any, len(q.Search))
+			for i, col := range q.Search {
+				parts[i] = "LOWER(" + col + ") LIKE ? ESCAPE '\\'"
+				args[i] = like
+			}
+			tx = tx.Where("("+strings.Join(parts, " OR ")+")", args...)
+		}
+		return tx
+	}
+	for col := range q.Equal {
+		if err := checkColumns(s, col); err != nil {
+			return nil, 0, err
+		}
+	}
+	var total int64
+	if err := where(db.conn(ctx).Model(model)).Count(&total).Error; err != nil {
+		return nil, 0, translate(err)
+	}
+	if q.Limit <= 0 {
+		return []Record{}, total, nil
+	}
+	order := "id"
+	if q.Sort != "" && q.Sort != "id" {
+		if err := checkColumns(s, q.Sort); err != nil {
+			return nil, 0, err
+		}
+		dir := " ASC"
+		if q.Desc {
+			dir = " DESC"
+		}
+		order = q.Sort + dir + ", id"
+	} else if q.Desc {
+		order = "id DESC"
+	}
+	rows := reflect.New(reflect.SliceOf(reflect.TypeOf(model).Elem()))
+	tx := where(db.conn(ctx).Model(model)).Select(cols).Order(order).Offset(q.Offset).Limit(q.Limit)
+	if err := tx.Find(rows.Interface()).Error; err != nil {
+		return nil, 0, translate(err)
+	}
+	out := make([]Record, 0, rows.Elem().Len())
+	for i := range rows.Elem().Len() {
+		out = append(out, toRecord(ctx, s, rows.Elem().Index(i), cols))
+	}
+	return out, total, nil
+}
+
+// RecordByID returns one row of model's table as a record: models.ErrNotFound when there is none.
+func (db *DB) RecordByID(ctx context.Context, model any, columns []string, id uuid.UUID) (Record, error) {
+	s, err := db.parse(model)
+	if err != nil {
+		return nil, err
+	}
+	cols := withID(columns)
+	if err := checkColumns(s, cols...); err != nil {
+		return nil, err
+	}
+	row := reflect.New(reflect.TypeOf(model).Elem())
+	if err := db.conn(ctx).Model(model).Select(cols).Where("id = ?", id).Take(row.Interface()).Error; err != nil {
+		return nil, translate(err)
+	}
+	return toRecord(ctx, s, row.Elem(), cols), nil
+}
+
+func withID(cols []string) []string {
+	for _, c := range cols {
+		if c == "id" {
+			return cols
+		}
+	}
+	return append([]string{"id"}, cols...)
+}
+
+func clauseIn(col string) string { return col + " IN ?" }
+
+// escapeLike makes a search term match literally in LIKE … ESCAPE '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// toRecord reads cols of one row: pointers dereferenced (nil for NULL), times in UTC.
+func toRecord(ctx context.Context, s *schema.Schema, row reflect.Value, cols []string) Record {
+	rec := make(Record, len(cols))
+	for _, col := range cols {
+		v, zero := s.FieldsByDBName[col].ValueOf(ctx, row)
+		rec[col] = plain(v, zero)
+	}
+	return rec
+}
+
+func plain(v any, zero bool) any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		v = rv.Elem().Interface()
+	}
+	switch t := v.(type) {
+	case time.Time:
+		if zero && t.IsZero() {
+			return t
+		}
+		return t.UTC()
+	case uuid.UUID:
+		return t
+	}
+	return v
+}

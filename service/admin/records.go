@@ -1,0 +1,185 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"balance/models"
+	"balance/repository"
+)
+
+// Store reads records of any declared model; *repository.DB is one.
+type Store interface {
+	Records(ctx context.Context, model any, q repository.RecordQuery) ([]repository.Record, int64, error)
+	RecordByID(ctx context.Context, model any, columns []string, id uuid.UUID) (repository.Record, error)
+}
+
+// Records serves the declared resources' records to staff, within what their roles allow.
+type Records struct {
+	reg   *Registry
+	store Store
+}
+
+// NewRecords serves reg's resources from store.
+func NewRecords(reg *Registry, store Store) *Records { return &Records{reg: reg, store: store} }
+
+// MaxPage is the largest page one list request returns.
+const MaxPage = 200
+
+// ListRequest is a list screen's request, already decoded from react-admin's simple REST
+// parameters (sort, range, filter).
+type ListRequest struct {
+	// Sort is a field name; Desc orders descending. Empty: the resource's default.
+	Sort string
+	Desc bool
+	// Offset and Limit are the range [Offset, Offset+Limit-1].
+	Offset, Limit int
+	// Filter: "q" searches the searchable fields, "id" (a list) fetches those records, any other
+	// key a filterable field equal to the value (or to one of a list of values).
+	Filter map[string]any
+}
+
+// List returns a page of res's records that roles may see and the exact total.
+func (s *Records) List(ctx context.Context, res *Resource, roles []models.Role, req ListRequest) ([]repository.Record, int64, error) {
+	if !res.Allows(List, roles) {
+		return nil, 0, models.ErrForbidden
+	}
+	fields := res.FieldsFor(roles)
+	q := repository.RecordQuery{Columns: listColumns(fields), Offset: req.Offset, Limit: min(req.Limit, MaxPage), Equal: map[string][]any{}}
+	sort, desc := req.Sort, req.Desc
+	if sort == "" && res.DefaultSort != "" {
+		sort, desc = trimDesc(res.DefaultSort), res.DefaultSort[0] == '-'
+	}
+	if sort != "" && sort != "id" {
+		f, ok := fieldNamed(fields, sort)
+		if !ok || !f.Sort {
+			return nil, 0, &models.ValidationError{Field: "sort", Message: fmt.Sprintf("%q is not a sortable field", sort)}
+		}
+	}
+	q.Sort, q.Desc = sort, desc
+	for key, raw := range req.Filter {
+		switch key {
+		case "q":
+			term, ok := raw.(string)
+			if !ok {
+				return nil, 0, &models.ValidationError{Field: "filter.q", Message: "must be a string"}
+			}
+			q.Term = term
+			for _, f := range fields {
+				if f.Search {
+					q.Search = append(q.Search, f.Name)
+				}
+			}
+		case "id":
+			ids, err := filterValues(Field{Name: "id", Type: ID}, raw)
+			if err != nil {
+				return nil, 0, err
+			}
+			q.Equal["id"] = ids
+		default:
+			f, ok := fieldNamed(fields, key)
+			if !ok || !f.Filter {
+				return nil, 0, &models.ValidationError{Field: "filter." + key, Message: "is not a filterable field"}
+			}
+			vals, err := filterValues(f, raw)
+			if err != nil {
+				return nil, 0, err
+			}
+			q.Equal[f.Name] = vals
+		}
+	}
+	return s.store.Records(ctx, res.Model, q)
+}
+
+// Get returns one of res's records with the fields roles may see.
+func (s *Records) Get(ctx context.Context, res *Resource, roles []models.Role, id uuid.UUID) (repository.Record, error) {
+	if !res.Allows(Show, roles) {
+		return nil, models.ErrForbidden
+	}
+	fields := res.FieldsFor(roles)
+	cols := make([]string, 0, len(fields))
+	for _, f := range fields {
+		cols = append(cols, f.Name)
+	}
+	return s.store.RecordByID(ctx, res.Model, cols, id)
+}
+
+// listColumns are the columns a list reads: the fields that may be listed, sorted or filtered
+// (never P2 — the declaration forbids it).
+func listColumns(fields []Field) []string {
+	cols := make([]string, 0, len(fields))
+	for _, f := range fields {
+		if f.List || f.Sort || f.Filter {
+			cols = append(cols, f.Name)
+		}
+	}
+	return cols
+}
+
+func fieldNamed(fields []Field, name string) (Field, bool) {
+	i := slices.IndexFunc(fields, func(f Field) bool { return f.Name == name })
+	if i < 0 {
+		return Field{}, false
+	}
+	return fields[i], true
+}
+
+// filterValues checks a filter's value (one, or a list) against the field's type.
+func filterValues(f Field, raw any) ([]any, error) {
+	list, isList := raw.([]any)
+	if !isList {
+		list = []any{raw}
+	}
+	if len(list) == 0 || len(list) > MaxPage {
+		return nil, &models.ValidationError{Field: "filter." + f.Name, Message: fmt.Sprintf("must hold 1 to %d values", MaxPage)}
+	}
+	out := make([]any, 0, len(list))
+	for _, v := range list {
+		c, err := filterValue(f, v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func filterValue(f Field, v any) (any, error) {
+	bad := func(msg string) error { return &models.ValidationError{Field: "filter." + f.Name, Message: msg} }
+	switch f.Type {
+	case ID, Reference:
+		s, ok := v.(string)
+		id, err := uuid.Parse(s)
+		if !ok || err != nil {
+			return nil, bad("must be an id (UUID)")
+		}
+		return id, nil
+	case Enum:
+		s, ok := v.(string)
+		if !ok || !slices.ContainsFunc(f.Choices, func(c Choice) bool { return c.Value == s }) {
+			return nil, bad("must be one of the field's choices")
+		}
+		return s, nil
+	case Boolean:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, bad("must be true or false")
+		}
+		return b, nil
+	case Integer, Money:
+		n, ok := v.(float64)
+		if !ok || n != float64(int64(n)) {
+			return nil, bad("must be an integer")
+		}
+		return int64(n), nil
+	default:
+		s, ok := v.(string)
+		if !ok {
+			return nil, bad("must be a string")
+		}
+		return s, nil
+	}
+}

@@ -1,0 +1,208 @@
+// Package admin declares the resources staff manage through the admin API: each resource once —
+// its model, its fields with Russian labels, who may do what — and the routes, the per-role schema
+// the browser panel is generated from, and the role checks all follow from that declaration.
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"balance/models"
+)
+
+// Verb is something a role may do to a resource.
+type Verb string
+
+// The verbs of react-admin's data provider.
+const (
+	List   Verb = "list"
+	Show   Verb = "show"
+	Create Verb = "create"
+	Update Verb = "update"
+	Delete Verb = "delete"
+)
+
+// Verbs lists every verb; a resource declares who may use each (nobody, when empty).
+var Verbs = []Verb{List, Show, Create, Update, Delete}
+
+// FieldType tells the panel how to show and edit a field.
+type FieldType string
+
+// Field types.
+const (
+	Text      FieldType = "text"
+	LongText  FieldType = "long_text"
+	Markdown  FieldType = "markdown"
+	Integer   FieldType = "integer"
+	Money     FieldType = "money" // integer minor units; the currency is another field
+	Boolean   FieldType = "boolean"
+	DateTime  FieldType = "datetime"
+	Date      FieldType = "date"
+	Enum      FieldType = "enum"
+	Reference FieldType = "reference"
+	ID        FieldType = "id"
+	JSON      FieldType = "json"
+)
+
+// Choice is one value of an enum field with its Russian label.
+type Choice struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// Field is one column of a resource as staff see it.
+type Field struct {
+	// Name is the column's name, as in the public API (snake_case).
+	Name  string
+	Label string
+	Type  FieldType
+	// List: shown in the list; Sort, Filter, Search: usable there.
+	List, Sort, Filter, Search bool
+	// Choices of an Enum; Ref names the resource a Reference points to.
+	Choices []Choice
+	Ref     string
+	// P2 marks sensitive data a client wrote: only the owner sees it, and every read is audited.
+	P2 bool
+}
+
+// Resource is one kind of record in the admin API.
+type Resource struct {
+	// Name is the table's name and the URL segment: /admin/api/<Name>.
+	Name string
+	// Label is the resource's name in Russian, plural ("Услуги"); Singular is one ("Услуга").
+	Label, Singular string
+	// Model is a pointer to the row type, e.g. &models.Service{}.
+	Model  any
+	Fields []Field
+	// Access lists the roles allowed each verb. A verb missing from the map is allowed to nobody;
+	// the declaration must still mention every verb (an empty list says "nobody" on purpose).
+	Access map[Verb][]models.Role
+	// DefaultSort is the list's order when the request names none ("-start_at": descending).
+	DefaultSort string
+}
+
+// Allows reports whether a user with roles may use verb on the resource.
+func (r *Resource) Allows(v Verb, roles []models.Role) bool {
+	for _, allowed := range r.Access[v] {
+		if slices.Contains(roles, allowed) {
+			return true
+		}
+	}
+	return false
+}
+
+// FieldsFor lists the fields a user with roles may see: P2 fields only for the owner.
+func (r *Resource) FieldsFor(roles []models.Role) []Field {
+	owner := slices.Contains(roles, models.RoleOwner)
+	out := make([]Field, 0, len(r.Fields))
+	for _, f := range r.Fields {
+		if f.P2 && !owner {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// Field returns the named field, if declared.
+func (r *Resource) Field(name string) (Field, bool) {
+	for _, f := range r.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// Registry holds the declared resources in declaration order (the panel's menu order).
+type Registry struct {
+	resources []*Resource
+}
+
+// NewRegistry checks and registers resources.
+func NewRegistry(resources ...Resource) (*Registry, error) {
+	reg := &Registry{}
+	seen := map[string]bool{}
+	for i := range resources {
+		r := resources[i]
+		if err := r.check(); err != nil {
+			return nil, err
+		}
+		if seen[r.Name] {
+			return nil, fmt.Errorf("admin resource %s declared twice", r.Name)
+		}
+		seen[r.Name] = true
+		reg.resources = append(reg.resources, &r)
+	}
+	for _, r := range reg.resources {
+		for _, f := range r.Fields {
+			if f.Type == Reference && !seen[f.Ref] {
+				return nil, fmt.Errorf("admin resource %s: field %s refers to undeclared resource %q", r.Name, f.Name, f.Ref)
+			}
+		}
+	}
+	return reg, nil
+}
+
+// Resources lists every declared resource.
+func (reg *Registry) Resources() []*Resource { return reg.resources }
+
+// Resource returns the named resource, if declared.
+func (reg *Registry) Resource(name string) (*Resource, bool) {
+	for _, r := range reg.resources {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+func (r *Resource) check() error {
+	if r.Name == "" || r.Label == "" || r.Singular == "" || r.Model == nil {
+		return fmt.Errorf("admin resource %q: name, labels and model are required", r.Name)
+	}
+	for _, v := range Verbs {
+		if _, ok := r.Access[v]; !ok {
+			return fmt.Errorf("admin resource %s: no access declared for %s (an empty list means nobody)", r.Name, v)
+		}
+	}
+	names := map[string]bool{}
+	for _, f := range r.Fields {
+		switch {
+		case f.Name == "" || f.Label == "":
+			return fmt.Errorf("admin resource %s: a field without a name or label", r.Name)
+		case names[f.Name]:
+			return fmt.Errorf("admin resource %s: field %s declared twice", r.Name, f.Name)
+		case f.Type == Enum && len(f.Choices) == 0:
+			return fmt.Errorf("admin resource %s: enum field %s has no choices", r.Name, f.Name)
+		case f.Type == Reference && f.Ref == "":
+			return fmt.Errorf("admin resource %s: reference field %s names no resource", r.Name, f.Name)
+		case f.P2 && (f.List || f.Sort || f.Filter || f.Search):
+			// A list would decrypt every row's P2 and leak it through ordering and matching.
+			return fmt.Errorf("admin resource %s: P2 field %s may be shown on a record only", r.Name, f.Name)
+		}
+		names[f.Name] = true
+	}
+	if !names["id"] {
+		return fmt.Errorf("admin resource %s: declares no id field", r.Name)
+	}
+	if s := r.DefaultSort; s != "" {
+		f, ok := r.Field(trimDesc(s))
+		if !ok || !f.Sort {
+			return fmt.Errorf("admin resource %s: default sort %q is not a sortable field", r.Name, s)
+		}
+	}
+	return nil
+}
+
+func trimDesc(s string) string {
+	if len(s) > 0 && s[0] == '-' {
+		return s[1:]
+	}
+	return s
+}
+
+// ErrNoSuchField is a request naming a field the resource does not declare (or the user may
+// not see).
+var ErrNoSuchField = errors.New("no such field")

@@ -1,0 +1,81 @@
+package admin_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"balance/models"
+	"balance/service/admin"
+)
+
+func sample() admin.Resource {
+	return admin.Resource{
+		Name: "things", Label: "Вещи", Singular: "Вещь", Model: &models.Service{},
+		Access: map[admin.Verb][]models.Role{
+			admin.List: {models.RoleOwner, models.RoleAssistant}, admin.Show: {models.RoleOwner, models.RoleAssistant},
+			admin.Create: {models.RoleOwner}, admin.Update: {}, admin.Delete: {},
+		},
+		Fields: []admin.Field{
+			{Name: "id", Label: "ID", Type: admin.ID},
+			{Name: "title", Label: "Название", Type: admin.Text, List: true, Sort: true},
+			{Name: "secret", Label: "Со слов клиента", Type: admin.LongText, P2: true},
+		},
+		DefaultSort: "-title",
+	}
+}
+
+func TestRegistryRefusesIncompleteDeclarations(t *testing.T) {
+	for name, edit := range map[string]func(r *admin.Resource){
+		"a verb without declared access": func(r *admin.Resource) { delete(r.Access, admin.Delete) },
+		"no labels":                      func(r *admin.Resource) { r.Singular = "" },
+		"no model":                       func(r *admin.Resource) { r.Model = nil },
+		"no id field":                    func(r *admin.Resource) { r.Fields = r.Fields[1:] },
+		"a field twice":                  func(r *admin.Resource) { r.Fields = append(r.Fields, r.Fields[1]) },
+		"a listed P2 field":              func(r *admin.Resource) { r.Fields[2].List = true },
+		"a searchable P2 field":          func(r *admin.Resource) { r.Fields[2].Search = true },
+		"an enum without choices":        func(r *admin.Resource) { r.Fields[1].Type = admin.Enum },
+		"a reference to nothing":         func(r *admin.Resource) { r.Fields[1].Type, r.Fields[1].Ref = admin.Reference, "ghosts" },
+		"a reference without a name":     func(r *admin.Resource) { r.Fields[1].Type = admin.Reference },
+		"an unsortable default sort":     func(r *admin.Resource) { r.DefaultSort = "secret" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := sample()
+			edit(&r)
+			if _, err := admin.NewRegistry(r); err == nil {
+				t.Error("accepted")
+			}
+		})
+	}
+	if _, err := admin.NewRegistry(sample(), sample()); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("a resource declared twice: %v", err)
+	}
+	if _, err := admin.NewRegistry(admin.Resources()...); err != nil {
+		t.Errorf("the product's declarations: %v", err)
+	}
+}
+
+func TestSchemaAndFieldsFollowTheRoles(t *testing.T) {
+	reg, err := admin.NewRegistry(sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := reg.Schema([]models.Role{models.RoleOwner})
+	if len(owner) != 1 || !slices.Equal(owner[0].Verbs, []admin.Verb{admin.List, admin.Show, admin.Create}) || len(owner[0].Fields) != 3 || !owner[0].Fields[2].P2 {
+		t.Errorf("owner: %+v", owner)
+	}
+	assistant := reg.Schema([]models.Role{models.RoleAssistant})
+	if len(assistant) != 1 || !slices.Equal(assistant[0].Verbs, []admin.Verb{admin.List, admin.Show}) || len(assistant[0].Fields) != 2 {
+		t.Errorf("assistant (no P2, no create): %+v", assistant)
+	}
+	if editor := reg.Schema([]models.Role{models.RoleEditor}); len(editor) != 0 {
+		t.Errorf("editor: %+v", editor)
+	}
+	res, _ := reg.Resource("things")
+	if res.Allows(admin.Update, []models.Role{models.RoleOwner}) || !res.Allows(admin.Create, []models.Role{models.RoleEditor, models.RoleOwner}) {
+		t.Error("Allows disagrees with the declaration")
+	}
+	if _, ok := reg.Resource("ghosts"); ok {
+		t.Error("an undeclared resource was found")
+	}
+}

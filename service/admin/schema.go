@@ -1,0 +1,54 @@
+package admin
+
+import "balance/models"
+
+// ResourceSchema is a resource as one user's roles let them see it: the panel builds its screens
+// from it and shows nothing the server would refuse.
+type ResourceSchema struct {
+	Name        string        `json:"name"`
+	Label       string        `json:"label"`
+	Singular    string        `json:"singular"`
+	Verbs       []Verb        `json:"verbs"`
+	DefaultSort string        `json:"default_sort,omitempty"`
+	Fields      []FieldSchema `json:"fields"`
+}
+
+// FieldSchema is one field of a ResourceSchema.
+type FieldSchema struct {
+	Name    string    `json:"name"`
+	Label   string    `json:"label"`
+	Type    FieldType `json:"type"`
+	List    bool      `json:"list"`
+	Sort    bool      `json:"sortable"`
+	Filter  bool      `json:"filterable"`
+	Search  bool      `json:"searchable"`
+	Choices []Choice  `json:"choices,omitempty"`
+	Ref     string    `json:"reference,omitempty"`
+	P2      bool      `json:"p2"`
+}
+
+// Schema lists the resources a user with roles may list or show, with the verbs and fields
+// those roles allow.
+func (reg *Registry) Schema(roles []models.Role) []ResourceSchema {
+	out := []ResourceSchema{}
+	for _, r := range reg.resources {
+		var verbs []Verb
+		for _, v := range Verbs {
+			if r.Allows(v, roles) {
+				verbs = append(verbs, v)
+			}
+		}
+		if len(verbs) == 0 {
+			continue
+		}
+		rs := ResourceSchema{Name: r.Name, Label: r.Label, Singular: r.Singular, Verbs: verbs, DefaultSort: r.DefaultSort}
+		for _, f := range r.FieldsFor(roles) {
+			rs.Fields = append(rs.Fields, FieldSchema{
+				Name: f.Name, Label: f.Label, Type: f.Type, List: f.List, Sort: f.Sort, Filter: f.Filter,
+				Search: f.Search, Choices: f.Choices, Ref: f.Ref, P2: f.P2,
+			})
+		}
+		out = append(out, rs)
+	}
+	return out
+}
