@@ -19,8 +19,8 @@ import (
 	"balance/internal/testkit"
 	"balance/models"
 	"balance/repository"
-	"balance/service/booking"
 	"balance/service/admin"
+	"balance/service/booking"
 	"balance/service/identity"
 )
 
