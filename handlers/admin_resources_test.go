@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"balance/api"
 	"balance/internal/testkit"
 	"balance/models"
 	"balance/repository"
@@ -304,4 +305,16 @@ func TestAdminListConventions(t *testing.T) {
 			t.Error("records may be cached")
 		}
 	})
+}
+
+// TestAdminResourcesAreInTheContract: every declared resource's routes are in api/openapi.yaml.
+func TestAdminResourcesAreInTheContract(t *testing.T) {
+	spec := string(api.Spec)
+	for _, res := range admin.Resources() {
+		for _, path := range []string{"/admin/api/" + res.Name, "/admin/api/" + res.Name + "/{id}"} {
+			if !strings.Contains(spec, "\n  "+path+":\n") {
+				t.Errorf("%s is not in api/openapi.yaml", path)
+			}
+		}
+	}
 }

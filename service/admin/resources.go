@@ -1,6 +1,10 @@
 package admin
 
-import "balance/models"
+import (
+	"slices"
+
+	"balance/models"
+)
 
 // Role sets of the access matrix (docs/architecture.md, "Roles").
 var (
@@ -14,126 +18,8 @@ func readOnly(roles []models.Role) map[Verb][]models.Role {
 	return map[Verb][]models.Role{List: roles, Show: roles, Create: nobody, Update: nobody, Delete: nobody}
 }
 
-var (
-	publicationChoices = []Choice{
-		{string(models.PublicationDraft), "Черновик"},
-		{string(models.PublicationPublished), "Опубликовано"},
-		{string(models.PublicationArchived), "В архиве"},
-	}
-	serviceFormatChoices = []Choice{
-		{string(models.ServiceFormatOnline), "Онлайн"},
-		{string(models.ServiceFormatOffline), "Очно"},
-		{string(models.ServiceFormatHybrid), "Онлайн или очно"},
-	}
-	appointmentStatusChoices = []Choice{
-		{string(models.AppointmentStatusPendingPayment), "Ожидает оплаты"},
-		{string(models.AppointmentStatusConfirmed), "Подтверждена"},
-		{string(models.AppointmentStatusCanceled), "Отменена"},
-		{string(models.AppointmentStatusRescheduled), "Перенесена"},
-		{string(models.AppointmentStatusCompleted), "Проведена"},
-		{string(models.AppointmentStatusNoShow), "Неявка"},
-	}
-	appointmentFormatChoices = []Choice{
-		{string(models.AppointmentFormatOnline), "Онлайн"},
-		{string(models.AppointmentFormatOffline), "Очно"},
-	}
-	bookingActorChoices = []Choice{
-		{string(models.BookingActorClient), "Клиент"},
-		{string(models.BookingActorStaff), "Сотрудник"},
-		{string(models.BookingActorSystem), "Система"},
-	}
-	exceptionKindChoices = []Choice{
-		{string(models.AvailabilityExceptionKindDayOff), "Выходной"},
-		{string(models.AvailabilityExceptionKindExtraHours), "Дополнительные часы"},
-	}
-)
-
-// Resources are the declared admin resources, in the panel's menu order. P2 fields (what a
-// client wrote) are declared only where the owner's read of them is audited.
+// Resources are the declared admin resources, in the panel's menu order, one file per context.
+// P2 fields (what a client wrote) are declared only where the owner's read of them is audited.
 func Resources() []Resource {
-	return []Resource{
-		{
-			Name: "services", Label: "Услуги", Singular: "Услуга", Model: &models.Service{},
-			Access: readOnly(practice), DefaultSort: "title",
-			Fields: []Field{
-				{Name: "id", Label: "ID", Type: ID},
-				{Name: "slug", Label: "Адрес (slug)", Type: Text, List: true, Sort: true, Search: true},
-				{Name: "title", Label: "Название", Type: Text, List: true, Sort: true, Search: true},
-				{Name: "description_markdown", Label: "Описание", Type: Markdown},
-				{Name: "format", Label: "Формат", Type: Enum, Choices: serviceFormatChoices, List: true, Filter: true},
-				{Name: "duration_minutes", Label: "Длительность, мин", Type: Integer, List: true, Sort: true},
-				{Name: "price_minor", Label: "Цена", Type: Money, List: true, Sort: true},
-				{Name: "deposit_minor", Label: "Предоплата", Type: Money},
-				{Name: "currency", Label: "Валюта", Type: Text},
-				{Name: "cancel_free_hours", Label: "Бесплатная отмена, ч", Type: Integer},
-				{Name: "cancel_partial_hours", Label: "Частичный возврат, ч", Type: Integer},
-				{Name: "reschedule_min_hours", Label: "Перенос не позднее, ч", Type: Integer},
-				{Name: "buffer_minutes", Label: "Перерыв после, мин", Type: Integer},
-				{Name: "min_notice_minutes", Label: "Запись не позднее, мин", Type: Integer},
-				{Name: "booking_horizon_days", Label: "Запись вперёд, дней", Type: Integer},
-				{Name: "slot_step_minutes", Label: "Шаг слотов, мин", Type: Integer},
-				{Name: "timezone", Label: "Часовой пояс", Type: Text},
-				{Name: "status", Label: "Статус", Type: Enum, Choices: publicationChoices, List: true, Filter: true, Sort: true},
-				{Name: "published_at", Label: "Опубликована", Type: DateTime},
-				{Name: "created_at", Label: "Создана", Type: DateTime, Sort: true},
-				{Name: "updated_at", Label: "Изменена", Type: DateTime, Sort: true},
-			},
-		},
-		{
-			Name: "availability_rules", Label: "Часы приёма", Singular: "Правило расписания", Model: &models.AvailabilityRule{},
-			Access: readOnly(practice), DefaultSort: "weekday",
-			Fields: []Field{
-				{Name: "id", Label: "ID", Type: ID},
-				{Name: "service_id", Label: "Услуга", Type: Reference, Ref: "services", List: true, Filter: true},
-				{Name: "weekday", Label: "День недели (1 — пн)", Type: Integer, List: true, Sort: true, Filter: true},
-				{Name: "start_minute", Label: "Начало, мин от полуночи", Type: Integer, List: true, Sort: true},
-				{Name: "end_minute", Label: "Конец, мин от полуночи", Type: Integer, List: true},
-				{Name: "timezone", Label: "Часовой пояс", Type: Text, List: true},
-				{Name: "valid_from", Label: "Действует с", Type: Date, List: true},
-				{Name: "valid_to", Label: "Действует по", Type: Date, List: true},
-				{Name: "created_at", Label: "Создано", Type: DateTime, Sort: true},
-			},
-		},
-		{
-			Name: "availability_exceptions", Label: "Исключения в расписании", Singular: "Исключение", Model: &models.AvailabilityException{},
-			Access: readOnly(practice), DefaultSort: "-date_from",
-			Fields: []Field{
-				{Name: "id", Label: "ID", Type: ID},
-				{Name: "service_id", Label: "Услуга", Type: Reference, Ref: "services", List: true, Filter: true},
-				{Name: "kind", Label: "Вид", Type: Enum, Choices: exceptionKindChoices, List: true, Filter: true},
-				{Name: "date_from", Label: "С даты", Type: Date, List: true, Sort: true},
-				{Name: "date_to", Label: "По дату", Type: Date, List: true, Sort: true},
-				{Name: "start_minute", Label: "Начало, мин от полуночи", Type: Integer, List: true},
-				{Name: "end_minute", Label: "Конец, мин от полуночи", Type: Integer, List: true},
-				{Name: "timezone", Label: "Часовой пояс", Type: Text},
-				{Name: "reason", Label: "Причина", Type: Text, List: true, Search: true},
-				{Name: "created_at", Label: "Создано", Type: DateTime, Sort: true},
-			},
-		},
-		{
-			Name: "appointments", Label: "Записи", Singular: "Запись", Model: &models.Appointment{},
-			Access: readOnly(practice), DefaultSort: "-start_at",
-			Fields: []Field{
-				{Name: "id", Label: "ID", Type: ID},
-				{Name: "service_id", Label: "Услуга", Type: Reference, Ref: "services", List: true, Filter: true},
-				{Name: "client_user_id", Label: "Клиент", Type: ID, Filter: true},
-				{Name: "lead_id", Label: "Лид", Type: ID, Filter: true},
-				{Name: "start_at", Label: "Начало", Type: DateTime, List: true, Sort: true},
-				{Name: "end_at", Label: "Конец", Type: DateTime, List: true},
-				{Name: "timezone", Label: "Часовой пояс клиента", Type: Text},
-				{Name: "status", Label: "Статус", Type: Enum, Choices: appointmentStatusChoices, List: true, Filter: true, Sort: true},
-				{Name: "format", Label: "Формат", Type: Enum, Choices: appointmentFormatChoices, List: true, Filter: true},
-				{Name: "meeting_url", Label: "Ссылка на встречу", Type: Text},
-				{Name: "location_text", Label: "Место", Type: Text},
-				{Name: "hold_expires_at", Label: "Бронь до", Type: DateTime},
-				{Name: "canceled_by", Label: "Кем отменена", Type: Enum, Choices: bookingActorChoices, Filter: true},
-				{Name: "canceled_at", Label: "Отменена", Type: DateTime},
-				{Name: "cancel_reason", Label: "Причина отмены (системная)", Type: Text},
-				{Name: "rescheduled_from_id", Label: "Перенесена с записи", Type: Reference, Ref: "appointments"},
-				{Name: "version", Label: "Версия", Type: Integer},
-				{Name: "created_at", Label: "Создана", Type: DateTime, Sort: true},
-				{Name: "updated_at", Label: "Изменена", Type: DateTime, Sort: true},
-			},
-		},
-	}
+	return slices.Concat(bookingResources())
 }
