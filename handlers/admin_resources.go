@@ -17,8 +17,8 @@ import (
 
 // AdminRecords reads the declared resources' records within a user's roles; *admin.Records is one.
 type AdminRecords interface {
-	List(ctx context.Context, res *admin.Resource, roles []models.Role, req admin.ListRequest) ([]repository.Record, int64, error)
-	Get(ctx context.Context, res *admin.Resource, roles []models.Role, id uuid.UUID) (repository.Record, error)
+	List(ctx context.Context, res *admin.Resource, actor admin.Actor, req admin.ListRequest) ([]repository.Record, int64, error)
+	Get(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID) (repository.Record, error)
 }
 
 type adminResources struct {
@@ -55,7 +55,7 @@ func (h *adminResources) list(res *admin.Resource) gin.HandlerFunc {
 			problem(c, http.StatusUnprocessableEntity, "validation", "the request has invalid fields", fields...)
 			return
 		}
-		records, total, err := h.records.List(c.Request.Context(), res, roles, req)
+		records, total, err := h.records.List(c.Request.Context(), res, staffActor(c), req)
 		if err != nil {
 			respondError(c, err)
 			return
@@ -84,7 +84,7 @@ func (h *adminResources) show(res *admin.Resource) gin.HandlerFunc {
 			respondError(c, models.ErrNotFound)
 			return
 		}
-		rec, err := h.records.Get(c.Request.Context(), res, roles, id)
+		rec, err := h.records.Get(c.Request.Context(), res, staffActor(c), id)
 		if err != nil {
 			respondError(c, err)
 			return
@@ -92,6 +92,12 @@ func (h *adminResources) show(res *admin.Resource) gin.HandlerFunc {
 		c.Header("Cache-Control", "no-store")
 		c.JSON(http.StatusOK, rec)
 	}
+}
+
+// staffActor is the signed-in staff member, for the admin use cases and their audit records.
+func staffActor(c *gin.Context) admin.Actor {
+	u := currentUser(c)
+	return admin.Actor{UserID: u.ID, Roles: u.RoleNames(), IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
 }
 
 // listRequest reads react-admin's simple REST list parameters:

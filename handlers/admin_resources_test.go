@@ -26,6 +26,7 @@ var adminRoleMatrix = map[string]map[string]int{
 	"availability_rules":      {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"availability_exceptions": {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"appointments":            {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"intake_forms":            {"owner": 200, "assistant": 403, "editor": 403, "anonymous": 401},
 }
 
 type adminEnv struct {
@@ -35,6 +36,8 @@ type adminEnv struct {
 	svc     *models.Service
 	draft   *models.Service
 	appts   []*models.Appointment
+	form    *models.IntakeForm
+	db      *repository.DB
 }
 
 // adminSetup stores two services (one published), a weekly rule, a day off and three
@@ -43,7 +46,7 @@ func adminSetup(t *testing.T, db *repository.DB) *adminEnv {
 	t.Helper()
 	ctx := context.Background()
 	s, r := newServer(t, db, options{adminResources: true})
-	e := &adminEnv{s: s, r: r, clients: map[string]*testkit.API{"anonymous": testkit.NewAPI(t, r)}}
+	e := &adminEnv{s: s, r: r, db: db, clients: map[string]*testkit.API{"anonymous": testkit.NewAPI(t, r)}}
 	now := t0
 	services := repository.NewServices(db)
 	for i, slug := range []string{"individual-session", "couples-session"} {
@@ -102,6 +105,14 @@ func adminSetup(t *testing.T, db *repository.DB) *adminEnv {
 		}
 		e.appts = append(e.appts, a)
 	}
+	form, err := models.NewIntakeForm(e.appts[0].ID, models.IntakeAnswers{"concern": "бессонница"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repository.NewIntakeForms(db).Save(ctx, form); err != nil {
+		t.Fatal(err)
+	}
+	e.form = form
 	for _, role := range []models.Role{models.RoleOwner, models.RoleAssistant, models.RoleEditor} {
 		e.clients[string(role)], _ = jobsSignIn(t, s, r, role)
 	}
@@ -197,7 +208,7 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 				t.Errorf("%s verbs %v", r.Name, r.Verbs)
 			}
 		}
-		if !slices.Equal(names, []string{"services", "availability_rules", "availability_exceptions", "appointments"}) {
+		if !slices.Equal(names, []string{"services", "availability_rules", "availability_exceptions", "appointments", "intake_forms"}) {
 			t.Errorf("owner's resources %v", names)
 		}
 		if owner.Resources[0].Label != "Услуги" || owner.Resources[3].Fields[7].Name != "status" ||
@@ -206,6 +217,11 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 		}
 		if s := get("editor"); len(s.Resources) != 0 {
 			t.Errorf("the editor sees %+v", s.Resources)
+		}
+		for _, r := range get("assistant").Resources {
+			if r.Name == "intake_forms" {
+				t.Error("the assistant's schema shows intake forms")
+			}
 		}
 		if r := e.clients["anonymous"].Do("GET", "/admin/api/schema", nil); r.Status != http.StatusUnauthorized {
 			t.Errorf("anonymous schema: %d", r.Status)
@@ -317,4 +333,66 @@ func TestAdminResourcesAreInTheContract(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestAdminIntakeFormIsTheOwnersAndAudited: only the owner reads an intake form's answers; each
+// read writes an audit row (who, which form — never the answers) with it; a list shows no answers
+// and is not a P2 read.
+func TestAdminIntakeFormIsTheOwnersAndAudited(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := adminSetup(t, db)
+		ctx := context.Background()
+		audits := repository.NewAuditLogs(db)
+		reads := func() []models.AuditLog {
+			t.Helper()
+			rows, err := audits.List(ctx, repository.AuditLogFilter{Resource: "intake_forms"}, repository.Page{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rows
+		}
+		path := "/admin/api/intake_forms/" + e.form.ID.String()
+
+		recs, _ := adminList(t, e.clients["owner"], "intake_forms", "")
+		if len(recs) != 1 || recs[0]["status"] != "draft" || recs[0]["appointment_id"] != e.appts[0].ID.String() {
+			t.Fatalf("list: %v", recs)
+		}
+		if _, ok := recs[0]["payload"]; ok {
+			t.Error("the list carries the answers")
+		}
+		for _, role := range []string{"assistant", "editor", "anonymous"} {
+			if r := e.clients[role].Do("GET", path, nil); r.Status == http.StatusOK || strings.Contains(string(r.Body), "бессонница") {
+				t.Errorf("%s read the form: %d", role, r.Status)
+			}
+		}
+		if n := len(reads()); n != 0 {
+			t.Fatalf("%d audit rows before the owner read anything", n)
+		}
+
+		for i := 1; i <= 2; i++ {
+			r := e.clients["owner"].Do("GET", path, nil)
+			var form struct {
+				Payload map[string]any `json:"payload"`
+			}
+			r.JSON(t, &form)
+			if r.Status != http.StatusOK || form.Payload["concern"] != "бессонница" {
+				t.Fatalf("owner's read: %d %s", r.Status, r.Body)
+			}
+			rows := reads()
+			if len(rows) != i {
+				t.Fatalf("after %d reads, %d audit rows", i, len(rows))
+			}
+			row := rows[0]
+			if row.Action != models.AuditActionRead || row.ResourceID != e.form.ID.String() || row.ActorRole != "owner" ||
+				row.ActorUserID == nil || len(row.Changes) != 0 {
+				t.Errorf("audit row %+v", row)
+			}
+		}
+		if r := e.clients["owner"].Do("GET", "/admin/api/intake_forms/"+e.appts[0].ID.String(), nil); r.Status != http.StatusNotFound {
+			t.Errorf("a form that does not exist: %d", r.Status)
+		}
+		if n := len(reads()); n != 2 {
+			t.Errorf("a failed read was audited: %d rows", n)
+		}
+	})
 }

@@ -113,7 +113,7 @@ func (db *DB) Records(ctx context.Context, model any, q RecordQuery) ([]Record, 
 	}
 	out := make([]Record, 0, rows.Elem().Len())
 	for i := range rows.Elem().Len() {
-		out = append(out, toRecord(ctx, s, rows.Elem().Index(i), cols))
+		out = append(out, toRecord(s, rows.Elem().Index(i), cols))
 	}
 	return out, total, nil
 }
@@ -132,7 +132,7 @@ func (db *DB) RecordByID(ctx context.Context, model any, columns []string, id uu
 	if err := db.conn(ctx).Model(model).Select(cols).Where("id = ?", id).Take(row.Interface()).Error; err != nil {
 		return nil, translate(err)
 	}
-	return toRecord(ctx, s, row.Elem(), cols), nil
+	return toRecord(s, row.Elem(), cols), nil
 }
 
 func withID(cols []string) []string {
@@ -151,32 +151,30 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// toRecord reads cols of one row: pointers dereferenced (nil for NULL), times in UTC.
-func toRecord(ctx context.Context, s *schema.Schema, row reflect.Value, cols []string) Record {
+// toRecord reads cols of one row from its struct fields (a serializer's field, once loaded, holds
+// the decoded value): pointers dereferenced (nil for NULL), times in UTC.
+func toRecord(s *schema.Schema, row reflect.Value, cols []string) Record {
 	rec := make(Record, len(cols))
 	for _, col := range cols {
-		v, zero := s.FieldsByDBName[col].ValueOf(ctx, row)
-		rec[col] = plain(v, zero)
+		v, err := row.FieldByIndexErr(s.FieldsByDBName[col].StructField.Index)
+		if err != nil { // a nil embedded pointer: no value
+			rec[col] = nil
+			continue
+		}
+		rec[col] = plain(v)
 	}
 	return rec
 }
 
-func plain(v any, zero bool) any {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Pointer {
-		if rv.IsNil() {
+func plain(v reflect.Value) any {
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
 			return nil
 		}
-		v = rv.Elem().Interface()
+		v = v.Elem()
 	}
-	switch t := v.(type) {
-	case time.Time:
-		if zero && t.IsZero() {
-			return t
-		}
+	if t, ok := v.Interface().(time.Time); ok {
 		return t.UTC()
-	case uuid.UUID:
-		return t
 	}
-	return v
+	return v.Interface()
 }

@@ -9,6 +9,7 @@ import (
 
 	"balance/models"
 	"balance/repository"
+	"balance/service"
 )
 
 // Store reads records of any declared model; *repository.DB is one.
@@ -17,14 +18,49 @@ type Store interface {
 	RecordByID(ctx context.Context, model any, columns []string, id uuid.UUID) (repository.Record, error)
 }
 
-// Records serves the declared resources' records to staff, within what their roles allow.
+// Auditor appends audit records; *repository.AuditLogs is one.
+type Auditor interface {
+	Append(ctx context.Context, l *models.AuditLog) error
+}
+
+// Transactor runs fn in one transaction that the stores called with fn's ctx join.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Actor is the signed-in staff member a request acts for.
+type Actor struct {
+	UserID        uuid.UUID
+	Roles         []models.Role
+	IP, UserAgent string
+}
+
+// auditActor names the actor in the first of their roles by rank (owner, assistant, editor).
+func (a Actor) auditActor() models.AuditActor {
+	out := models.AuditActor{UserID: &a.UserID, IP: a.IP, UserAgent: a.UserAgent}
+	for _, r := range models.StaffRoles {
+		if slices.Contains(a.Roles, r) {
+			out.Role = string(r)
+			break
+		}
+	}
+	return out
+}
+
+// Records serves the declared resources' records to staff, within what their roles allow. A read
+// that returns P2 fields is audited in the same transaction.
 type Records struct {
 	reg   *Registry
 	store Store
+	tx    Transactor
+	audit Auditor
+	clock service.Clock
 }
 
-// NewRecords serves reg's resources from store.
-func NewRecords(reg *Registry, store Store) *Records { return &Records{reg: reg, store: store} }
+// NewRecords serves reg's resources from store, auditing P2 reads through audit within tx.
+func NewRecords(reg *Registry, store Store, tx Transactor, audit Auditor, clock service.Clock) *Records {
+	return &Records{reg: reg, store: store, tx: tx, audit: audit, clock: clock}
+}
 
 // MaxPage is the largest page one list request returns.
 const MaxPage = 200
@@ -43,7 +79,8 @@ type ListRequest struct {
 }
 
 // List returns a page of res's records that roles may see and the exact total.
-func (s *Records) List(ctx context.Context, res *Resource, roles []models.Role, req ListRequest) ([]repository.Record, int64, error) {
+func (s *Records) List(ctx context.Context, res *Resource, actor Actor, req ListRequest) ([]repository.Record, int64, error) {
+	roles := actor.Roles
 	if !res.Allows(List, roles) {
 		return nil, 0, models.ErrForbidden
 	}
@@ -94,17 +131,39 @@ func (s *Records) List(ctx context.Context, res *Resource, roles []models.Role, 
 	return s.store.Records(ctx, res.Model, q)
 }
 
-// Get returns one of res's records with the fields roles may see.
-func (s *Records) Get(ctx context.Context, res *Resource, roles []models.Role, id uuid.UUID) (repository.Record, error) {
-	if !res.Allows(Show, roles) {
+// Get returns one of res's records with the fields the actor's roles may see. When those include
+// P2 fields (the owner reading what a client wrote), the read and its audit record (who, when,
+// which record — never the values) commit together, or the answer is an error.
+func (s *Records) Get(ctx context.Context, res *Resource, actor Actor, id uuid.UUID) (repository.Record, error) {
+	if !res.Allows(Show, actor.Roles) {
 		return nil, models.ErrForbidden
 	}
-	fields := res.FieldsFor(roles)
+	fields := res.FieldsFor(actor.Roles)
 	cols := make([]string, 0, len(fields))
+	p2 := false
 	for _, f := range fields {
 		cols = append(cols, f.Name)
+		p2 = p2 || f.P2
 	}
-	return s.store.RecordByID(ctx, res.Model, cols, id)
+	if !p2 {
+		return s.store.RecordByID(ctx, res.Model, cols, id)
+	}
+	var rec repository.Record
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if rec, err = s.store.RecordByID(ctx, res.Model, cols, id); err != nil {
+			return err
+		}
+		entry, err := models.NewAuditLog(actor.auditActor(), models.AuditActionRead, res.Name, id.String(), nil, s.clock.Now())
+		if err != nil { // a bug of ours, not of the request: %v keeps it from becoming a 422
+			return fmt.Errorf("audit the read of %s %s: %v", res.Name, id, err)
+		}
+		return s.audit.Append(ctx, entry)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 // listColumns are the columns a list reads: the fields that may be listed, sorted or filtered

@@ -8,8 +8,9 @@ import (
 
 // Role sets of the access matrix (docs/architecture.md, "Roles").
 var (
-	nobody   = []models.Role{}
-	practice = []models.Role{models.RoleOwner, models.RoleAssistant} // schedule, appointments, payments
+	nobody    = []models.Role{}
+	practice  = []models.Role{models.RoleOwner, models.RoleAssistant} // schedule, appointments, payments
+	ownerOnly = []models.Role{models.RoleOwner}                       // P2: intake forms
 )
 
 // readOnly grants list and show to roles and nothing else. (Writes and actions go through the

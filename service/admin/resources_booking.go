@@ -30,6 +30,10 @@ var (
 		{string(models.BookingActorStaff), "Сотрудник"},
 		{string(models.BookingActorSystem), "Система"},
 	}
+	intakeStatusChoices = []Choice{
+		{string(models.IntakeFormStatusDraft), "Черновик"},
+		{string(models.IntakeFormStatusSubmitted), "Отправлена"},
+	}
 	exceptionKindChoices = []Choice{
 		{string(models.AvailabilityExceptionKindDayOff), "Выходной"},
 		{string(models.AvailabilityExceptionKindExtraHours), "Дополнительные часы"},
@@ -120,6 +124,21 @@ func bookingResources() []Resource {
 				{Name: "version", Label: "Версия", Type: Integer},
 				{Name: "created_at", Label: "Создана", Type: DateTime, Sort: true},
 				{Name: "updated_at", Label: "Изменена", Type: DateTime, Sort: true},
+			},
+		},
+		{
+			// What a client tells the psychologist before the session: the owner's alone. The list
+			// shows only whether it was filled; reading one is audited.
+			Name: "intake_forms", Label: "Анкеты", Singular: "Анкета", Model: &models.IntakeForm{},
+			Access: readOnly(ownerOnly), DefaultSort: "-updated_at",
+			Fields: []Field{
+				{Name: "id", Label: "ID", Type: ID},
+				{Name: "appointment_id", Label: "Запись", Type: Reference, Ref: "appointments", List: true, Filter: true},
+				{Name: "status", Label: "Статус", Type: Enum, Choices: intakeStatusChoices, List: true, Filter: true},
+				{Name: "submitted_at", Label: "Отправлена", Type: DateTime, List: true, Sort: true},
+				{Name: "payload", Label: "Ответы", Type: JSON, P2: true},
+				{Name: "created_at", Label: "Начата", Type: DateTime, Sort: true},
+				{Name: "updated_at", Label: "Изменена", Type: DateTime, List: true, Sort: true},
 			},
 		},
 	}
