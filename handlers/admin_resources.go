@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -19,6 +20,10 @@ import (
 type AdminRecords interface {
 	List(ctx context.Context, res *admin.Resource, actor admin.Actor, req admin.ListRequest) ([]repository.Record, int64, error)
 	Get(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID) (repository.Record, error)
+	Create(ctx context.Context, res *admin.Resource, actor admin.Actor, body map[string]any) (repository.Record, error)
+	Update(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID, body map[string]any) (repository.Record, error)
+	Delete(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID) (repository.Record, error)
+	Act(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID, action string) (repository.Record, error)
 }
 
 type adminResources struct {
@@ -32,9 +37,132 @@ type adminResources struct {
 func (h *adminResources) mount(signedIn *gin.RouterGroup) {
 	signedIn.GET("/schema", h.schema)
 	for _, res := range h.reg.Resources() {
-		signedIn.GET("/"+res.Name, h.list(res))
-		signedIn.GET("/"+res.Name+"/:id", h.show(res))
+		base := "/" + res.Name
+		signedIn.GET(base, h.list(res))
+		signedIn.GET(base+"/:id", h.show(res))
+		if len(res.Access[admin.Create]) > 0 {
+			signedIn.POST(base, h.write(res, func(ctx context.Context, a admin.Actor, _ uuid.UUID, body map[string]any) (repository.Record, error) {
+				return h.records.Create(ctx, res, a, body)
+			}, false))
+		}
+		if len(res.Access[admin.Update]) > 0 {
+			signedIn.PUT(base+"/:id", h.write(res, func(ctx context.Context, a admin.Actor, id uuid.UUID, body map[string]any) (repository.Record, error) {
+				return h.records.Update(ctx, res, a, id, body)
+			}, true))
+		}
+		if len(res.Access[admin.Delete]) > 0 {
+			signedIn.DELETE(base+"/:id", h.remove(res))
+		}
+		if len(res.Actions) > 0 {
+			signedIn.POST(base+"/:id/actions/:action", h.act(res))
+		}
 	}
+}
+
+type writeFunc func(ctx context.Context, a admin.Actor, id uuid.UUID, body map[string]any) (repository.Record, error)
+
+// write answers a create (201) or an update (200, withID) with the record as it now is.
+func (h *adminResources) write(res *admin.Resource, fn writeFunc, withID bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var id uuid.UUID
+		if withID {
+			var ok bool
+			if id, ok = recordID(c); !ok {
+				return
+			}
+		}
+		var body map[string]any
+		if !decodeJSON(c, &body) {
+			return
+		}
+		if body == nil {
+			problem(c, http.StatusUnprocessableEntity, "validation", "the body must be a JSON object")
+			return
+		}
+		rec, err := fn(c.Request.Context(), staffActor(c), id, body)
+		if err != nil {
+			respondAdminError(c, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		if withID {
+			c.JSON(http.StatusOK, rec)
+			return
+		}
+		c.Header("Location", "/admin/api/"+res.Name+"/"+fmt.Sprint(rec["id"]))
+		c.JSON(http.StatusCreated, rec)
+	}
+}
+
+func (h *adminResources) remove(res *admin.Resource) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := recordID(c)
+		if !ok {
+			return
+		}
+		rec, err := h.records.Delete(c.Request.Context(), res, staffActor(c), id)
+		if err != nil {
+			respondAdminError(c, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, rec)
+	}
+}
+
+func (h *adminResources) act(res *admin.Resource) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := recordID(c)
+		if !ok {
+			return
+		}
+		rec, err := h.records.Act(c.Request.Context(), res, staffActor(c), id, c.Param("action"))
+		if err != nil {
+			respondAdminError(c, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, rec)
+	}
+}
+
+// recordID reads the :id of a record route; a malformed one answers 404.
+func recordID(c *gin.Context) (uuid.UUID, bool) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		respondError(c, models.ErrNotFound)
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+// adminValidation is the 422 a react-admin form shows beside its fields: a problem whose
+// "errors" maps each field to a message for the person filling the form.
+type adminValidation struct {
+	Type      string            `json:"type"`
+	Title     string            `json:"title"`
+	Status    int               `json:"status"`
+	Detail    string            `json:"detail"`
+	Instance  string            `json:"instance"`
+	Errors    map[string]string `json:"errors"`
+	RequestID string            `json:"request_id,omitempty"`
+}
+
+// respondAdminError answers a write's error: field errors as adminValidation, the rest through
+// the one error table.
+func respondAdminError(c *gin.Context, err error) {
+	var in *admin.InputError
+	if errors.As(err, &in) {
+		body, _ := json.Marshal(adminValidation{
+			Type: problemTypeBase + "validation", Title: http.StatusText(http.StatusUnprocessableEntity),
+			Status: http.StatusUnprocessableEntity, Detail: "the request has invalid fields", Instance: c.Request.URL.Path,
+			Errors: in.Fields, RequestID: c.GetString(requestIDKey),
+		})
+		c.Abort()
+		c.Data(http.StatusUnprocessableEntity, ProblemContentType, body)
+		return
+	}
+	respondError(c, err)
 }
 
 // schema answers GET /admin/api/schema: the resources, fields and verbs this user's roles allow.

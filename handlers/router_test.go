@@ -103,7 +103,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		if err != nil {
 			t.Fatal(err)
 		}
-		deps.AdminResources, deps.AdminRecords = reg, admin.NewRecords(reg, db, db, repository.NewAuditLogs(db), clock)
+		deps.AdminResources, deps.AdminRecords = reg, admin.NewRecords(reg, db, clock)
 	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {

@@ -50,16 +50,18 @@ func (a Actor) auditActor() models.AuditActor {
 // Records serves the declared resources' records to staff, within what their roles allow. A read
 // that returns P2 fields is audited in the same transaction.
 type Records struct {
-	reg   *Registry
-	store Store
-	tx    Transactor
-	audit Auditor
-	clock service.Clock
+	reg    *Registry
+	store  Store
+	stores Stores
+	tx     Transactor
+	audit  Auditor
+	clock  service.Clock
 }
 
-// NewRecords serves reg's resources from store, auditing P2 reads through audit within tx.
-func NewRecords(reg *Registry, store Store, tx Transactor, audit Auditor, clock service.Clock) *Records {
-	return &Records{reg: reg, store: store, tx: tx, audit: audit, clock: clock}
+// NewRecords serves reg's resources from db: reads, writes through the resources' writers, and
+// their audit records.
+func NewRecords(reg *Registry, db *repository.DB, clock service.Clock) *Records {
+	return &Records{reg: reg, store: db, stores: NewStores(db), tx: db, audit: repository.NewAuditLogs(db), clock: clock}
 }
 
 // MaxPage is the largest page one list request returns.

@@ -4,9 +4,13 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"time"
+
+	"github.com/google/uuid"
 
 	"balance/models"
 )
@@ -59,6 +63,8 @@ type Field struct {
 	Type  FieldType
 	// List: shown in the list; Sort, Filter, Search: usable there.
 	List, Sort, Filter, Search bool
+	// Edit: set on create and update; Required: a create must set it.
+	Edit, Required bool
 	// Choices of an Enum; Ref names the resource a Reference points to.
 	Choices []Choice
 	Ref     string
@@ -80,6 +86,26 @@ type Resource struct {
 	Access map[Verb][]models.Role
 	// DefaultSort is the list's order when the request names none ("-start_at": descending).
 	DefaultSort string
+	// Writer creates, updates and deletes records through the models' rules; nil for a resource
+	// nobody may write. Actions are its state transitions (publish, cancel, ...).
+	Writer  Writer
+	Actions []Action
+}
+
+// Action is a state transition staff start with a button: POST /admin/api/<r>/<id>/actions/<Name>.
+type Action struct {
+	Name, Label string
+	Roles       []models.Role
+	Run         func(ctx context.Context, st Stores, id uuid.UUID, now time.Time) error
+}
+
+// Action returns the named action, if declared.
+func (r *Resource) Action(name string) (Action, bool) {
+	i := slices.IndexFunc(r.Actions, func(a Action) bool { return a.Name == name })
+	if i < 0 {
+		return Action{}, false
+	}
+	return r.Actions[i], true
 }
 
 // Allows reports whether a user with roles may use verb on the resource.
@@ -178,11 +204,20 @@ func (r *Resource) check() error {
 			return fmt.Errorf("admin resource %s: enum field %s has no choices", r.Name, f.Name)
 		case f.Type == Reference && f.Ref == "":
 			return fmt.Errorf("admin resource %s: reference field %s names no resource", r.Name, f.Name)
-		case f.P2 && (f.List || f.Sort || f.Filter || f.Search):
+		case f.P2 && (f.List || f.Sort || f.Filter || f.Search || f.Edit):
 			// A list would decrypt every row's P2 and leak it through ordering and matching.
 			return fmt.Errorf("admin resource %s: P2 field %s may be shown on a record only", r.Name, f.Name)
 		}
 		names[f.Name] = true
+	}
+	writes := len(r.Access[Create]) + len(r.Access[Update]) + len(r.Access[Delete])
+	if writes > 0 && r.Writer == nil {
+		return fmt.Errorf("admin resource %s: roles may write it but it has no Writer", r.Name)
+	}
+	for _, a := range r.Actions {
+		if a.Name == "" || a.Label == "" || a.Run == nil || len(a.Roles) == 0 {
+			return fmt.Errorf("admin resource %s: action %q needs a name, a label, roles and Run", r.Name, a.Name)
+		}
 	}
 	if !names["id"] {
 		return fmt.Errorf("admin resource %s: declares no id field", r.Name)

@@ -1,13 +1,30 @@
 package admin_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"balance/models"
 	"balance/service/admin"
 )
+
+// noWriter stands for a resource's writer where no write runs.
+type noWriter struct{}
+
+func (noWriter) Create(context.Context, admin.Stores, *admin.Input, time.Time) (uuid.UUID, error) {
+	return uuid.Nil, models.ErrForbidden
+}
+func (noWriter) Update(context.Context, admin.Stores, uuid.UUID, *admin.Input, time.Time) error {
+	return models.ErrForbidden
+}
+func (noWriter) Delete(context.Context, admin.Stores, uuid.UUID) error { return models.ErrForbidden }
+
+func noop(context.Context, admin.Stores, uuid.UUID, time.Time) error { return nil }
 
 func sample() admin.Resource {
 	return admin.Resource{
@@ -21,7 +38,8 @@ func sample() admin.Resource {
 			{Name: "title", Label: "Название", Type: admin.Text, List: true, Sort: true},
 			{Name: "secret", Label: "Со слов клиента", Type: admin.LongText, P2: true},
 		},
-		DefaultSort: "-title",
+		DefaultSort: "-title", Writer: noWriter{},
+		Actions: []admin.Action{{Name: "shine", Label: "Начистить", Roles: []models.Role{models.RoleOwner}, Run: noop}},
 	}
 }
 
@@ -38,6 +56,9 @@ func TestRegistryRefusesIncompleteDeclarations(t *testing.T) {
 		"a reference to nothing":         func(r *admin.Resource) { r.Fields[1].Type, r.Fields[1].Ref = admin.Reference, "ghosts" },
 		"a reference without a name":     func(r *admin.Resource) { r.Fields[1].Type = admin.Reference },
 		"an unsortable default sort":     func(r *admin.Resource) { r.DefaultSort = "secret" },
+		"writes without a writer":        func(r *admin.Resource) { r.Writer = nil },
+		"an editable P2 field":           func(r *admin.Resource) { r.Fields[2].Edit = true },
+		"an action without roles":        func(r *admin.Resource) { r.Actions[0].Roles = nil },
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := sample()
@@ -61,11 +82,13 @@ func TestSchemaAndFieldsFollowTheRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := reg.Schema([]models.Role{models.RoleOwner})
-	if len(owner) != 1 || !slices.Equal(owner[0].Verbs, []admin.Verb{admin.List, admin.Show, admin.Create}) || len(owner[0].Fields) != 3 || !owner[0].Fields[2].P2 {
+	if len(owner) != 1 || !slices.Equal(owner[0].Verbs, []admin.Verb{admin.List, admin.Show, admin.Create}) || len(owner[0].Fields) != 3 ||
+		!owner[0].Fields[2].P2 || len(owner[0].Actions) != 1 || owner[0].Actions[0].Label != "Начистить" {
 		t.Errorf("owner: %+v", owner)
 	}
 	assistant := reg.Schema([]models.Role{models.RoleAssistant})
-	if len(assistant) != 1 || !slices.Equal(assistant[0].Verbs, []admin.Verb{admin.List, admin.Show}) || len(assistant[0].Fields) != 2 {
+	if len(assistant) != 1 || !slices.Equal(assistant[0].Verbs, []admin.Verb{admin.List, admin.Show}) || len(assistant[0].Fields) != 2 ||
+		len(assistant[0].Actions) != 0 {
 		t.Errorf("assistant (no P2, no create): %+v", assistant)
 	}
 	if editor := reg.Schema([]models.Role{models.RoleEditor}); len(editor) != 0 {

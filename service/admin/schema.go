@@ -1,16 +1,27 @@
 package admin
 
-import "balance/models"
+import (
+	"slices"
+
+	"balance/models"
+)
 
 // ResourceSchema is a resource as one user's roles let them see it: the panel builds its screens
 // from it and shows nothing the server would refuse.
 type ResourceSchema struct {
-	Name        string        `json:"name"`
-	Label       string        `json:"label"`
-	Singular    string        `json:"singular"`
-	Verbs       []Verb        `json:"verbs"`
-	DefaultSort string        `json:"default_sort,omitempty"`
-	Fields      []FieldSchema `json:"fields"`
+	Name        string         `json:"name"`
+	Label       string         `json:"label"`
+	Singular    string         `json:"singular"`
+	Verbs       []Verb         `json:"verbs"`
+	DefaultSort string         `json:"default_sort,omitempty"`
+	Fields      []FieldSchema  `json:"fields"`
+	Actions     []ActionSchema `json:"actions"`
+}
+
+// ActionSchema is an action the user's roles may start.
+type ActionSchema struct {
+	Name  string `json:"name"`
+	Label string `json:"label"`
 }
 
 // FieldSchema is one field of a ResourceSchema.
@@ -22,6 +33,8 @@ type FieldSchema struct {
 	Sort    bool      `json:"sortable"`
 	Filter  bool      `json:"filterable"`
 	Search  bool      `json:"searchable"`
+	Edit    bool      `json:"editable"`
+	Req     bool      `json:"required"`
 	Choices []Choice  `json:"choices,omitempty"`
 	Ref     string    `json:"reference,omitempty"`
 	P2      bool      `json:"p2"`
@@ -45,8 +58,14 @@ func (reg *Registry) Schema(roles []models.Role) []ResourceSchema {
 		for _, f := range r.FieldsFor(roles) {
 			rs.Fields = append(rs.Fields, FieldSchema{
 				Name: f.Name, Label: f.Label, Type: f.Type, List: f.List, Sort: f.Sort, Filter: f.Filter,
-				Search: f.Search, Choices: f.Choices, Ref: f.Ref, P2: f.P2,
+				Search: f.Search, Edit: f.Edit, Req: f.Required, Choices: f.Choices, Ref: f.Ref, P2: f.P2,
 			})
+		}
+		rs.Actions = []ActionSchema{}
+		for _, a := range r.Actions {
+			if slices.ContainsFunc(a.Roles, func(role models.Role) bool { return slices.Contains(roles, role) }) {
+				rs.Actions = append(rs.Actions, ActionSchema{Name: a.Name, Label: a.Label})
+			}
 		}
 		out = append(out, rs)
 	}

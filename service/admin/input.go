@@ -1,0 +1,182 @@
+package admin
+
+import (
+	"errors"
+	"math"
+	"time"
+
+	"github.com/google/uuid"
+
+	"balance/models"
+)
+
+// Input is a create or update body: the editable fields of a resource, as decoded JSON. Its
+// getters convert and collect one message per bad field; Err reports them all at once.
+type Input struct {
+	values map[string]any
+	errs   map[string]string
+}
+
+// NewInput keeps the editable fields of res that body sets. Other keys (react-admin sends the
+// whole record on update: id, timestamps) are ignored.
+func NewInput(res *Resource, body map[string]any) *Input {
+	in := &Input{values: map[string]any{}, errs: map[string]string{}}
+	for _, f := range res.Fields {
+		if v, ok := body[f.Name]; ok && f.Edit {
+			in.values[f.Name] = v
+		}
+	}
+	return in
+}
+
+// Has reports whether the body sets name.
+func (in *Input) Has(name string) bool { _, ok := in.values[name]; return ok }
+
+// Names lists the fields the body sets, for the audit record.
+func (in *Input) Names() []string {
+	out := make([]string, 0, len(in.values))
+	for k := range in.values {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (in *Input) fail(name, msg string) {
+	if _, ok := in.errs[name]; !ok {
+		in.errs[name] = msg
+	}
+}
+
+// String is a text field ("" when absent or null).
+func (in *Input) String(name string) string {
+	switch v := in.values[name].(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	default:
+		in.fail(name, "должно быть строкой")
+		return ""
+	}
+}
+
+// OptString is a text field that may be empty (nil when absent, null or "").
+func (in *Input) OptString(name string) *string {
+	if s := in.String(name); s != "" {
+		return &s
+	}
+	return nil
+}
+
+// OptInt64 is an integer field that may be empty (nil when absent or null).
+func (in *Input) OptInt64(name string) *int64 {
+	switch v := in.values[name].(type) {
+	case nil:
+		return nil
+	case float64:
+		if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+			in.fail(name, "должно быть целым числом")
+			return nil
+		}
+		n := int64(v)
+		return &n
+	default:
+		in.fail(name, "должно быть целым числом")
+		return nil
+	}
+}
+
+// Int64 is an integer field (0 when absent).
+func (in *Input) Int64(name string) int64 {
+	if n := in.OptInt64(name); n != nil {
+		return *n
+	}
+	return 0
+}
+
+// OptInt is OptInt64 for int fields.
+func (in *Input) OptInt(name string) *int {
+	n := in.OptInt64(name)
+	if n == nil {
+		return nil
+	}
+	if *n > math.MaxInt32 || *n < math.MinInt32 {
+		in.fail(name, "слишком большое число")
+		return nil
+	}
+	i := int(*n)
+	return &i
+}
+
+// Int is an int field (0 when absent).
+func (in *Input) Int(name string) int {
+	if n := in.OptInt(name); n != nil {
+		return *n
+	}
+	return 0
+}
+
+// OptDate is a calendar date "YYYY-MM-DD" (or an RFC 3339 time, whose day counts), as midnight UTC.
+func (in *Input) OptDate(name string) *time.Time {
+	s := in.String(name)
+	if s == "" {
+		return nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t, err2 := time.Parse(time.RFC3339, s)
+		if err2 != nil {
+			in.fail(name, "должно быть датой ГГГГ-ММ-ДД")
+			return nil
+		}
+		d = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	return &d
+}
+
+// OptID is a reference (nil when absent or null).
+func (in *Input) OptID(name string) *uuid.UUID {
+	s := in.String(name)
+	if s == "" {
+		return nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		in.fail(name, "должно быть идентификатором (UUID)")
+		return nil
+	}
+	return &id
+}
+
+// Require records that name must be set.
+func (in *Input) Require(names ...string) {
+	for _, n := range names {
+		if v, ok := in.values[n]; !ok || v == nil || v == "" {
+			in.fail(n, "обязательное поле")
+		}
+	}
+}
+
+// Err is the collected field errors, or nil.
+func (in *Input) Err() error {
+	if len(in.errs) == 0 {
+		return nil
+	}
+	return &InputError{Fields: in.errs}
+}
+
+// InputError lists the fields of a create or update body that are wrong, each with a message for
+// the person who filled the form (Russian).
+type InputError struct{ Fields map[string]string }
+
+func (e *InputError) Error() string { return "invalid fields" }
+
+// inputError turns a model's validation error into an InputError on the same field, so that the
+// form shows it beside the field; other errors pass through.
+func inputError(err error) error {
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return &InputError{Fields: map[string]string{ve.Field: ve.Message}}
+	}
+	return err
+}
