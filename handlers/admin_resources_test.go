@@ -336,7 +336,11 @@ func TestAdminListConventions(t *testing.T) {
 func TestAdminResourcesAreInTheContract(t *testing.T) {
 	spec := string(api.Spec)
 	for _, res := range admin.Resources() {
-		for _, path := range []string{"/admin/api/" + res.Name, "/admin/api/" + res.Name + "/{id}"} {
+		paths := []string{"/admin/api/" + res.Name, "/admin/api/" + res.Name + "/{id}"}
+		if len(res.Actions) > 0 {
+			paths = append(paths, "/admin/api/"+res.Name+"/{id}/actions/{action}")
+		}
+		for _, path := range paths {
 			if !strings.Contains(spec, "\n  "+path+":\n") {
 				t.Errorf("%s is not in api/openapi.yaml", path)
 			}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"balance/internal/testkit"
 	"balance/models"
 	"balance/repository"
@@ -187,6 +189,70 @@ func TestAdminBuildsABookableSchedule(t *testing.T) {
 			if err != nil || len(n) == 0 {
 				t.Errorf("no audit rows for %s (%v)", res, err)
 			}
+		}
+	})
+}
+
+// TestAdminCancelsABookingWithARefund: a client books and pays through the public API; the
+// assistant sees it in the admin API and cancels it with an action; the refund goes to YooKassa
+// through the booking service's job, and the audit log shows the action.
+func TestAdminCancelsABookingWithARefund(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		ctx := context.Background()
+		e := bookingSetup(t, db, bookingOpts{admin: true})
+		b := e.book(t, bookingSlot(0), "a@example.com")
+		pid := providerPaymentID(t, b)
+		e.yk.Succeed(pid)
+		if r := e.notify(t, "payment.succeeded", pid); r.Status != http.StatusOK {
+			t.Fatalf("payment: %d %s", r.Status, r.Body)
+		}
+		assistant, csrf := jobsSignIn(t, e.s, e.r, models.RoleAssistant)
+		editor, editorCSRF := jobsSignIn(t, e.s, e.r, models.RoleEditor)
+
+		recs, _ := adminList(t, assistant, "appointments", adminQuery("filter", `{"status":"confirmed"}`))
+		if len(recs) != 1 || recs[0]["id"] != b.ID {
+			t.Fatalf("the paid booking in the admin list: %v", recs)
+		}
+		path := "/admin/api/appointments/" + b.ID + "/actions/"
+		if r := editor.Do("POST", path+"cancel", nil, jobsCSRF(editorCSRF)); r.Status != http.StatusForbidden {
+			t.Errorf("the editor canceled: %d", r.Status)
+		}
+		if r := assistant.Do("POST", path+"complete", nil, jobsCSRF(csrf)); r.Status != http.StatusConflict {
+			t.Errorf("completing a session that has not happened: %d %s", r.Status, r.Body)
+		}
+		r := assistant.Do("POST", path+"cancel", nil, jobsCSRF(csrf))
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"status":"canceled"`) || !strings.Contains(string(r.Body), `"canceled_by":"staff"`) {
+			t.Fatalf("cancel: %d %s", r.Status, r.Body)
+		}
+		if r := assistant.Do("POST", path+"cancel", nil, jobsCSRF(csrf)); r.Status != http.StatusConflict {
+			t.Errorf("cancel twice: %d", r.Status)
+		}
+
+		// A full refund, sent to YooKassa by the booking service's job.
+		a, err := e.appts.ByID(ctx, uuid.MustParse(b.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		refunds, err := repository.NewRefunds(db).ByPayment(ctx, a.Payments[len(a.Payments)-1].ID)
+		if err != nil || len(refunds) != 1 || refunds[0].AmountMinor != 500000 {
+			t.Fatalf("refunds %+v (%v), want one of 5000.00", refunds, err)
+		}
+		if err := e.b.RunRefund(ctx, refunds[0].ID); err != nil || e.yk.KeyUses(refunds[0].IdempotenceKey) != 1 {
+			t.Fatalf("the refund at YooKassa: %v, key used %d times", err, e.yk.KeyUses(refunds[0].IdempotenceKey))
+		}
+
+		rows, err := repository.NewAuditLogs(db).List(ctx, repository.AuditLogFilter{Resource: "appointments", ResourceID: b.ID}, repository.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, row := range rows {
+			if _, ok := row.Changes["action:cancel"]; ok && row.ActorRole == "assistant" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no audit row for the assistant's cancel: %+v", rows)
 		}
 	})
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"balance/events"
 	"balance/integrations/yookassa"
 	"balance/integrations/yookassa/yookassatest"
@@ -28,6 +30,7 @@ func bookingSlot(n int) time.Time {
 
 type bookingEnv struct {
 	s     *server
+	r     *gin.Engine
 	yk    *yookassatest.Server
 	b     *booking.Bookings
 	clock *testkit.Clock
@@ -38,6 +41,8 @@ type bookingEnv struct {
 type bookingOpts struct {
 	webhookCIDRs   []string
 	trustedProxies []string
+	// admin also serves the admin resources (their booking actions through this booking service).
+	admin bool
 }
 
 // bookingSetup serves the booking API over a published paid service (weekdays 10:00–19:00
@@ -99,11 +104,11 @@ func bookingSetup(t *testing.T, db *repository.DB, o bookingOpts) *bookingEnv {
 	if o.webhookCIDRs == nil {
 		o.webhookCIDRs = []string{"127.0.0.1/32", "::1"}
 	}
-	s, _ := newServer(t, db, options{
+	s, r := newServer(t, db, options{
 		catalogue: booking.NewCatalogue(st.Services), slots: slots, bookings: b,
-		webhookCIDRs: o.webhookCIDRs, trustedProxies: o.trustedProxies,
+		webhookCIDRs: o.webhookCIDRs, trustedProxies: o.trustedProxies, adminResources: o.admin,
 	})
-	return &bookingEnv{s: s, yk: yk, b: b, clock: clock, pub: pub, appts: st.Appointments}
+	return &bookingEnv{s: s, r: r, yk: yk, b: b, clock: clock, pub: pub, appts: st.Appointments}
 }
 
 type bookingBody struct {

@@ -103,7 +103,11 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		if err != nil {
 			t.Fatal(err)
 		}
-		deps.AdminResources, deps.AdminRecords = reg, admin.NewRecords(reg, db, clock)
+		var bookings admin.StaffBookings // a nil *booking.Bookings must stay a nil interface
+		if opt.bookings != nil {
+			bookings = opt.bookings
+		}
+		deps.AdminResources, deps.AdminRecords = reg, admin.NewRecords(reg, db, bookings, clock)
 	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {

@@ -58,10 +58,10 @@ type Records struct {
 	clock  service.Clock
 }
 
-// NewRecords serves reg's resources from db: reads, writes through the resources' writers, and
-// their audit records.
-func NewRecords(reg *Registry, db *repository.DB, clock service.Clock) *Records {
-	return &Records{reg: reg, store: db, stores: NewStores(db), tx: db, audit: repository.NewAuditLogs(db), clock: clock}
+// NewRecords serves reg's resources from db: reads, writes through the resources' writers (and
+// bookings, for the booking actions; nil leaves those unavailable), and their audit records.
+func NewRecords(reg *Registry, db *repository.DB, bookings StaffBookings, clock service.Clock) *Records {
+	return &Records{reg: reg, store: db, stores: NewStores(db, bookings), tx: db, audit: repository.NewAuditLogs(db), clock: clock}
 }
 
 // MaxPage is the largest page one list request returns.

@@ -112,6 +112,11 @@ func bookingResources() []Resource {
 		{
 			Name: "appointments", Label: "Записи", Singular: "Запись", Model: &models.Appointment{},
 			Access: readOnly(practice), DefaultSort: "-start_at",
+			Actions: []Action{
+				{Name: "cancel", Label: "Отменить с полным возвратом", Roles: practice, Run: cancelByStaff},
+				{Name: "complete", Label: "Отметить проведённой", Roles: practice, Run: appointmentChange((*models.Appointment).Complete)},
+				{Name: "no_show", Label: "Отметить неявку", Roles: practice, Run: appointmentChange((*models.Appointment).MarkNoShow)},
+			},
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "service_id", Label: "Услуга", Type: Reference, Ref: "services", List: true, Filter: true},

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -146,4 +147,21 @@ func (exceptionWriter) Update(context.Context, Stores, uuid.UUID, *Input, time.T
 
 func (exceptionWriter) Delete(ctx context.Context, st Stores, id uuid.UUID) error {
 	return st.Availability.DeleteException(ctx, id)
+}
+
+// appointmentChange is an appointment action that is one model transition.
+func appointmentChange(change func(*models.Appointment, time.Time) error) func(context.Context, Stores, uuid.UUID, time.Time) error {
+	return func(ctx context.Context, st Stores, id uuid.UUID, now time.Time) error {
+		return st.Appointments.Update(ctx, id, func(a *models.Appointment) error { return change(a, now) })
+	}
+}
+
+// cancelByStaff cancels an appointment for the practice through the booking use case: the time is
+// freed and a paid booking refunded in full through the payment provider.
+func cancelByStaff(ctx context.Context, st Stores, id uuid.UUID, _ time.Time) error {
+	if st.Bookings == nil {
+		return fmt.Errorf("cancel appointment %s: the booking use cases are not wired", id)
+	}
+	_, err := st.Bookings.CancelByStaff(ctx, id)
+	return err
 }

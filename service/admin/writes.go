@@ -10,17 +10,31 @@ import (
 
 	"balance/models"
 	"balance/repository"
+	"balance/service/booking"
 )
 
-// Stores are what writers change records through.
+// Stores are what writers and actions change records through.
 type Stores struct {
 	Services     *repository.Services
 	Availability *repository.Availability
+	Appointments *repository.Appointments
+	// Bookings cancels and refunds through the booking use cases; nil leaves those actions
+	// unavailable.
+	Bookings StaffBookings
 }
 
-// NewStores opens the writers' stores on db.
-func NewStores(db *repository.DB) Stores {
-	return Stores{Services: repository.NewServices(db), Availability: repository.NewAvailability(db)}
+// StaffBookings is what the practice does to a booking through the booking use cases, so that
+// refunds go through the payment provider, not a row edit; *booking.Bookings is one.
+type StaffBookings interface {
+	CancelByStaff(ctx context.Context, id uuid.UUID) (*booking.CancelResult, error)
+}
+
+// NewStores opens the writers' stores on db, with bookings for the booking actions.
+func NewStores(db *repository.DB, bookings StaffBookings) Stores {
+	return Stores{
+		Services: repository.NewServices(db), Availability: repository.NewAvailability(db),
+		Appointments: repository.NewAppointments(db), Bookings: bookings,
+	}
 }
 
 // Writer changes one resource's records through its model's rules. It runs inside the

@@ -54,6 +54,24 @@ func (b *Bookings) Cancel(ctx context.Context, id uuid.UUID, token, reason strin
 	if _, err := b.Manage(ctx, id, token); err != nil {
 		return nil, err
 	}
+	return b.cancel(ctx, id, models.BookingActorClient, reason, func(a *models.Appointment, pay *models.Payment, now time.Time) int64 {
+		return a.Service.ClientCancelRefund(a.StartAt, now, pay.RefundableMinor(), b.cfg.PartialRefundPercent)
+	})
+}
+
+// CancelByStaff cancels the booking id for the practice (a staff member in the admin panel): the
+// time is freed and a paid booking is refunded in full, whatever the client's policy would give,
+// since the client did not choose it.
+func (b *Bookings) CancelByStaff(ctx context.Context, id uuid.UUID) (*CancelResult, error) {
+	return b.cancel(ctx, id, models.BookingActorStaff, "", func(_ *models.Appointment, pay *models.Payment, _ time.Time) int64 {
+		return pay.RefundableMinor()
+	})
+}
+
+// cancel cancels the booking id for by, refunding a confirmed booking's payment what refundOf
+// says, in one transaction with the refund job.
+func (b *Bookings) cancel(ctx context.Context, id uuid.UUID, by models.BookingActor, reason string,
+	refundOf func(a *models.Appointment, pay *models.Payment, now time.Time) int64) (*CancelResult, error) {
 	var refund int64
 	err := b.db.InTx(ctx, func(ctx context.Context) error {
 		now := b.clock.Now().UTC()
@@ -63,13 +81,13 @@ func (b *Bookings) Cancel(ctx context.Context, id uuid.UUID, token, reason strin
 		}
 		pay := lastPayment(a)
 		if pay != nil && a.Status == models.AppointmentStatusConfirmed {
-			refund = a.Service.ClientCancelRefund(a.StartAt, now, pay.RefundableMinor(), b.cfg.PartialRefundPercent)
+			refund = refundOf(a, pay, now)
 		}
 		if err := b.st.Appointments.Update(ctx, id, func(x *models.Appointment) error {
 			if x.Version != a.Version {
 				return fmt.Errorf("booking %s changed meanwhile: %w", id, models.ErrConflict)
 			}
-			return x.Cancel(models.BookingActorClient, reason, now)
+			return x.Cancel(by, reason, now)
 		}); err != nil {
 			return err
 		}
@@ -77,7 +95,7 @@ func (b *Bookings) Cancel(ctx context.Context, id uuid.UUID, token, reason strin
 		case pay == nil:
 			return nil
 		case refund > 0:
-			_, err := b.startRefund(ctx, pay, refund, "canceled by the client", now)
+			_, err := b.startRefund(ctx, pay, refund, "canceled by the "+string(by), now)
 			return err
 		case pay.Status == models.PaymentStatusIntent || pay.Status == models.PaymentStatusPending:
 			_, err := b.jobs.Schedule(ctx, TaskCancelPayment, paymentTask{PaymentID: pay.ID}, time.Time{})
@@ -92,7 +110,7 @@ func (b *Bookings) Cancel(ctx context.Context, id uuid.UUID, token, reason strin
 	if err != nil {
 		return nil, err
 	}
-	b.log.InfoContext(ctx, "booking canceled by the client", "appointment_id", id, "refund_minor", refund)
+	b.log.InfoContext(ctx, "booking canceled", "by", by, "appointment_id", id, "refund_minor", refund)
 	return &CancelResult{Appointment: a, RefundMinor: refund}, nil
 }
 
