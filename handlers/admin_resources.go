@@ -162,6 +162,20 @@ func respondAdminError(c *gin.Context, err error) {
 		c.Data(http.StatusUnprocessableEntity, ProblemContentType, body)
 		return
 	}
+	var vc *admin.VersionConflict
+	if errors.As(err, &vc) {
+		body, _ := json.Marshal(struct {
+			Problem
+			CurrentVersion int `json:"current_version"`
+		}{Problem{
+			Type: problemTypeBase + "version-conflict", Title: http.StatusText(http.StatusConflict), Status: http.StatusConflict,
+			Detail: "another staff member changed this record first; reload it and edit again", Instance: c.Request.URL.Path,
+			RequestID: c.GetString(requestIDKey),
+		}, vc.Current})
+		c.Abort()
+		c.Data(http.StatusConflict, ProblemContentType, body)
+		return
+	}
 	respondError(c, err)
 }
 

@@ -38,6 +38,7 @@ type adminEnv struct {
 	appts   []*models.Appointment
 	form    *models.IntakeForm
 	db      *repository.DB
+	csrf    map[string]string
 }
 
 // adminSetup stores two services (one published), a weekly rule, a day off and three
@@ -46,7 +47,7 @@ func adminSetup(t *testing.T, db *repository.DB) *adminEnv {
 	t.Helper()
 	ctx := context.Background()
 	s, r := newServer(t, db, options{adminResources: true})
-	e := &adminEnv{s: s, r: r, db: db, clients: map[string]*testkit.API{"anonymous": testkit.NewAPI(t, r)}}
+	e := &adminEnv{s: s, r: r, db: db, csrf: map[string]string{}, clients: map[string]*testkit.API{"anonymous": testkit.NewAPI(t, r)}}
 	now := t0
 	services := repository.NewServices(db)
 	for i, slug := range []string{"individual-session", "couples-session"} {
@@ -114,7 +115,7 @@ func adminSetup(t *testing.T, db *repository.DB) *adminEnv {
 	}
 	e.form = form
 	for _, role := range []models.Role{models.RoleOwner, models.RoleAssistant, models.RoleEditor} {
-		e.clients[string(role)], _ = jobsSignIn(t, s, r, role)
+		e.clients[string(role)], e.csrf[string(role)] = jobsSignIn(t, s, r, role)
 	}
 	return e
 }
@@ -206,6 +207,7 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 			"services":                {"list", "show", "create", "update"},
 			"availability_rules":      {"list", "show", "create", "delete"},
 			"availability_exceptions": {"list", "show", "create", "delete"},
+			"appointments":            {"list", "show", "update"},
 		}
 		for _, r := range owner.Resources {
 			names = append(names, r.Name)

@@ -256,3 +256,48 @@ func TestAdminCancelsABookingWithARefund(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminAppointmentMeetingDetails: staff set where a session takes place; two staff editing one
+// appointment get a 409 with the current version instead of overwriting each other.
+func TestAdminAppointmentMeetingDetails(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := adminSetup(t, db)
+		id := e.appts[1].ID.String()
+		path := "/admin/api/appointments/" + id
+		owner, assistant := e.clients["owner"], e.clients["assistant"]
+		var before map[string]any
+		owner.Do("GET", path, nil).JSON(t, &before)
+		version := before["version"]
+
+		r := owner.Do("PUT", path, map[string]any{"id": id, "version": version, "meeting_url": "https://meet.example/abc", "status": "completed"}, jobsCSRF(e.csrf["owner"]))
+		var after map[string]any
+		r.JSON(t, &after)
+		if r.Status != http.StatusOK || after["meeting_url"] != "https://meet.example/abc" || after["status"] != before["status"] ||
+			after["version"] == version {
+			t.Fatalf("set the link: %d %s", r.Status, r.Body)
+		}
+		// The assistant's form was filled from the old version.
+		r = assistant.Do("PUT", path, map[string]any{"version": version, "location_text": "Кабинет 3"}, jobsCSRF(e.csrf["assistant"]))
+		var conflict struct {
+			Type           string `json:"type"`
+			CurrentVersion int    `json:"current_version"`
+		}
+		r.JSON(t, &conflict)
+		if r.Status != http.StatusConflict || !strings.HasSuffix(conflict.Type, "/version-conflict") || float64(conflict.CurrentVersion) != after["version"] {
+			t.Errorf("stale edit: %d %s", r.Status, r.Body)
+		}
+		r = assistant.Do("PUT", path, map[string]any{"version": after["version"], "location_text": "Кабинет 3"}, jobsCSRF(e.csrf["assistant"]))
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"location_text":"Кабинет 3"`) || !strings.Contains(string(r.Body), `"meeting_url":"https://meet.example/abc"`) {
+			t.Errorf("edit from the current version: %d %s", r.Status, r.Body)
+		}
+		for _, body := range []map[string]any{{"meeting_url": "javascript:alert(1)"}, {"meeting_url": 5}, {"location_text": strings.Repeat("я", 501)}} {
+			r := owner.Do("PUT", path, body, jobsCSRF(e.csrf["owner"]))
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `"errors":{"`) {
+				t.Errorf("%v: %d %s", body, r.Status, r.Body)
+			}
+		}
+		if r := e.clients["editor"].Do("PUT", path, map[string]any{"location_text": "x"}, jobsCSRF(e.csrf["editor"])); r.Status != http.StatusForbidden {
+			t.Errorf("the editor edited an appointment: %d", r.Status)
+		}
+	})
+}

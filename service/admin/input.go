@@ -2,6 +2,7 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 type Input struct {
 	values map[string]any
 	errs   map[string]string
+	// version is the record's version the form was filled from (optimistic locking), when the
+	// resource has one and the body says it.
+	version *int
 }
 
 // NewInput keeps the editable fields of res that body sets. Other keys (react-admin sends the
@@ -26,8 +30,34 @@ func NewInput(res *Resource, body map[string]any) *Input {
 			in.values[f.Name] = v
 		}
 	}
+	if _, versioned := res.Field("version"); versioned {
+		if v, ok := body["version"].(float64); ok && v == math.Trunc(v) && v >= 0 && v < math.MaxInt32 {
+			n := int(v)
+			in.version = &n
+		}
+	}
 	return in
 }
+
+// CheckVersion refuses a change to a record that changed since the form was filled: a
+// *VersionConflict naming the current version. A body without a version is not checked.
+func (in *Input) CheckVersion(current int) error {
+	if in.version != nil && *in.version != current {
+		return &VersionConflict{Current: current}
+	}
+	return nil
+}
+
+// VersionConflict: another staff member changed the record first; reload it (version Current)
+// and edit again.
+type VersionConflict struct{ Current int }
+
+func (e *VersionConflict) Error() string {
+	return fmt.Sprintf("the record changed meanwhile (now version %d)", e.Current)
+}
+
+// Unwrap makes a VersionConflict a models.ErrConflict.
+func (e *VersionConflict) Unwrap() error { return models.ErrConflict }
 
 // Has reports whether the body sets name.
 func (in *Input) Has(name string) bool { _, ok := in.values[name]; return ok }

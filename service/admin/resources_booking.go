@@ -111,7 +111,8 @@ func bookingResources() []Resource {
 		},
 		{
 			Name: "appointments", Label: "Записи", Singular: "Запись", Model: &models.Appointment{},
-			Access: readOnly(practice), DefaultSort: "-start_at",
+			Access:      map[Verb][]models.Role{List: practice, Show: practice, Create: nobody, Update: practice, Delete: nobody},
+			DefaultSort: "-start_at", Writer: appointmentWriter{},
 			Actions: []Action{
 				{Name: "cancel", Label: "Отменить с полным возвратом", Roles: practice, Run: cancelByStaff},
 				{Name: "complete", Label: "Отметить проведённой", Roles: practice, Run: appointmentChange((*models.Appointment).Complete)},
@@ -127,8 +128,8 @@ func bookingResources() []Resource {
 				{Name: "timezone", Label: "Часовой пояс клиента", Type: Text},
 				{Name: "status", Label: "Статус", Type: Enum, Choices: appointmentStatusChoices, List: true, Filter: true, Sort: true},
 				{Name: "format", Label: "Формат", Type: Enum, Choices: appointmentFormatChoices, List: true, Filter: true},
-				{Name: "meeting_url", Label: "Ссылка на встречу", Type: Text},
-				{Name: "location_text", Label: "Место", Type: Text},
+				{Name: "meeting_url", Label: "Ссылка на встречу", Type: Text, Edit: true},
+				{Name: "location_text", Label: "Место", Type: Text, Edit: true},
 				{Name: "hold_expires_at", Label: "Бронь до", Type: DateTime},
 				{Name: "canceled_by", Label: "Кем отменена", Type: Enum, Choices: bookingActorChoices, Filter: true},
 				{Name: "canceled_at", Label: "Отменена", Type: DateTime},

@@ -3,7 +3,9 @@ package admin
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -164,4 +166,52 @@ func cancelByStaff(ctx context.Context, st Stores, id uuid.UUID, _ time.Time) er
 	}
 	_, err := st.Bookings.CancelByStaff(ctx, id)
 	return err
+}
+
+// appointmentWriter sets where an appointment takes place; everything else about an appointment
+// changes through its actions.
+type appointmentWriter struct{}
+
+func (appointmentWriter) Create(context.Context, Stores, *Input, time.Time) (uuid.UUID, error) {
+	return uuid.Nil, models.ErrForbidden
+}
+
+func (appointmentWriter) Update(ctx context.Context, st Stores, id uuid.UUID, in *Input, now time.Time) error {
+	return st.Appointments.Update(ctx, id, func(a *models.Appointment) error {
+		if err := in.CheckVersion(a.Version); err != nil {
+			return err
+		}
+		url, place := deref(a.MeetingURL), deref(a.LocationText)
+		if in.Has("meeting_url") {
+			url = in.String("meeting_url")
+			if url != "" && !webURL(url) {
+				in.fail("meeting_url", "должна быть ссылкой http(s)://, не длиннее 2048 символов")
+			}
+		}
+		if in.Has("location_text") {
+			if place = in.String("location_text"); utf8.RuneCountInString(place) > 500 {
+				in.fail("location_text", "не длиннее 500 символов")
+			}
+		}
+		if err := in.Err(); err != nil {
+			return err
+		}
+		a.SetMeetingDetails(url, place, now)
+		return nil
+	})
+}
+
+func (appointmentWriter) Delete(context.Context, Stores, uuid.UUID) error { return models.ErrForbidden }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// webURL reports whether s is an absolute http(s) URL a browser can open.
+func webURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && len(s) <= 2048 && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
