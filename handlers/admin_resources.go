@@ -162,6 +162,10 @@ func respondAdminError(c *gin.Context, err error) {
 		c.Data(http.StatusUnprocessableEntity, ProblemContentType, body)
 		return
 	}
+	if errors.Is(err, admin.ErrNotAvailable) {
+		problem(c, http.StatusServiceUnavailable, "not-available", "this action is not available in this configuration")
+		return
+	}
 	var vc *admin.VersionConflict
 	if errors.As(err, &vc) {
 		body, _ := json.Marshal(struct {

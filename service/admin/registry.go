@@ -238,6 +238,9 @@ func trimDesc(s string) string {
 	return s
 }
 
+// ErrNotAvailable: the action needs a part this process runs without (a booking service).
+var ErrNotAvailable = errors.New("not available in this configuration")
+
 // ErrNoSuchField is a request naming a field the resource does not declare (or the user may
 // not see).
 var ErrNoSuchField = errors.New("no such field")

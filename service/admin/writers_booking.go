@@ -162,7 +162,7 @@ func appointmentChange(change func(*models.Appointment, time.Time) error) func(c
 // freed and a paid booking refunded in full through the payment provider.
 func cancelByStaff(ctx context.Context, st Stores, id uuid.UUID, _ time.Time) error {
 	if st.Bookings == nil {
-		return fmt.Errorf("cancel appointment %s: the booking use cases are not wired", id)
+		return fmt.Errorf("cancel appointment %s: %w", id, ErrNotAvailable)
 	}
 	_, err := st.Bookings.CancelByStaff(ctx, id)
 	return err
