@@ -181,6 +181,14 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 			LinkTTL: botLinkTTL, SiteURL: a.cfg.Notify.SiteURL,
 		}, a.log.With("component", "bot"))
 	}
+	// Expired deep links are kept a week (the bot can still say "this link has expired"), then
+	// removed; this runs with or without the bot, so links made before it was switched off go too.
+	links := repository.NewDeepLinks(a.db)
+	a.outbox.Every("telegram.cleanup", time.Hour, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := links.DeleteExpired(ctx, clock.Now().Add(-deepLinkKeep))
+		a.log.Debug("deep links cleanup", "deleted", n)
+		return err
+	})
 
 	a.identity = identityService(a.db, a.cfg)
 	a.outbox.Every("identity.cleanup", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
@@ -193,6 +201,9 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	})
 	return a.outbox.Init()
 }
+
+// deepLinkKeep is how long an expired Telegram deep link is kept before it is deleted.
+const deepLinkKeep = 7 * 24 * time.Hour
 
 // startJobs runs the job workers until stopJobs.
 func (a *app) startJobs(ctx context.Context) error { return a.outbox.Start(ctx) }
