@@ -10,6 +10,11 @@ import (
 var (
 	nobody   = []models.Role{}
 	practice = []models.Role{models.RoleOwner, models.RoleAssistant} // schedule, appointments, payments
+	// staffAll: content, topics, tags, interactive definitions, questions, moderation, templates.
+	staffAll = []models.Role{models.RoleOwner, models.RoleAssistant, models.RoleEditor}
+	// clientData: records about clients (users, consents, exports, runs, deliveries, audit, CRM,
+	// Telegram); the editor sees no client data at all.
+	clientData = []models.Role{models.RoleOwner, models.RoleAssistant}
 )
 
 // readOnly grants list and show to roles and nothing else. (Writes and actions go through the
@@ -21,5 +26,9 @@ func readOnly(roles []models.Role) map[Verb][]models.Role {
 // Resources are the declared admin resources, in the panel's menu order, one file per context.
 // P2 fields (what a client wrote) are declared only where the owner's read of them is audited.
 func Resources() []Resource {
-	return slices.Concat(bookingResources())
+	return slices.Concat(
+		bookingResources(), waitlistResources(), paymentResources(), crmResources(),
+		moderationResources(), contentResources(), interactiveResources(), notificationResources(),
+		identityResources(), telegramResources(), auditResources(),
+	)
 }
