@@ -14,7 +14,8 @@ var auditActionChoices = []Choice{
 	{string(models.AuditActionEvent), "Событие"},
 }
 
-// auditResources: the append-only audit log (its diffs never hold P2 data or secrets).
+// auditResources: the append-only audit log. Its diffs (a JSON column) are not declared yet:
+// records do not render serialized columns.
 func auditResources() []Resource {
 	return []Resource{
 		{
@@ -28,7 +29,6 @@ func auditResources() []Resource {
 				{Name: "action", Label: "Действие", Type: Enum, Choices: auditActionChoices, List: true, Filter: true},
 				{Name: "resource", Label: "Ресурс", Type: Text, List: true, Filter: true},
 				{Name: "resource_id", Label: "ID записи", Type: Text, List: true, Filter: true},
-				{Name: "changes", Label: "Изменения", Type: JSON},
 				{Name: "ip", Label: "IP", Type: Text},
 				{Name: "user_agent", Label: "Браузер", Type: Text},
 				{Name: "event_id", Label: "ID события", Type: ID},

@@ -10,7 +10,8 @@ var leadStatusChoices = []Choice{
 	{string(models.LeadStatusLost), "Потерян"},
 }
 
-// crmResources: leads, from first contact to client.
+// crmResources: leads, from first contact to client. The UTM parameters (a JSON column) are not
+// declared: records do not render serialized columns yet.
 func crmResources() []Resource {
 	return []Resource{
 		{
@@ -20,7 +21,6 @@ func crmResources() []Resource {
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "status", Label: "Статус", Type: Enum, Choices: leadStatusChoices, List: true, Filter: true, Sort: true},
 				{Name: "source", Label: "Источник", Type: Text, List: true, Filter: true, Search: true},
-				{Name: "utm", Label: "UTM-метки", Type: JSON},
 				{Name: "notes", Label: "Заметки", Type: LongText, Search: true},
 				{Name: "user_id", Label: "Пользователь", Type: Reference, Ref: "users", Filter: true},
 				{Name: "version", Label: "Версия", Type: Integer},

@@ -24,7 +24,8 @@ var (
 )
 
 // interactiveResources: self-help tools and their runs. A run keeps only its result (the answers
-// are never stored); the visitor's anonymous id is not declared.
+// are never stored); the visitor's anonymous id is not declared. The definitions' config and the
+// runs' metadata (JSON columns) are not declared yet: records do not render serialized columns.
 func interactiveResources() []Resource {
 	return []Resource{
 		{
@@ -38,7 +39,6 @@ func interactiveResources() []Resource {
 				{Name: "topic_code", Label: "Тема (код)", Type: Text, List: true, Filter: true},
 				{Name: "status", Label: "Статус", Type: Enum, Choices: publicationChoices, List: true, Filter: true, Sort: true},
 				{Name: "published_at", Label: "Опубликован", Type: DateTime},
-				{Name: "config", Label: "Вопросы и шкалы", Type: JSON},
 				{Name: "version", Label: "Версия", Type: Integer},
 				{Name: "created_at", Label: "Создан", Type: DateTime, Sort: true},
 				{Name: "updated_at", Label: "Изменён", Type: DateTime, Sort: true},
@@ -58,7 +58,6 @@ func interactiveResources() []Resource {
 				{Name: "result_profile", Label: "Профиль", Type: Text},
 				{Name: "crisis_triggered", Label: "Кризисный ответ", Type: Boolean, List: true, Filter: true},
 				{Name: "duration_ms", Label: "Длительность, мс", Type: Integer},
-				{Name: "metadata", Label: "Откуда пришёл", Type: JSON},
 			},
 		},
 	}

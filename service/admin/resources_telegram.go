@@ -9,7 +9,8 @@ var deepLinkPurposeChoices = []Choice{
 }
 
 // telegramResources: the bot's Telegram accounts and deep links. A deep link's code is a bearer
-// secret (whoever sends /start <code> uses the link) and is not declared.
+// secret (whoever sends /start <code> uses the link) and is not declared; nor is the payload (a JSON
+// column: records do not render serialized columns yet).
 func telegramResources() []Resource {
 	return []Resource{
 		{
@@ -35,7 +36,6 @@ func telegramResources() []Resource {
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "purpose", Label: "Назначение", Type: Enum, Choices: deepLinkPurposeChoices, List: true, Filter: true},
-				{Name: "payload", Label: "Контекст", Type: JSON},
 				{Name: "entry_point", Label: "Где выдана", Type: Text, List: true, Filter: true, Search: true},
 				{Name: "lead_id", Label: "Лид", Type: Reference, Ref: "leads", Filter: true},
 				{Name: "user_id", Label: "Пользователь", Type: Reference, Ref: "users", Filter: true},

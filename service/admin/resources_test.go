@@ -36,6 +36,9 @@ func TestDeclarationsNameColumnsAndHoldNoSecrets(t *testing.T) {
 				t.Errorf("%s.%s is not a column", res.Name, f.Name)
 			case strings.EqualFold(col.TagSettings["SERIALIZER"], "fernet") && !f.P2:
 				t.Errorf("%s.%s is encrypted (P2) but not declared P2", res.Name, f.Name)
+			case col.Serializer != nil:
+				// repository records carry GORM's serializer wrapper for these, not the value.
+				t.Errorf("%s.%s is a serialized column, which records do not render yet", res.Name, f.Name)
 			case slices.Contains(models.AuditSecretFields, f.Name) || strings.HasSuffix(f.Name, "_hash") ||
 				slices.Contains(secretColumns[res.Name], f.Name):
 				t.Errorf("%s.%s is a secret", res.Name, f.Name)
