@@ -86,11 +86,11 @@ func (h *adminResources) write(res *admin.Resource, fn writeFunc, withID bool) g
 		}
 		c.Header("Cache-Control", "no-store")
 		if withID {
-			c.JSON(http.StatusOK, rec)
+			recordJSON(c, http.StatusOK, rec)
 			return
 		}
 		c.Header("Location", "/admin/api/"+res.Name+"/"+fmt.Sprint(rec["id"]))
-		c.JSON(http.StatusCreated, rec)
+		recordJSON(c, http.StatusCreated, rec)
 	}
 }
 
@@ -106,7 +106,7 @@ func (h *adminResources) remove(res *admin.Resource) gin.HandlerFunc {
 			return
 		}
 		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, rec)
+		recordJSON(c, http.StatusOK, rec)
 	}
 }
 
@@ -122,8 +122,19 @@ func (h *adminResources) act(res *admin.Resource) gin.HandlerFunc {
 			return
 		}
 		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, rec)
+		recordJSON(c, http.StatusOK, rec)
 	}
+}
+
+// recordJSON encodes v before answering, so that a value that cannot be encoded becomes a 500
+// problem rather than a 200 with a cut body.
+func recordJSON(c *gin.Context, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		respondError(c, fmt.Errorf("encode the answer: %w", err))
+		return
+	}
+	c.Data(status, "application/json; charset=utf-8", body)
 }
 
 // recordID reads the :id of a record route; a malformed one answers 404.
@@ -186,7 +197,7 @@ func respondAdminError(c *gin.Context, err error) {
 // schema answers GET /admin/api/schema: the resources, fields and verbs this user's roles allow.
 func (h *adminResources) schema(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"resources": h.reg.Schema(currentUser(c).RoleNames())})
+	recordJSON(c, http.StatusOK, gin.H{"resources": h.reg.Schema(currentUser(c).RoleNames())})
 }
 
 func (h *adminResources) list(res *admin.Resource) gin.HandlerFunc {
@@ -214,7 +225,7 @@ func (h *adminResources) list(res *admin.Resource) gin.HandlerFunc {
 		c.Header(totalCountHeader, strconv.FormatInt(total, 10))
 		c.Header("Access-Control-Expose-Headers", totalCountHeader+", "+contentRangeHeader)
 		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, records)
+		recordJSON(c, http.StatusOK, records)
 	}
 }
 
@@ -236,7 +247,7 @@ func (h *adminResources) show(res *admin.Resource) gin.HandlerFunc {
 			return
 		}
 		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, rec)
+		recordJSON(c, http.StatusOK, rec)
 	}
 }
 

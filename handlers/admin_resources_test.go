@@ -28,6 +28,26 @@ var adminRoleMatrix = map[string]map[string]int{
 	"availability_exceptions": {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"appointments":            {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"intake_forms":            {"owner": 200, "assistant": 403, "editor": 403, "anonymous": 401},
+	"waitlist_entries":        {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"payments":                {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"refunds":                 {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"leads":                   {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"questions":               {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
+	"answers":                 {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
+	"moderation_items":        {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
+	"content_items":           {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
+	"topics":                  {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
+	"tags":                    {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
+	"interactive_definitions": {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
+	"interactive_runs":        {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"message_templates":       {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
+	"notification_deliveries": {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"users":                   {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"consents":                {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"data_export_requests":    {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"telegram_accounts":       {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"deep_links":              {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"audit_logs":              {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 }
 
 type adminEnv struct {
@@ -40,10 +60,13 @@ type adminEnv struct {
 	form    *models.IntakeForm
 	db      *repository.DB
 	csrf    map[string]string
+	// ids holds one stored record of each resource the setup creates.
+	ids map[string]string
 }
 
-// adminSetup stores two services (one published), a weekly rule, a day off and three
-// appointments, and signs in an owner, an assistant and an editor.
+// adminSetup stores two services (one published), a weekly rule, a day off, a client with a
+// consent and three appointments, and one record of every other declared resource, and signs in
+// an owner, an assistant and an editor.
 func adminSetup(t *testing.T, db *repository.DB) *adminEnv {
 	t.Helper()
 	ctx := context.Background()
@@ -93,6 +116,9 @@ func adminSetup(t *testing.T, db *repository.DB) *adminEnv {
 		t.Fatal(err)
 	}
 	client := models.NewClientUser(email, "Анна", now)
+	if err := client.GrantConsent(models.ConsentPersonalData, "v1", "site", now); err != nil {
+		t.Fatal(err)
+	}
 	if err := repository.NewUsers(db).Create(ctx, client); err != nil {
 		t.Fatal(err)
 	}
@@ -115,10 +141,110 @@ func adminSetup(t *testing.T, db *repository.DB) *adminEnv {
 		t.Fatal(err)
 	}
 	e.form = form
+	e.ids = adminRecords(t, db, e.svc, client, e.appts[0])
 	for _, role := range []models.Role{models.RoleOwner, models.RoleAssistant, models.RoleEditor} {
 		e.clients[string(role)], e.csrf[string(role)] = jobsSignIn(t, s, r, role)
 	}
 	return e
+}
+
+// adminRecords stores one record of each resource beyond the schedule and returns their ids.
+func adminRecords(t *testing.T, db *repository.DB, svc *models.Service, client *models.User, appt *models.Appointment) map[string]string {
+	t.Helper()
+	ctx, now := context.Background(), t0
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := map[string]string{
+		"services": svc.ID.String(), "appointments": appt.ID.String(), "users": client.ID.String(),
+		"consents": client.Consents[0].ID.String(),
+	}
+	wait, err := models.NewWaitlistEntry(svc.ID, &client.ID, nil, nil, nil, nil, "Europe/Moscow", now)
+	must(err)
+	must(repository.NewWaitlist(db).Create(ctx, wait))
+	ids["waitlist_entries"] = wait.ID.String()
+
+	pay, err := models.NewPayment(appt.ID, svc.Price(), "pay-admin-test", now)
+	must(err)
+	must(repository.NewPayments(db).Create(ctx, pay))
+	refund, err := models.NewRefund(pay.ID, svc.Price(), "refund-admin-test", "canceled by the client", now)
+	must(err)
+	must(repository.NewRefunds(db).Create(ctx, refund))
+	ids["payments"], ids["refunds"] = pay.ID.String(), refund.ID.String()
+
+	lead, err := models.NewLead("site", models.UTM{Source: "yandex"}, now)
+	must(err)
+	must(repository.NewLeads(db).Create(ctx, lead))
+	ids["leads"] = lead.ID.String()
+
+	q, err := models.NewQuestion(&client.ID, "Как справиться с тревогой перед сном?", "", "anxiety", false, now)
+	must(err)
+	must(repository.NewQuestions(db).Create(ctx, q))
+	ans, err := models.NewAnswer(q.ID, client.ID, "Попробуйте дыхание 4-7-8.", now)
+	must(err)
+	must(repository.NewAnswers(db).Create(ctx, ans))
+	item, err := models.NewModerationItem(models.ModerationKindQuestion, q.ID, now)
+	must(err)
+	must(repository.NewModerationItems(db).Create(ctx, item))
+	ids["questions"], ids["answers"], ids["moderation_items"] = q.ID.String(), ans.ID.String(), item.ID.String()
+
+	topic, err := models.NewTopic("anxiety", "Тревога", "", 1, now)
+	must(err)
+	must(repository.NewTopics(db).Create(ctx, topic))
+	tag, err := models.NewTag("breathing", "Дыхание", now)
+	must(err)
+	must(repository.NewTags(db).Create(ctx, tag))
+	content, err := models.NewContentItem(models.ContentFields{Type: models.ContentTypeArticle, Slug: "sleep", Title: "Сон", TopicID: &topic.ID}, now)
+	must(err)
+	must(repository.NewContentItems(db).Create(ctx, content))
+	ids["topics"], ids["tags"], ids["content_items"] = topic.ID.String(), tag.ID.String(), content.ID.String()
+
+	def, err := models.NewInteractiveDefinition(models.InteractiveDefinitionFields{
+		Type: models.InteractiveTypeNavigator, Slug: "where-to-start", Title: "С чего начать",
+		Config: models.InteractiveConfig{Questions: []models.InteractiveQuestion{{ID: "q1", Text: "Что беспокоит?", Options: []models.InteractiveOption{
+			{ID: "a", Text: "Сон", Profile: "sleep"}, {ID: "b", Text: "Тревога", Profile: "anxiety"},
+		}}}},
+	}, now)
+	must(err)
+	must(def.Publish(now))
+	must(repository.NewInteractiveDefinitions(db).Create(ctx, def))
+	run, err := models.NewInteractiveRun(def, &client.ID, nil, models.InteractiveRunMetadata{EntryPoint: "home"}, now)
+	must(err)
+	_, err = run.Complete(def, map[string]string{"q1": "a"}, now.Add(time.Minute))
+	must(err)
+	must(repository.NewInteractiveRuns(db).Create(ctx, run))
+	ids["interactive_definitions"], ids["interactive_runs"] = def.ID.String(), run.ID.String()
+
+	tpl, err := models.NewMessageTemplate("admin_test_probe", models.TemplateChannelTelegram, "ru", "", "Здравствуйте!", nil, nil, now)
+	must(err)
+	must(repository.NewMessageTemplates(db).Create(ctx, tpl))
+	delivery, err := models.NewNotificationDelivery("admin-test:probe:email", models.TemplateChannelEmail, "booking_confirmed", &client.ID, "email:c***@example.com", &appt.ID, now)
+	must(err)
+	must(repository.NewDeliveries(db).Save(ctx, delivery))
+	ids["message_templates"], ids["notification_deliveries"] = tpl.ID.String(), delivery.ID.String()
+
+	export, err := models.NewDataExportRequest(client.ID, now)
+	must(err)
+	must(repository.NewDataExportRequests(db).Create(ctx, export))
+	ids["data_export_requests"] = export.ID.String()
+
+	account, err := models.NewTelegramAccount(424242, "anna", 424242, now)
+	must(err)
+	must(repository.NewTelegramAccounts(db).Create(ctx, account))
+	link, err := models.NewDeepLink("admin-test-code-0123456789", models.DeepLinkPurposeSubscribe, nil, "footer", time.Hour, 1, now)
+	must(err)
+	must(repository.NewDeepLinks(db).Create(ctx, link))
+	ids["telegram_accounts"], ids["deep_links"] = account.ID.String(), link.ID.String()
+
+	audit, err := models.NewAuditLog(models.AuditActor{Role: "owner"}, models.AuditActionUpdate, "services", svc.ID.String(),
+		map[string]models.AuditChange{"title": {From: "Старое", To: "Новое"}}, now)
+	must(err)
+	must(repository.NewAuditLogs(db).Append(ctx, audit))
+	ids["audit_logs"] = audit.ID.String()
+	return ids
 }
 
 // adminList gets a list and decodes it with its total.
@@ -144,31 +270,34 @@ func adminQuery(params ...string) string {
 func TestAdminResourceRoleMatrix(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		e := adminSetup(t, db)
-		ids := map[string]string{
-			"services": e.svc.ID.String(), "appointments": e.appts[0].ID.String(),
-		}
 		for _, res := range admin.Resources() {
 			want, ok := adminRoleMatrix[res.Name]
 			if !ok {
 				t.Errorf("resource %s has no row in the role matrix test", res.Name)
 				continue
 			}
-			id := ids[res.Name]
-			if id == "" { // any record of the resource will do
+			id, stored := e.ids[res.Name], true
+			if id == "" { // any record of the resource will do; with none, an unknown id
 				recs, _ := adminList(t, e.clients["owner"], res.Name, "")
-				if len(recs) == 0 {
-					t.Fatalf("no %s to show", res.Name)
+				if len(recs) > 0 {
+					id = recs[0]["id"].(string)
+				} else {
+					id, stored = uuid.NewString(), false
 				}
-				id = recs[0]["id"].(string)
 			}
 			for role, status := range want {
-				for _, path := range []string{"/admin/api/" + res.Name, "/admin/api/" + res.Name + "/" + id} {
+				for i, path := range []string{"/admin/api/" + res.Name, "/admin/api/" + res.Name + "/" + id} {
+					if i == 1 && !stored && status == http.StatusOK {
+						status = http.StatusNotFound
+					}
 					r := e.clients[role].Do("GET", path, nil)
 					if r.Status != status {
 						t.Errorf("%s GET %s: %d, want %d (%s)", role, path, r.Status, status, r.Body)
 					}
 					if status != http.StatusOK {
 						r.Problem(t)
+					} else if i == 1 && !strings.Contains(string(r.Body), id) {
+						t.Errorf("%s GET %s: not the record: %s", role, path, r.Body)
 					}
 				}
 			}
@@ -220,15 +349,26 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 				t.Errorf("%s verbs %v, want %v", r.Name, r.Verbs, want)
 			}
 		}
-		if !slices.Equal(names, []string{"services", "availability_rules", "availability_exceptions", "appointments", "intake_forms"}) {
-			t.Errorf("owner's resources %v", names)
+		if want := []string{
+			"services", "availability_rules", "availability_exceptions", "appointments", "intake_forms", "waitlist_entries",
+			"payments", "refunds", "leads", "questions", "answers", "moderation_items", "content_items", "topics",
+			"tags", "interactive_definitions", "interactive_runs", "message_templates", "notification_deliveries",
+			"users", "consents", "data_export_requests", "telegram_accounts", "deep_links", "audit_logs",
+		}; !slices.Equal(names, want) {
+			t.Errorf("owner's resources (menu order) %v, want %v", names, want)
 		}
 		if owner.Resources[0].Label != "Услуги" || owner.Resources[3].Fields[7].Name != "status" ||
 			owner.Resources[3].Fields[7].Choices[1].Label != "Подтверждена" {
 			t.Errorf("labels: %+v", owner.Resources[3])
 		}
-		if s := get("editor"); len(s.Resources) != 0 {
-			t.Errorf("the editor sees %+v", s.Resources)
+		var editor []string
+		for _, r := range get("editor").Resources {
+			editor = append(editor, r.Name)
+		}
+		if want := []string{
+			"questions", "answers", "moderation_items", "content_items", "topics", "tags", "interactive_definitions", "message_templates",
+		}; !slices.Equal(editor, want) {
+			t.Errorf("the editor sees %v, want %v (no client data)", editor, want)
 		}
 		for _, r := range get("assistant").Resources {
 			if r.Name == "intake_forms" {

@@ -8,9 +8,14 @@ import (
 
 // Role sets of the access matrix (docs/architecture.md, "Roles").
 var (
-	nobody    = []models.Role{}
-	practice  = []models.Role{models.RoleOwner, models.RoleAssistant} // schedule, appointments, payments
-	ownerOnly = []models.Role{models.RoleOwner}                       // P2: intake forms
+	nobody   = []models.Role{}
+	practice = []models.Role{models.RoleOwner, models.RoleAssistant} // schedule, appointments, payments
+	// staffAll: content, topics, tags, interactive definitions, questions, moderation, templates.
+	staffAll = []models.Role{models.RoleOwner, models.RoleAssistant, models.RoleEditor}
+	// clientData: records about clients (users, consents, exports, runs, deliveries, audit, CRM,
+	// Telegram); the editor sees no client data at all.
+	clientData = []models.Role{models.RoleOwner, models.RoleAssistant}
+	ownerOnly  = []models.Role{models.RoleOwner} // P2: intake forms
 )
 
 // readOnly grants list and show to roles and nothing else. (Writes and actions go through the
@@ -22,5 +27,9 @@ func readOnly(roles []models.Role) map[Verb][]models.Role {
 // Resources are the declared admin resources, in the panel's menu order, one file per context.
 // P2 fields (what a client wrote) are declared only where the owner's read of them is audited.
 func Resources() []Resource {
-	return slices.Concat(bookingResources())
+	return slices.Concat(
+		bookingResources(), waitlistResources(), paymentResources(), crmResources(),
+		moderationResources(), contentResources(), interactiveResources(), notificationResources(),
+		identityResources(), telegramResources(), auditResources(),
+	)
 }

@@ -121,8 +121,8 @@ func bookingResources() []Resource {
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "service_id", Label: "Услуга", Type: Reference, Ref: "services", List: true, Filter: true},
-				{Name: "client_user_id", Label: "Клиент", Type: ID, Filter: true},
-				{Name: "lead_id", Label: "Лид", Type: ID, Filter: true},
+				{Name: "client_user_id", Label: "Клиент", Type: Reference, Ref: "users", List: true, Filter: true},
+				{Name: "lead_id", Label: "Лид", Type: Reference, Ref: "leads", Filter: true},
 				{Name: "start_at", Label: "Начало", Type: DateTime, List: true, Sort: true},
 				{Name: "end_at", Label: "Конец", Type: DateTime, List: true},
 				{Name: "timezone", Label: "Часовой пояс клиента", Type: Text},
