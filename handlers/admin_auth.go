@@ -228,11 +228,19 @@ func (a *adminAuth) setCookie(c *gin.Context, value string, maxAge int) {
 
 // session requires a valid, full staff session cookie and puts its user in the context. A session
 // still waiting for its second factor gets 401 totp-required.
-func (a *adminAuth) session() gin.HandlerFunc { return a.sessionWith(a.auth.Authenticate) }
+func (a *adminAuth) session() gin.HandlerFunc {
+	return a.sessionWith(func(ctx context.Context, token string) (*models.User, *models.Session, error) {
+		return a.auth.Authenticate(ctx, token)
+	})
+}
 
 // anySession is session that also lets through a session waiting for its second factor; it guards
 // only the routes that complete a sign-in.
-func (a *adminAuth) anySession() gin.HandlerFunc { return a.sessionWith(a.auth.AuthenticateAny) }
+func (a *adminAuth) anySession() gin.HandlerFunc {
+	return a.sessionWith(func(ctx context.Context, token string) (*models.User, *models.Session, error) {
+		return a.auth.AuthenticateAny(ctx, token)
+	})
+}
 
 func (a *adminAuth) sessionWith(authenticate func(context.Context, string) (*models.User, *models.Session, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
