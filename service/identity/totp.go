@@ -41,11 +41,17 @@ type NextStep string
 
 // Sign-in steps after the password.
 const (
-	StepNone       NextStep = ""
-	StepTOTP       NextStep = "totp"
-	StepEnrolTOTP  NextStep = "totp_enrolment"
-	totpSkewSteps           = 1
-	totpImageSize           = 256
+	StepNone      NextStep = ""
+	StepTOTP      NextStep = "totp"
+	StepEnrolTOTP NextStep = "totp_enrolment"
+)
+
+const (
+	// totpSkewSteps is how many time steps either side of now a code may come from (clock drift,
+	// typing time).
+	totpSkewSteps = 1
+	// totpImageSize is the side of the QR code, in pixels.
+	totpImageSize = 256
 )
 
 var totpOpts = totp.ValidateOpts{Period: uint(models.TOTPStep / time.Second), Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
