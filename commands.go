@@ -168,7 +168,18 @@ func identityService(db *repository.DB, cfg config.Config) *identity.Service {
 			LoginMaxFailures:   cfg.Auth.LoginMaxFailures,
 			LoginFailureWindow: cfg.Auth.LoginFailureWindow,
 			Password:           crypto.DefaultPasswordParams,
+			TOTP:               repository.NewTOTP(db),
+			RequireTOTP:        staffRoles(cfg.Auth.TOTPRoles()),
 		})
+}
+
+// staffRoles converts role names, already validated by config, to roles.
+func staffRoles(names []string) []models.Role {
+	roles := make([]models.Role, 0, len(names))
+	for _, n := range names {
+		roles = append(roles, models.Role(n))
+	}
+	return roles
 }
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {

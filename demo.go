@@ -153,8 +153,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // demoConfig is the configuration as serve loads it, with what the demo decides overridden: its
-// database and address, a session cookie usable over plain http, and payments through the local
-// simulator (its URLs are filled in once the port is known).
+// database and address, a session cookie usable over plain http, sign-in with a password alone,
+// and payments through the local simulator (its URLs are filled in once the port is known).
 func demoConfig(file, addr, dbURL string) (config.Config, error) {
 	cfg, err := readConfig(file)
 	if err != nil {
@@ -163,6 +163,7 @@ func demoConfig(file, addr, dbURL string) (config.Config, error) {
 	cfg.HTTP.Addr = addr
 	cfg.Database.URL = dbURL
 	cfg.Auth.CookieSecure = false
+	cfg.Auth.RequireTOTP = []string{"none"}
 	cfg.YooKassa = config.YooKassa{APIURL: yookassa.DefaultAPIURL, WebhookCIDRs: demoWebhookCIDRs}
 	if err := cfg.Validate(); err != nil {
 		return cfg, &configError{err}

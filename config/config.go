@@ -167,6 +167,38 @@ type Auth struct {
 	SessionIdleTimeout time.Duration `mapstructure:"session_idle_timeout"`
 	LoginMaxFailures   int           `mapstructure:"login_max_failures"`
 	LoginFailureWindow time.Duration `mapstructure:"login_failure_window"`
+	// RequireTOTP lists the staff roles that must sign in with an authenticator code, or is
+	// ["none"].
+	RequireTOTP []string `mapstructure:"require_totp"`
+}
+
+// TOTPRoles is the list of roles that must sign in with an authenticator code; empty for "none".
+func (a Auth) TOTPRoles() []string {
+	if len(a.RequireTOTP) == 1 && a.RequireTOTP[0] == "none" {
+		return []string{}
+	}
+	return a.RequireTOTP
+}
+
+// validateTOTPRoles accepts staff roles, each once, or "none" alone.
+func validateTOTPRoles(roles []string) error {
+	if len(roles) == 0 {
+		return errors.New("list roles (owner, assistant, editor) or say none")
+	}
+	if len(roles) == 1 && roles[0] == "none" {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, r := range roles {
+		if err := oneOf(r, "owner", "assistant", "editor"); err != nil {
+			return fmt.Errorf("%w (or none alone)", err)
+		}
+		if seen[r] {
+			return fmt.Errorf("%q is listed twice", r)
+		}
+		seen[r] = true
+	}
+	return nil
 }
 
 // Key describes one configuration key for documentation and defaults.
@@ -199,6 +231,7 @@ var Keys = []Key{
 	{"auth.session_idle_timeout", 2 * time.Hour, false, "a session unused this long expires"},
 	{"auth.login_max_failures", 5, false, "failed sign-ins per IP and per account before 429; an attempt counts from before its password is checked (a success gives it back)"},
 	{"auth.login_failure_window", 15 * time.Minute, false, "window in which failed sign-ins are counted"},
+	{"auth.require_totp", []string{"owner"}, false, "comma-separated staff roles that must sign in with an authenticator code (TOTP) and enrol one at their next sign-in; none turns it off"},
 	{"jobs.workers", 4, false, "jobs this process runs at once (serve and worker)"},
 	{"jobs.max_attempts", 10, false, "runs of a failing job before it is discarded and listed for the admin"},
 	{"jobs.retry_base", time.Second, false, "first retry delay; each further retry doubles it"},
@@ -274,6 +307,7 @@ func Load(file string) (Config, error) {
 	c.Encryption.Keys = compact(c.Encryption.Keys)
 	c.YooKassa.WebhookCIDRs = compact(c.YooKassa.WebhookCIDRs)
 	c.Notify.Reminders = compact(c.Notify.Reminders)
+	c.Auth.RequireTOTP = compact(c.Auth.RequireTOTP)
 	return c, nil
 }
 
@@ -320,6 +354,7 @@ func (c Config) Validate() error {
 		{"auth.session_idle_timeout", positive(c.Auth.SessionIdleTimeout)},
 		{"auth.login_max_failures", positiveInt(int64(c.Auth.LoginMaxFailures))},
 		{"auth.login_failure_window", positive(c.Auth.LoginFailureWindow)},
+		{"auth.require_totp", validateTOTPRoles(c.Auth.RequireTOTP)},
 		{"jobs.workers", positiveInt(int64(c.Jobs.Workers))},
 		{"jobs.max_attempts", positiveInt(int64(c.Jobs.MaxAttempts))},
 		{"jobs.retry_base", positive(c.Jobs.RetryBase)},
@@ -525,7 +560,8 @@ func (c Config) LogValue() slog.Value {
 			"session_ttl", c.Auth.SessionTTL.String(),
 			"session_idle_timeout", c.Auth.SessionIdleTimeout.String(),
 			"login_max_failures", c.Auth.LoginMaxFailures,
-			"login_failure_window", c.Auth.LoginFailureWindow.String()),
+			"login_failure_window", c.Auth.LoginFailureWindow.String(),
+			"require_totp", c.Auth.RequireTOTP),
 		slog.Group("jobs",
 			"workers", c.Jobs.Workers,
 			"max_attempts", c.Jobs.MaxAttempts,

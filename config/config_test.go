@@ -279,6 +279,8 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 					env, want = encKey, []string{encKey}
 				case "notify.reminders":
 					env, want = "48h, 1h", []string{"48h", "1h"}
+				case "auth.require_totp":
+					env, want = "owner, editor", []string{"owner", "editor"}
 				case "yookassa.webhook_cidrs":
 					env, want = "10.0.0.0/8, 192.0.2.1", []string{"10.0.0.0/8", "192.0.2.1"}
 				default:
@@ -454,6 +456,7 @@ func validConfig() config.Config {
 			SessionIdleTimeout: 2 * time.Hour,
 			LoginMaxFailures:   5,
 			LoginFailureWindow: 15 * time.Minute,
+			RequireTOTP:        []string{"owner"},
 		},
 		Jobs: config.Jobs{
 			Workers: 4, MaxAttempts: 10, RetryBase: time.Second, RetryMax: time.Hour,
@@ -600,6 +603,10 @@ func TestValidateRejects(t *testing.T) {
 		{"session idle negative", "auth.session_idle_timeout", func(c *config.Config) { c.Auth.SessionIdleTimeout = -time.Minute }, nil},
 		{"login failures zero", "auth.login_max_failures", func(c *config.Config) { c.Auth.LoginMaxFailures = 0 }, nil},
 		{"login window zero", "auth.login_failure_window", func(c *config.Config) { c.Auth.LoginFailureWindow = 0 }, nil},
+		{"totp for an unknown role", "auth.require_totp", func(c *config.Config) { c.Auth.RequireTOTP = []string{"owner", "admin"} }, nil},
+		{"totp for clients", "auth.require_totp", func(c *config.Config) { c.Auth.RequireTOTP = []string{"client"} }, nil},
+		{"totp none with a role", "auth.require_totp", func(c *config.Config) { c.Auth.RequireTOTP = []string{"none", "owner"} }, nil},
+		{"totp for nobody unsaid", "auth.require_totp", func(c *config.Config) { c.Auth.RequireTOTP = []string{} }, nil},
 		{"first bad key is reported", "http.addr", func(c *config.Config) {
 			c.Log.Level = "loud"
 			c.HTTP.Addr = "abc"
@@ -754,5 +761,35 @@ func TestSlogLevel(t *testing.T) {
 		if got := (config.Log{Level: tt.level}).SlogLevel(); got != tt.want {
 			t.Errorf("Log{Level: %q}.SlogLevel() = %v, want %v", tt.level, got, tt.want)
 		}
+	}
+}
+
+func TestRequireTOTP(t *testing.T) {
+	tests := []struct {
+		env  string
+		want []string
+	}{
+		{"", []string{"owner"}},
+		{"owner,assistant", []string{"owner", "assistant"}},
+		{" editor , ", []string{"editor"}},
+		{"none", []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			if tt.env != "" {
+				t.Setenv("BALANCE_AUTH_REQUIRE_TOTP", tt.env)
+			}
+			c, err := config.Load("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Auth.TOTPRoles(); !slices.Equal(got, tt.want) {
+				t.Errorf("TOTPRoles() = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

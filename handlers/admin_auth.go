@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"math"
 	"net/http"
@@ -24,6 +25,7 @@ const CSRFHeader = "X-CSRF-Token"
 const (
 	cookiePath     = "/admin/api"
 	userKey        = "user"
+	sessionKey     = "session"
 	sessionTokenKy = "session_token"
 )
 
@@ -31,7 +33,11 @@ const (
 type Authenticator interface {
 	Login(ctx context.Context, email, password, ip, userAgent string) (*identity.SignIn, error)
 	Authenticate(ctx context.Context, token string) (*models.User, *models.Session, error)
+	AuthenticateAny(ctx context.Context, token string) (*models.User, *models.Session, error)
 	Logout(ctx context.Context, token string) error
+	VerifyTOTP(ctx context.Context, token, code, recoveryCode, ip, userAgent string) (*identity.SignIn, error)
+	EnrolTOTP(ctx context.Context, u *models.User) (*identity.TOTPEnrolment, error)
+	ConfirmTOTP(ctx context.Context, u *models.User, sess *models.Session, code, ip, userAgent string) (*identity.TOTPConfirmation, error)
 }
 
 type adminAuth struct {
@@ -74,18 +80,130 @@ func (a *adminAuth) login(c *gin.Context) {
 		return
 	}
 	in, err := a.auth.Login(c.Request.Context(), req.Email, req.Password, c.ClientIP(), c.Request.UserAgent())
-	var throttled *identity.ThrottledError
-	if errors.As(err, &throttled) {
-		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(max(throttled.RetryAfter, time.Second).Seconds()))))
-		problem(c, http.StatusTooManyRequests, "too-many-attempts", "too many failed sign-in attempts; try again later")
+	if a.throttled(c, err) {
 		return
 	}
 	if err != nil {
 		respondError(c, err)
 		return
 	}
+	a.signedIn(c, in)
+}
+
+// pendingResponse answers a right password when a second factor is still due.
+type pendingResponse struct {
+	TOTPRequired          bool   `json:"totp_required,omitempty"`
+	TOTPEnrolmentRequired bool   `json:"totp_enrolment_required,omitempty"`
+	CSRFToken             string `json:"csrf_token"`
+}
+
+// signedIn sets the cookie of a new session and answers who signed in, or which step is left.
+func (a *adminAuth) signedIn(c *gin.Context, in *identity.SignIn) {
+	if in.Next != identity.StepNone {
+		a.setCookie(c, in.Token, int(identity.PendingSessionTTL.Seconds()))
+		c.JSON(http.StatusOK, pendingResponse{
+			TOTPRequired:          in.Next == identity.StepTOTP,
+			TOTPEnrolmentRequired: in.Next == identity.StepEnrolTOTP,
+			CSRFToken:             identity.CSRFToken(in.Token),
+		})
+		return
+	}
 	a.setCookie(c, in.Token, int(a.ttl.Seconds()))
 	c.JSON(http.StatusOK, newMeResponse(in.User, in.Token))
+}
+
+type totpRequest struct {
+	Code         string `json:"code" binding:"max=16"`
+	RecoveryCode string `json:"recovery_code" binding:"max=64"`
+}
+
+// verifyTOTP completes a pending sign-in with an authenticator code or a recovery code.
+func (a *adminAuth) verifyTOTP(c *gin.Context) {
+	var req totpRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	if (req.Code == "") == (req.RecoveryCode == "") {
+		respondError(c, &models.ValidationError{Field: "code", Message: "send either code or recovery_code"})
+		return
+	}
+	in, err := a.auth.VerifyTOTP(c.Request.Context(), c.GetString(sessionTokenKy), req.Code, req.RecoveryCode, c.ClientIP(), c.Request.UserAgent())
+	if a.throttled(c, err) {
+		return
+	}
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	a.signedIn(c, in)
+}
+
+// enrolResponse is a new authenticator's secret, for the app to scan (QR code) or type.
+type enrolResponse struct {
+	Secret     string `json:"secret"`
+	OTPAuthURL string `json:"otpauth_url"`
+	QRCode     string `json:"qr_code"`
+}
+
+// enrolTOTP starts setting up an authenticator for the signed-in (or pending) user.
+func (a *adminAuth) enrolTOTP(c *gin.Context) {
+	e, err := a.auth.EnrolTOTP(c.Request.Context(), currentUser(c))
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, enrolResponse{
+		Secret: e.Secret, OTPAuthURL: e.URL,
+		QRCode: "data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRPNG),
+	})
+}
+
+type confirmRequest struct {
+	Code string `json:"code" binding:"required,max=16"`
+}
+
+// confirmResponse hands out the recovery codes, once, and says who is signed in.
+type confirmResponse struct {
+	RecoveryCodes []string   `json:"recovery_codes"`
+	Me            meResponse `json:"me"`
+}
+
+// confirmTOTP activates the authenticator being set up; from a pending session it completes the
+// sign-in.
+func (a *adminAuth) confirmTOTP(c *gin.Context) {
+	var req confirmRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	sess, _ := c.Get(sessionKey)
+	session, _ := sess.(*models.Session)
+	conf, err := a.auth.ConfirmTOTP(c.Request.Context(), currentUser(c), session, req.Code, c.ClientIP(), c.Request.UserAgent())
+	if a.throttled(c, err) {
+		return
+	}
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	token := c.GetString(sessionTokenKy)
+	if conf.SignIn != nil {
+		token = conf.SignIn.Token
+		a.setCookie(c, token, int(a.ttl.Seconds()))
+	}
+	c.JSON(http.StatusOK, confirmResponse{RecoveryCodes: conf.RecoveryCodes, Me: newMeResponse(currentUser(c), token)})
+}
+
+// throttled answers 429 with Retry-After when err is a *identity.ThrottledError.
+func (a *adminAuth) throttled(c *gin.Context, err error) bool {
+	var throttled *identity.ThrottledError
+	if !errors.As(err, &throttled) {
+		return false
+	}
+	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(max(throttled.RetryAfter, time.Second).Seconds()))))
+	problem(c, http.StatusTooManyRequests, "too-many-attempts", "too many failed sign-in attempts; try again later")
+	return true
 }
 
 func (a *adminAuth) me(c *gin.Context) {
@@ -108,20 +226,36 @@ func (a *adminAuth) setCookie(c *gin.Context, value string, maxAge int) {
 	})
 }
 
-// session requires a valid staff session cookie and puts its user in the context.
+// session requires a valid, full staff session cookie and puts its user in the context. A session
+// still waiting for its second factor gets 401 totp-required.
 func (a *adminAuth) session() gin.HandlerFunc {
+	return a.sessionWith(func(ctx context.Context, token string) (*models.User, *models.Session, error) {
+		return a.auth.Authenticate(ctx, token)
+	})
+}
+
+// anySession is session that also lets through a session waiting for its second factor; it guards
+// only the routes that complete a sign-in.
+func (a *adminAuth) anySession() gin.HandlerFunc {
+	return a.sessionWith(func(ctx context.Context, token string) (*models.User, *models.Session, error) {
+		return a.auth.AuthenticateAny(ctx, token)
+	})
+}
+
+func (a *adminAuth) sessionWith(authenticate func(context.Context, string) (*models.User, *models.Session, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, err := c.Cookie(SessionCookie)
 		if err != nil || token == "" {
 			problem(c, http.StatusUnauthorized, "unauthenticated", "sign in first")
 			return
 		}
-		u, _, err := a.auth.Authenticate(c.Request.Context(), token)
+		u, sess, err := authenticate(c.Request.Context(), token)
 		if err != nil {
 			respondError(c, err)
 			return
 		}
 		c.Set(userKey, u)
+		c.Set(sessionKey, sess)
 		c.Set(sessionTokenKy, token)
 		c.Next()
 	}

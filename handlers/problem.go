@@ -85,6 +85,10 @@ var errorStatus = []struct {
 	{models.ErrInvalidTransition, http.StatusConflict, "invalid-transition", "the resource cannot change to the requested state"},
 	{models.ErrInvalidCredentials, http.StatusUnauthorized, "invalid-credentials", "the email or password is incorrect"},
 	{models.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "sign in first"},
+	{models.ErrTOTPRequired, http.StatusUnauthorized, "totp-required", "finish signing in with your authenticator code first"},
+	{models.ErrInvalidTOTPCode, http.StatusUnauthorized, "invalid-code", "the code is wrong, expired or already used"},
+	{models.ErrTOTPEnrolled, http.StatusConflict, "totp-enrolled", "two-factor sign-in is already set up for this account"},
+	{models.ErrTOTPNotEnrolled, http.StatusConflict, "totp-not-enrolled", "two-factor sign-in is not being set up for this account"},
 	{models.ErrForbidden, http.StatusForbidden, "forbidden", "your role does not allow this"},
 	{models.ErrUnavailable, http.StatusServiceUnavailable, "database-unavailable", "the database cannot be reached right now; retry after Retry-After seconds"},
 }

@@ -181,6 +181,11 @@ func NewRouter(d Deps) (*Router, error) {
 	signedIn := admin.Group("", auth.session(), csrf())
 	signedIn.GET("/auth/me", auth.me)
 	signedIn.POST("/auth/logout", auth.logout)
+	// The steps of a two-factor sign-in take a pending session (enrolment also a full one).
+	secondFactor := admin.Group("/auth/totp", auth.anySession(), csrf())
+	secondFactor.POST("", auth.verifyTOTP)
+	secondFactor.POST("/enrol", auth.enrolTOTP)
+	secondFactor.POST("/enrol/confirm", auth.confirmTOTP)
 	if d.Jobs != nil {
 		jobs := &jobsAdmin{jobs: d.Jobs, audit: d.Audit, tx: d.Tx, clock: d.Clock}
 		staff := signedIn.Group("", RequireRole(jobRoles...))

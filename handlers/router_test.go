@@ -61,6 +61,8 @@ type options struct {
 	counts handlers.OpsCounter
 	// adminResources serves the declared admin resources over the test's database.
 	adminResources bool
+	// requireTOTP lists the roles that must sign in with an authenticator code (none when empty).
+	requireTOTP []models.Role
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -73,6 +75,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		SessionTTL: 12 * time.Hour, SessionIdleTimeout: 2 * time.Hour,
 		LoginMaxFailures: 5, LoginFailureWindow: 15 * time.Minute,
 		Password: crypto.PasswordParams{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32},
+		TOTP:     repository.NewTOTP(db), RequireTOTP: opt.requireTOTP,
 	})
 	if opt.maxBody == 0 {
 		opt.maxBody = 1 << 20

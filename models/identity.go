@@ -304,6 +304,9 @@ type Session struct {
 	UserAgent  string
 	IP         string
 	RevokedAt  *time.Time
+	// MFAPending marks a session whose password was right but whose second factor is still due:
+	// it may only complete the sign-in (a TOTP code, or enrolment).
+	MFAPending bool `gorm:"column:mfa_pending"`
 }
 
 // sessionTouchEvery limits how often LastSeenAt is written, so every request is not a DB write.
@@ -316,6 +319,13 @@ func NewSession(userID uuid.UUID, tokenHash string, ttl time.Duration, userAgent
 		CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now,
 		UserAgent: truncate(userAgent, 512), IP: ip,
 	}
+}
+
+// NewPendingSession starts a short session that may only complete a sign-in with a second factor.
+func NewPendingSession(userID uuid.UUID, tokenHash string, ttl time.Duration, userAgent, ip string, now time.Time) *Session {
+	s := NewSession(userID, tokenHash, ttl, userAgent, ip, now)
+	s.MFAPending = true
+	return s
 }
 
 // Check returns ErrUnauthenticated when the session is revoked, past its absolute expiry or idle

@@ -53,6 +53,13 @@ type Config struct {
 	Password           crypto.PasswordParams
 	// Verifier checks passwords; nil means argon2id (crypto.VerifyPassword).
 	Verifier PasswordVerifier
+	// TOTP stores authenticators for two-factor sign-in; nil turns two-factor sign-in off.
+	TOTP TOTPStore
+	// RequireTOTP lists the roles that must sign in with an authenticator (and enrol one at their
+	// next sign-in). Anyone with a confirmed authenticator needs it, whatever the role.
+	RequireTOTP []models.Role
+	// TOTPIssuer names the service in authenticator apps; empty means DefaultTOTPIssuer.
+	TOTPIssuer string
 }
 
 // PasswordVerifier checks a password against a stored hash. Dummy does the same work with no
@@ -143,11 +150,13 @@ func checkPassword(p string) error {
 	return nil
 }
 
-// SignIn is a started session. Token is the secret for the cookie; only its hash is stored.
+// SignIn is a started session. Token is the secret for the cookie; only its hash is stored. When
+// Next is not StepNone, the session is pending: it may only take that step.
 type SignIn struct {
 	User    *models.User
 	Session *models.Session
 	Token   string
+	Next    NextStep
 }
 
 // Login checks email and password and starts a session. Every failure is ErrInvalidCredentials,
@@ -191,15 +200,27 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	if crypto.NeedsRehash(*u.PasswordHash, s.cfg.Password) {
 		s.rehash(ctx, u.ID, password, now)
 	}
+	next, err := s.nextStep(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return s.startSession(ctx, u, next, ip, userAgent, now)
+}
+
+// startSession starts a full session, or a short pending one when the sign-in has a step left.
+func (s *Service) startSession(ctx context.Context, u *models.User, next NextStep, ip, userAgent string, now time.Time) (*SignIn, error) {
 	token, err := crypto.NewToken()
 	if err != nil {
 		return nil, fmt.Errorf("new session token: %w", err)
 	}
 	sess := models.NewSession(u.ID, crypto.HashToken(token), s.cfg.SessionTTL, userAgent, ip, now)
+	if next != StepNone {
+		sess = models.NewPendingSession(u.ID, crypto.HashToken(token), PendingSessionTTL, userAgent, ip, now)
+	}
 	if err := s.sessions.Create(ctx, sess); err != nil {
 		return nil, err
 	}
-	return &SignIn{User: u, Session: sess, Token: token}, nil
+	return &SignIn{User: u, Session: sess, Token: token, Next: next}, nil
 }
 
 func (s *Service) loginRule() models.ThrottleRule {
@@ -244,9 +265,22 @@ func (s *Service) rehash(ctx context.Context, id uuid.UUID, password string, now
 	_ = s.users.Update(ctx, id, func(u *models.User) error { return u.SetPasswordHash(hash, now) })
 }
 
-// Authenticate resolves a session token to its live session and user. Any problem is
-// ErrUnauthenticated (wrapped with the reason).
+// Authenticate resolves a session token to its live, full session and user. Any problem is
+// ErrUnauthenticated (wrapped with the reason), but a session still waiting for its second factor
+// is ErrTOTPRequired.
 func (s *Service) Authenticate(ctx context.Context, token string) (*models.User, *models.Session, error) {
+	u, sess, err := s.AuthenticateAny(ctx, token)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sess.MFAPending {
+		return nil, nil, models.ErrTOTPRequired
+	}
+	return u, sess, nil
+}
+
+// AuthenticateAny is Authenticate that also accepts a session waiting for its second factor.
+func (s *Service) AuthenticateAny(ctx context.Context, token string) (*models.User, *models.Session, error) {
 	if token == "" {
 		return nil, nil, models.ErrUnauthenticated
 	}
