@@ -95,6 +95,7 @@ var commandSynopsis = map[string]string{
 	"createadmin": "createadmin --email E [--role owner|assistant|editor] [--name N] [flags] — create a staff account",
 	"crypto":      "crypto genkey|rotate [flags] — make a Fernet key, or re-encrypt every P2 value with the first key",
 	"telegram":    "telegram set-webhook URL [flags] — register the bot's webhook",
+	"totp":        "totp reset --email EMAIL [flags] — remove a staff member's authenticator and end their sessions",
 	"healthcheck": "healthcheck [flags] — exit 0 when the server at http.addr answers /healthz, 1 otherwise",
 	"version":     "version — print the version",
 }

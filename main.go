@@ -37,6 +37,8 @@ Commands:
   crypto       genkey — print a new Fernet key for BALANCE_ENCRYPTION_KEYS
                rotate [--batch N] — re-encrypt every P2 value with the first key (resumable)
   telegram     set-webhook URL — register the bot's webhook (with telegram.webhook_secret)
+  totp         reset --email E — remove a staff member's authenticator (lost device); the next
+               sign-in sets up a new one
   healthcheck  exit 0 when the server at http.addr answers /healthz (the container's health check)
   version      print the version
   help         [COMMAND] — this list, or COMMAND's usage and flags
@@ -85,6 +87,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdCrypto(ctx, rest, stdout, stderr)
 	case "telegram":
 		err = cmdTelegram(ctx, rest, stdout, stderr)
+	case "totp":
+		err = cmdTOTP(ctx, rest, stdout, stderr)
 	case "healthcheck":
 		err = cmdHealthcheck(ctx, rest, stdout)
 	case "version":

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -106,6 +107,7 @@ func TestHelpForEveryCommand(t *testing.T) {
 		"crypto":      {"-config FILE", "-batch"},
 		"telegram":    {"-config FILE"},
 		"healthcheck": {"-config FILE", "-timeout"},
+		"totp":        {"-config FILE", "-email EMAIL"},
 		"version":     nil,
 	} {
 		for _, args := range [][]string{{cmd, "--help"}, {cmd, "-h"}, {"help", cmd}} {
@@ -738,5 +740,85 @@ func TestHealthcheckCommand(t *testing.T) {
 		if got := loopbackFor(in); got != want {
 			t.Errorf("loopbackFor(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestTOTPResetCommand: an operator removes a staff member's authenticator and recovery codes;
+// their sessions end, the reset is audited, and their next sign-in would enrol again.
+func TestTOTPResetCommand(t *testing.T) {
+	for _, dialect := range []migrations.Dialect{migrations.SQLite, migrations.Postgres} {
+		t.Run(string(dialect), func(t *testing.T) {
+			url := testkit.NewSQLiteURL(t)
+			if dialect == migrations.Postgres {
+				url = testkit.NewPostgresURL(t)
+			}
+			key := testkit.Key(t)
+			t.Setenv("BALANCE_DATABASE_URL", url)
+			t.Setenv("BALANCE_ENCRYPTION_KEYS", key)
+			t.Setenv("BALANCE_LOG_LEVEL", "warn")
+			t.Setenv("BALANCE_ADMIN_PASSWORD", "correct horse battery")
+			ctx := context.Background()
+			if code, _, stderr := runCLI(t, strings.NewReader(""), "createadmin", "--email", "owner@example.org"); code != 0 {
+				t.Fatalf("createadmin: %d %s", code, stderr)
+			}
+			db, err := repository.Open(ctx, url, repository.Options{Keys: testkit.KeyRing(t, key)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			u, err := repository.NewUsers(db).ByEmail(ctx, "owner@example.org")
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC()
+			store := repository.NewTOTP(db)
+			if err := store.PutPending(ctx, models.NewTOTPFactor(u.ID, "JBSWY3DPEHPK3PXP", now)); err != nil {
+				t.Fatal(err)
+			}
+			codes := []models.RecoveryCode{{ID: models.NewID(), UserID: u.ID, CodeHash: "h1", CreatedAt: now}}
+			if ok, err := store.Confirm(ctx, u.ID, models.TOTPStepAt(now), now, codes); err != nil || !ok {
+				t.Fatalf("confirm: %v %v", ok, err)
+			}
+			session := &models.Session{ID: models.NewID(), UserID: u.ID, TokenHash: "t1", CreatedAt: now, ExpiresAt: now.Add(time.Hour), LastSeenAt: now}
+			if err := repository.NewSessions(db).Create(ctx, session); err != nil {
+				t.Fatal(err)
+			}
+
+			for _, tc := range []struct {
+				args []string
+				code int
+				err  string
+			}{
+				{[]string{"totp", "reset"}, 2, "--email is required"},
+				{[]string{"totp", "reset", "--email", "not-an-email"}, 2, "is not an email address"},
+				{[]string{"totp", "wipe", "--email", "owner@example.org"}, 2, "want reset"},
+				{[]string{"totp", "reset", "--email", "nobody@example.org"}, 1, "no user with the email"},
+			} {
+				if code, _, stderr := runCLI(t, nil, tc.args...); code != tc.code || !strings.Contains(stderr, tc.err) {
+					t.Errorf("%v: %d %q, want %d and %q", tc.args, code, stderr, tc.code, tc.err)
+				}
+			}
+			code, stdout, stderr := runCLI(t, nil, "totp", "reset", "--email", "Owner@Example.org")
+			if code != 0 || !strings.Contains(stdout, "removed") {
+				t.Fatalf("reset: %d %q %q", code, stdout, stderr)
+			}
+			if _, err := store.Factor(ctx, u.ID); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("the factor after the reset: %v", err)
+			}
+			var left int64
+			if err := db.SQL.QueryRowContext(ctx, "SELECT count(*) FROM recovery_codes").Scan(&left); err != nil || left != 0 {
+				t.Errorf("%d recovery codes left (%v)", left, err)
+			}
+			if s, err := repository.NewSessions(db).ByTokenHash(ctx, "t1"); err != nil || s.RevokedAt == nil {
+				t.Errorf("the session after the reset: %+v %v", s, err)
+			}
+			rows, err := repository.NewAuditLogs(db).List(ctx, repository.AuditLogFilter{Resource: "totp_factors", ResourceID: u.ID.String()}, repository.Page{Limit: 5})
+			if err != nil || len(rows) != 1 || rows[0].Action != models.AuditActionDelete || rows[0].ActorRole != "operator" {
+				t.Errorf("audit %+v (%v)", rows, err)
+			}
+			if code, stdout, _ := runCLI(t, nil, "totp", "reset", "--email", "owner@example.org"); code != 0 || !strings.Contains(stdout, "had no authenticator") {
+				t.Errorf("a second reset: %d %q", code, stdout)
+			}
+		})
 	}
 }

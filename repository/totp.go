@@ -94,3 +94,26 @@ func (r *TOTP) UseRecoveryCode(ctx context.Context, userID uuid.UUID, hash strin
 	}
 	return res.RowsAffected == 1, nil
 }
+
+// Reset removes the user's authenticator and recovery codes, so that the next sign-in sets up a
+// new one (an operator's remedy for a lost device), and revokes the user's sessions (the lost
+// device may hold one); it reports whether there was a factor.
+func (r *TOTP) Reset(ctx context.Context, userID uuid.UUID, now time.Time) (bool, error) {
+	var removed int64
+	err := r.db.InTx(ctx, func(ctx context.Context) error {
+		tx := r.db.conn(ctx)
+		res := tx.Where("user_id = ?", userID).Delete(&models.TOTPFactor{})
+		if res.Error != nil {
+			return fmt.Errorf("remove totp factor: %w", translate(res.Error))
+		}
+		removed = res.RowsAffected
+		if err := tx.Where("user_id = ?", userID).Delete(&models.RecoveryCode{}).Error; err != nil {
+			return fmt.Errorf("remove recovery codes: %w", translate(err))
+		}
+		if err := tx.Model(&models.Session{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", now).Error; err != nil {
+			return fmt.Errorf("revoke sessions: %w", translate(err))
+		}
+		return nil
+	})
+	return removed > 0, err
+}
