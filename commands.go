@@ -534,23 +534,11 @@ func cmdCrypto(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stdout, key)
 		return nil
 	}
-	cfg, err := loadConfig(*cfgFile)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, stderr)
-	keys, err := loadKeyRing(cfg, false, log)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg, keys, log)
+	db, keys, err := openMigrated(ctx, *cfgFile, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := requireMigrated(ctx, db, log); err != nil {
-		return err
-	}
 	err = db.RotateP2(ctx, keys, *batch, func(p repository.RotateProgress) {
 		fmt.Fprintf(stdout, "%-24s scanned %6d rows, re-encrypted %6d values\n", p.Table, p.Scanned, p.Rotated)
 	})
@@ -559,6 +547,29 @@ func cmdCrypto(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintln(stdout, "rotation complete: every P2 value is encrypted with the first key; older keys may now be removed")
 	return nil
+}
+
+// openMigrated opens the configured database with its keys for a one-off command, and refuses
+// one whose schema is not current.
+func openMigrated(ctx context.Context, cfgFile string, stderr io.Writer) (*repository.DB, *crypto.KeyRing, error) {
+	cfg, err := loadConfig(cfgFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	log := newLogger(cfg.Log, stderr)
+	keys, err := loadKeyRing(cfg, false, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openDB(ctx, cfg, keys, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := requireMigrated(ctx, db, log); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, keys, nil
 }
 
 // cmdTelegram registers the bot's webhook with Telegram: `telegram set-webhook URL`.

@@ -31,23 +31,11 @@ func cmdTOTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("totp reset: --email: %q is not an email address: %w", *email, errUsage)
 	}
-	cfg, err := loadConfig(*cfgFile)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, stderr)
-	keys, err := loadKeyRing(cfg, false, log)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg, keys, log)
+	db, _, err := openMigrated(ctx, *cfgFile, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := requireMigrated(ctx, db, log); err != nil {
-		return fmt.Errorf("totp reset: %w", err)
-	}
 	u, err := repository.NewUsers(db).ByEmail(ctx, addr)
 	if errors.Is(err, models.ErrNotFound) {
 		return fmt.Errorf("totp reset: no user with the email %s", addr)
