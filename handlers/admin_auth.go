@@ -80,6 +80,18 @@ func (a *adminAuth) login(c *gin.Context) {
 		return
 	}
 	in, err := a.auth.Login(c.Request.Context(), req.Email, req.Password, c.ClientIP(), c.Request.UserAgent())
+	a.answerSignIn(c, in, err)
+}
+
+// pendingResponse answers a right password when a second factor is still due.
+type pendingResponse struct {
+	TOTPRequired          bool   `json:"totp_required,omitempty"`
+	TOTPEnrolmentRequired bool   `json:"totp_enrolment_required,omitempty"`
+	CSRFToken             string `json:"csrf_token"`
+}
+
+// answerSignIn answers a sign-in step: 429 when throttled, the error, or the new session.
+func (a *adminAuth) answerSignIn(c *gin.Context, in *identity.SignIn, err error) {
 	if a.throttled(c, err) {
 		return
 	}
@@ -88,13 +100,6 @@ func (a *adminAuth) login(c *gin.Context) {
 		return
 	}
 	a.signedIn(c, in)
-}
-
-// pendingResponse answers a right password when a second factor is still due.
-type pendingResponse struct {
-	TOTPRequired          bool   `json:"totp_required,omitempty"`
-	TOTPEnrolmentRequired bool   `json:"totp_enrolment_required,omitempty"`
-	CSRFToken             string `json:"csrf_token"`
 }
 
 // signedIn sets the cookie of a new session and answers who signed in, or which step is left.
@@ -128,14 +133,7 @@ func (a *adminAuth) verifyTOTP(c *gin.Context) {
 		return
 	}
 	in, err := a.auth.VerifyTOTP(c.Request.Context(), c.GetString(sessionTokenKy), req.Code, req.RecoveryCode, c.ClientIP(), c.Request.UserAgent())
-	if a.throttled(c, err) {
-		return
-	}
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	a.signedIn(c, in)
+	a.answerSignIn(c, in, err)
 }
 
 // enrolResponse is a new authenticator's secret, for the app to scan (QR code) or type.
