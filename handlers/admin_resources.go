@@ -23,7 +23,7 @@ type AdminRecords interface {
 	Create(ctx context.Context, res *admin.Resource, actor admin.Actor, body map[string]any) (repository.Record, error)
 	Update(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID, body map[string]any) (repository.Record, error)
 	Delete(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID) (repository.Record, error)
-	Act(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID, action string) (repository.Record, error)
+	Act(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID, action string, body map[string]any) (repository.Record, error)
 }
 
 type adminResources struct {
@@ -116,7 +116,11 @@ func (h *adminResources) act(res *admin.Resource) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		rec, err := h.records.Act(c.Request.Context(), res, staffActor(c), id, c.Param("action"))
+		var body map[string]any // an action without fields may come without a body
+		if c.Request.ContentLength != 0 && !decodeJSON(c, &body) {
+			return
+		}
+		rec, err := h.records.Act(c.Request.Context(), res, staffActor(c), id, c.Param("action"), body)
 		if err != nil {
 			respondAdminError(c, err)
 			return

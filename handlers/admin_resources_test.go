@@ -431,6 +431,30 @@ func TestAdminListConventions(t *testing.T) {
 		if start, _ := recs[0]["start_at"].(string); start != e.appts[2].StartAt.UTC().Format(time.RFC3339) {
 			t.Errorf("start_at %q, want UTC RFC 3339 %s", start, e.appts[2].StartAt.UTC().Format(time.RFC3339))
 		}
+		// Ranges: a day (a date bound covers the whole UTC day), a time, a number.
+		day := e.appts[1].StartAt.UTC().Format(time.DateOnly)
+		recs, cr = adminList(t, c, "appointments", adminQuery("filter", `{"start_at_gte":"`+day+`","start_at_lte":"`+day+`"}`))
+		if len(recs) != 1 || recs[0]["id"] != e.appts[1].ID.String() || cr != "appointments 0-0/1" {
+			t.Errorf("one day: %v %q", recs, cr)
+		}
+		from := e.appts[1].StartAt.UTC().Format(time.RFC3339)
+		recs, _ = adminList(t, c, "appointments", adminQuery("filter", `{"start_at_gte":"`+from+`"}`))
+		if len(recs) != 2 {
+			t.Errorf("from the second start on: %d records, want 2", len(recs))
+		}
+		recs, _ = adminList(t, c, "appointments", adminQuery("filter", `{"start_at_lte":"`+from+`"}`))
+		if len(recs) != 2 {
+			t.Errorf("up to the second start, inclusive: %d records, want 2", len(recs))
+		}
+		recs, _ = adminList(t, c, "availability_rules", adminQuery("filter", `{"weekday_gte":1,"weekday_lte":1}`))
+		if len(recs) != 1 {
+			t.Errorf("weekday 1..1: %v", recs)
+		}
+		for _, f := range []string{`{"start_at_gte":"soon"}`, `{"start_at_lte":5}`, `{"title_gte":"a"}`, `{"weekday_lte":"x"}`} {
+			field := "filter." + strings.Split(strings.Trim(f, `{"`), `"`)[0]
+			catalogueProblemField(t, c.Do("GET", "/admin/api/appointments"+adminQuery("filter", f), nil), http.StatusUnprocessableEntity, field)
+		}
+
 		recs, _ = adminList(t, c, "availability_rules", adminQuery("filter", `{"weekday":1}`))
 		if len(recs) != 1 || recs[0]["start_minute"] != float64(600) {
 			t.Errorf("rules: %v", recs)

@@ -106,11 +106,11 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		if err != nil {
 			t.Fatal(err)
 		}
-		var bookings admin.StaffBookings // a nil *booking.Bookings must stay a nil interface
+		var ports admin.Ports // a nil *booking.Bookings must stay a nil interface
 		if opt.bookings != nil {
-			bookings = opt.bookings
+			ports.Bookings = opt.bookings
 		}
-		deps.AdminResources, deps.AdminRecords = reg, admin.NewRecords(reg, db, bookings, clock)
+		deps.AdminResources, deps.AdminRecords = reg, admin.NewRecords(reg, db, ports, clock)
 	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {

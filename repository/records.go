@@ -21,6 +21,8 @@ type RecordQuery struct {
 	Columns []string
 	// Equal keeps rows whose column equals one of the values.
 	Equal map[string][]any
+	// Bounds keep rows whose column lies within them (a date range, a minimum amount).
+	Bounds []Bound
 	// Term, when set, keeps rows where any of the Search columns contains it (case-insensitive).
 	Term   string
 	Search []string
@@ -29,6 +31,14 @@ type RecordQuery struct {
 	Desc bool
 	// Offset and Limit select the page (Limit 0: no rows, only the total).
 	Offset, Limit int
+}
+
+// Bound keeps rows whose Column is at least (Upper false) or below (Upper true) Value. An upper
+// bound is exclusive, so that consecutive ranges do not overlap.
+type Bound struct {
+	Column string
+	Upper  bool
+	Value  any
 }
 
 // Record is one row as column → value: times in UTC, NULL as nil.
@@ -69,6 +79,13 @@ func (db *DB) Records(ctx context.Context, model any, q RecordQuery) ([]Record, 
 		for col, vals := range q.Equal {
 			tx = tx.Where(clauseIn(col), vals)
 		}
+		for _, b := range q.Bounds {
+			op := " >= ?"
+			if b.Upper {
+				op = " < ?"
+			}
+			tx = tx.Where(b.Column+op, b.Value)
+		}
 		if q.Term != "" && len(q.Search) > 0 {
 			like := "%" + escapeLike(strings.ToLower(q.Term)) + "%"
 			parts := make([]string, len(q.Search))
@@ -83,6 +100,11 @@ func (db *DB) Records(ctx context.Context, model any, q RecordQuery) ([]Record, 
 	}
 	for col := range q.Equal {
 		if err := checkColumns(s, col); err != nil {
+			return nil, 0, err
+		}
+	}
+	for _, b := range q.Bounds {
+		if err := checkColumns(s, b.Column); err != nil {
 			return nil, 0, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,13 +25,27 @@ type Input struct {
 // NewInput keeps the editable fields of res that body sets. Other keys (react-admin sends the
 // whole record on update: id, timestamps) are ignored.
 func NewInput(res *Resource, body map[string]any) *Input {
+	_, versioned := res.Field("version")
+	editable := slices.DeleteFunc(slices.Clone(res.Fields), func(f Field) bool { return !f.Edit })
+	return newInput(editable, body, versioned)
+}
+
+// NewActionInput keeps the fields of body that the action declares, and the record's version when
+// res has one and the body says it.
+func NewActionInput(res *Resource, a Action, body map[string]any) *Input {
+	_, versioned := res.Field("version")
+	return newInput(a.Fields, body, versioned)
+}
+
+// newInput keeps the values of body that fields name.
+func newInput(fields []Field, body map[string]any, versioned bool) *Input {
 	in := &Input{values: map[string]any{}, errs: map[string]string{}}
-	for _, f := range res.Fields {
-		if v, ok := body[f.Name]; ok && f.Edit {
+	for _, f := range fields {
+		if v, ok := body[f.Name]; ok {
 			in.values[f.Name] = v
 		}
 	}
-	if _, versioned := res.Field("version"); versioned {
+	if versioned {
 		if v, ok := body["version"].(float64); ok && v == math.Trunc(v) && v >= 0 && v < math.MaxInt32 {
 			n := int(v)
 			in.version = &n

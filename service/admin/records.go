@@ -3,7 +3,10 @@ package admin
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -58,10 +61,10 @@ type Records struct {
 	clock  service.Clock
 }
 
-// NewRecords serves reg's resources from db: reads, writes through the resources' writers (and
-// bookings, for the booking actions; nil leaves those unavailable), and their audit records.
-func NewRecords(reg *Registry, db *repository.DB, bookings StaffBookings, clock service.Clock) *Records {
-	return &Records{reg: reg, store: db, stores: NewStores(db, bookings), tx: db, audit: repository.NewAuditLogs(db), clock: clock}
+// NewRecords serves reg's resources from db: reads, writes through the resources' writers and
+// the use cases of ports (a nil port leaves its actions unavailable), and their audit records.
+func NewRecords(reg *Registry, db *repository.DB, ports Ports, clock service.Clock) *Records {
+	return &Records{reg: reg, store: db, stores: NewStores(db, ports), tx: db, audit: repository.NewAuditLogs(db), clock: clock}
 }
 
 // MaxPage is the largest page one list request returns.
@@ -75,8 +78,10 @@ type ListRequest struct {
 	Desc bool
 	// Offset and Limit are the range [Offset, Offset+Limit-1].
 	Offset, Limit int
-	// Filter: "q" searches the searchable fields, "id" (a list) fetches those records, any other
-	// key a filterable field equal to the value (or to one of a list of values).
+	// Filter: "q" searches the searchable fields, "id" (a list) fetches those records,
+	// "<field>_gte" and "<field>_lte" bound a filterable date, time or number (both inclusive; a
+	// date bound on a time field covers that whole UTC day), any other key a filterable field
+	// equal to the value (or to one of a list of values).
 	Filter map[string]any
 }
 
@@ -119,6 +124,14 @@ func (s *Records) List(ctx context.Context, res *Resource, actor Actor, req List
 			}
 			q.Equal["id"] = ids
 		default:
+			if rangeKey(fields, key) {
+				b, err := bound(fields, key, raw)
+				if err != nil {
+					return nil, 0, err
+				}
+				q.Bounds = append(q.Bounds, b)
+				continue
+			}
 			f, ok := fieldNamed(fields, key)
 			if !ok || !f.Filter {
 				return nil, 0, &models.ValidationError{Field: "filter." + key, Message: "is not a filterable field"}
@@ -166,6 +179,69 @@ func (s *Records) Get(ctx context.Context, res *Resource, actor Actor, id uuid.U
 		return nil, err
 	}
 	return rec, nil
+}
+
+// rangeKey reports whether key is "<field>_gte" or "<field>_lte" of a filterable field that has
+// an order (a date, a time or a number) and is not itself a field.
+func rangeKey(fields []Field, key string) bool {
+	if _, isField := fieldNamed(fields, key); isField {
+		return false
+	}
+	base, ok := strings.CutSuffix(key, "_gte")
+	if !ok {
+		if base, ok = strings.CutSuffix(key, "_lte"); !ok {
+			return false
+		}
+	}
+	f, ok := fieldNamed(fields, base)
+	return ok && f.Filter && ordered(f.Type)
+}
+
+func ordered(t FieldType) bool {
+	return t == DateTime || t == Date || t == Integer || t == Money
+}
+
+// bound turns a range filter into a query bound: "_gte" a lower one, "_lte" an upper one just past
+// the value (the next day for a date, the next microsecond for a time, the next integer).
+func bound(fields []Field, key string, raw any) (repository.Bound, error) {
+	base, upper := strings.CutSuffix(key, "_lte")
+	if !upper {
+		base = strings.TrimSuffix(key, "_gte")
+	}
+	f, _ := fieldNamed(fields, base)
+	bad := func(msg string) error { return &models.ValidationError{Field: "filter." + key, Message: msg} }
+	b := repository.Bound{Column: f.Name, Upper: upper}
+	switch f.Type {
+	case Integer, Money:
+		n, ok := raw.(float64)
+		if !ok || n != math.Trunc(n) || math.Abs(n) > 1<<53 {
+			return b, bad("must be an integer")
+		}
+		if upper {
+			n++
+		}
+		b.Value = int64(n)
+		return b, nil
+	default:
+		s, _ := raw.(string)
+		if d, err := time.Parse(time.DateOnly, s); err == nil {
+			if upper {
+				d = d.AddDate(0, 0, 1)
+			}
+			b.Value = d
+			return b, nil
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil || f.Type == Date {
+			return b, bad("must be a date YYYY-MM-DD or, for a time, an RFC 3339 time")
+		}
+		t = t.UTC()
+		if upper {
+			t = t.Add(time.Microsecond)
+		}
+		b.Value = t
+		return b, nil
+	}
 }
 
 // listColumns are the columns a list reads: the fields that may be listed, sorted or filtered

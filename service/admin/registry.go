@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -96,7 +95,20 @@ type Resource struct {
 type Action struct {
 	Name, Label string
 	Roles       []models.Role
-	Run         func(ctx context.Context, st Stores, id uuid.UUID, now time.Time) error
+	// States are the values of the record's "status" field the action applies to (empty: any);
+	// the panel shows the button only then, and the server refuses it otherwise (409).
+	States []string
+	// Fields are what the action asks for (a reason, an amount, a new time): the body's fields,
+	// converted and checked through c.In like a resource's editable fields.
+	Fields []Field
+	// Run makes the change through the model's rules and the use cases of c.Ports, in the
+	// transaction that also writes the audit record.
+	Run func(ctx context.Context, c *Call, id uuid.UUID) error
+}
+
+// Allows reports whether a user with roles may start the action.
+func (a *Action) Allows(roles []models.Role) bool {
+	return slices.ContainsFunc(a.Roles, func(r models.Role) bool { return slices.Contains(roles, r) })
 }
 
 // Action returns the named action, if declared.
@@ -217,6 +229,14 @@ func (r *Resource) check() error {
 	for _, a := range r.Actions {
 		if a.Name == "" || a.Label == "" || a.Run == nil || len(a.Roles) == 0 {
 			return fmt.Errorf("admin resource %s: action %q needs a name, a label, roles and Run", r.Name, a.Name)
+		}
+		if len(a.States) > 0 && !names["status"] {
+			return fmt.Errorf("admin resource %s: action %s names states but the resource has no status field", r.Name, a.Name)
+		}
+		for _, f := range a.Fields {
+			if f.Name == "" || f.Label == "" || f.P2 || (f.Type == Enum && len(f.Choices) == 0) {
+				return fmt.Errorf("admin resource %s: action %s: field %q needs a name, a label (and choices for an enum) and may not be P2", r.Name, a.Name, f.Name)
+			}
 		}
 	}
 	if !names["id"] {

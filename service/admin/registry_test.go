@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -16,15 +15,13 @@ import (
 // noWriter stands for a resource's writer where no write runs.
 type noWriter struct{}
 
-func (noWriter) Create(context.Context, admin.Stores, *admin.Input, time.Time) (uuid.UUID, error) {
+func (noWriter) Create(context.Context, *admin.Call) (uuid.UUID, error) {
 	return uuid.Nil, models.ErrForbidden
 }
-func (noWriter) Update(context.Context, admin.Stores, uuid.UUID, *admin.Input, time.Time) error {
-	return models.ErrForbidden
-}
-func (noWriter) Delete(context.Context, admin.Stores, uuid.UUID) error { return models.ErrForbidden }
+func (noWriter) Update(context.Context, *admin.Call, uuid.UUID) error { return models.ErrForbidden }
+func (noWriter) Delete(context.Context, *admin.Call, uuid.UUID) error { return models.ErrForbidden }
 
-func noop(context.Context, admin.Stores, uuid.UUID, time.Time) error { return nil }
+func noop(context.Context, *admin.Call, uuid.UUID) error { return nil }
 
 func sample() admin.Resource {
 	return admin.Resource{

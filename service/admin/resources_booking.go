@@ -34,6 +34,9 @@ var (
 		{string(models.IntakeFormStatusDraft), "Черновик"},
 		{string(models.IntakeFormStatusSubmitted), "Отправлена"},
 	}
+	// The states the appointment actions apply to.
+	activeAppointment    = []string{string(models.AppointmentStatusPendingPayment), string(models.AppointmentStatusConfirmed)}
+	confirmedAppointment = []string{string(models.AppointmentStatusConfirmed)}
 	exceptionKindChoices = []Choice{
 		{string(models.AvailabilityExceptionKindDayOff), "Выходной"},
 		{string(models.AvailabilityExceptionKindExtraHours), "Дополнительные часы"},
@@ -114,16 +117,16 @@ func bookingResources() []Resource {
 			Access:      map[Verb][]models.Role{List: practice, Show: practice, Create: nobody, Update: practice, Delete: nobody},
 			DefaultSort: "-start_at", Writer: appointmentWriter{},
 			Actions: []Action{
-				{Name: "cancel", Label: "Отменить с полным возвратом", Roles: practice, Run: cancelByStaff},
-				{Name: "complete", Label: "Отметить проведённой", Roles: practice, Run: appointmentChange((*models.Appointment).Complete)},
-				{Name: "no_show", Label: "Отметить неявку", Roles: practice, Run: appointmentChange((*models.Appointment).MarkNoShow)},
+				{Name: "cancel", Label: "Отменить с полным возвратом", Roles: practice, States: activeAppointment, Run: cancelByStaff},
+				{Name: "complete", Label: "Отметить проведённой", Roles: practice, States: confirmedAppointment, Run: appointmentChange((*models.Appointment).Complete)},
+				{Name: "no_show", Label: "Отметить неявку", Roles: practice, States: confirmedAppointment, Run: appointmentChange((*models.Appointment).MarkNoShow)},
 			},
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "service_id", Label: "Услуга", Type: Reference, Ref: "services", List: true, Filter: true},
 				{Name: "client_user_id", Label: "Клиент", Type: Reference, Ref: "users", List: true, Filter: true},
 				{Name: "lead_id", Label: "Лид", Type: Reference, Ref: "leads", Filter: true},
-				{Name: "start_at", Label: "Начало", Type: DateTime, List: true, Sort: true},
+				{Name: "start_at", Label: "Начало", Type: DateTime, List: true, Sort: true, Filter: true},
 				{Name: "end_at", Label: "Конец", Type: DateTime, List: true},
 				{Name: "timezone", Label: "Часовой пояс клиента", Type: Text},
 				{Name: "status", Label: "Статус", Type: Enum, Choices: appointmentStatusChoices, List: true, Filter: true, Sort: true},

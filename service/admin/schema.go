@@ -1,10 +1,6 @@
 package admin
 
-import (
-	"slices"
-
-	"balance/models"
-)
+import "balance/models"
 
 // ResourceSchema is a resource as one user's roles let them see it: the panel builds its screens
 // from it and shows nothing the server would refuse.
@@ -18,10 +14,13 @@ type ResourceSchema struct {
 	Actions     []ActionSchema `json:"actions"`
 }
 
-// ActionSchema is an action the user's roles may start.
+// ActionSchema is an action the user's roles may start: on records whose status is one of
+// States (any, when empty), with a form of Fields (none: a plain button).
 type ActionSchema struct {
-	Name  string `json:"name"`
-	Label string `json:"label"`
+	Name   string        `json:"name"`
+	Label  string        `json:"label"`
+	States []string      `json:"states"`
+	Fields []FieldSchema `json:"fields"`
 }
 
 // FieldSchema is one field of a ResourceSchema.
@@ -55,19 +54,29 @@ func (reg *Registry) Schema(roles []models.Role) []ResourceSchema {
 			continue
 		}
 		rs := ResourceSchema{Name: r.Name, Label: r.Label, Singular: r.Singular, Verbs: verbs, DefaultSort: r.DefaultSort}
-		for _, f := range r.FieldsFor(roles) {
-			rs.Fields = append(rs.Fields, FieldSchema{
-				Name: f.Name, Label: f.Label, Type: f.Type, List: f.List, Sort: f.Sort, Filter: f.Filter,
-				Search: f.Search, Edit: f.Edit, Req: f.Required, Choices: f.Choices, Ref: f.Ref, P2: f.P2,
-			})
-		}
+		rs.Fields = fieldSchemas(r.FieldsFor(roles))
 		rs.Actions = []ActionSchema{}
 		for _, a := range r.Actions {
-			if slices.ContainsFunc(a.Roles, func(role models.Role) bool { return slices.Contains(roles, role) }) {
-				rs.Actions = append(rs.Actions, ActionSchema{Name: a.Name, Label: a.Label})
+			if a.Allows(roles) {
+				states := a.States
+				if states == nil {
+					states = []string{}
+				}
+				rs.Actions = append(rs.Actions, ActionSchema{Name: a.Name, Label: a.Label, States: states, Fields: fieldSchemas(a.Fields)})
 			}
 		}
 		out = append(out, rs)
+	}
+	return out
+}
+
+func fieldSchemas(fields []Field) []FieldSchema {
+	out := make([]FieldSchema, 0, len(fields))
+	for _, f := range fields {
+		out = append(out, FieldSchema{
+			Name: f.Name, Label: f.Label, Type: f.Type, List: f.List, Sort: f.Sort, Filter: f.Filter,
+			Search: f.Search, Edit: f.Edit, Req: f.Required, Choices: f.Choices, Ref: f.Ref, P2: f.P2,
+		})
 	}
 	return out
 }

@@ -61,7 +61,8 @@ func (serviceWriter) details(in *Input, base models.ServiceDetails) models.Servi
 	return d
 }
 
-func (w serviceWriter) Create(ctx context.Context, st Stores, in *Input, now time.Time) (uuid.UUID, error) {
+func (w serviceWriter) Create(ctx context.Context, c *Call) (uuid.UUID, error) {
+	in, now := c.In, c.Now
 	in.Require("slug", "title", "format", "duration_minutes", "price_minor")
 	d := w.details(in, models.ServiceDetails{})
 	if err := in.Err(); err != nil {
@@ -71,11 +72,12 @@ func (w serviceWriter) Create(ctx context.Context, st Stores, in *Input, now tim
 	if err != nil {
 		return uuid.Nil, err
 	}
-	return s.ID, st.Services.Create(ctx, s)
+	return s.ID, c.Services.Create(ctx, s)
 }
 
-func (w serviceWriter) Update(ctx context.Context, st Stores, id uuid.UUID, in *Input, now time.Time) error {
-	return st.Services.Update(ctx, id, func(s *models.Service) error {
+func (w serviceWriter) Update(ctx context.Context, c *Call, id uuid.UUID) error {
+	in, now := c.In, c.Now
+	return c.Services.Update(ctx, id, func(s *models.Service) error {
 		d := w.details(in, s.Details())
 		if err := in.Err(); err != nil {
 			return err
@@ -84,19 +86,20 @@ func (w serviceWriter) Update(ctx context.Context, st Stores, id uuid.UUID, in *
 	})
 }
 
-func (serviceWriter) Delete(context.Context, Stores, uuid.UUID) error { return models.ErrForbidden }
+func (serviceWriter) Delete(context.Context, *Call, uuid.UUID) error { return models.ErrForbidden }
 
 // publication is a service's publish, unpublish or archive action.
-func publication(change func(*models.Service, time.Time) error) func(context.Context, Stores, uuid.UUID, time.Time) error {
-	return func(ctx context.Context, st Stores, id uuid.UUID, now time.Time) error {
-		return st.Services.Update(ctx, id, func(s *models.Service) error { return change(s, now) })
+func publication(change func(*models.Service, time.Time) error) func(context.Context, *Call, uuid.UUID) error {
+	return func(ctx context.Context, c *Call, id uuid.UUID) error {
+		return c.Services.Update(ctx, id, func(s *models.Service) error { return change(s, c.Now) })
 	}
 }
 
 // ruleWriter adds and removes weekly windows; a window is changed by replacing it.
 type ruleWriter struct{}
 
-func (ruleWriter) Create(ctx context.Context, st Stores, in *Input, now time.Time) (uuid.UUID, error) {
+func (ruleWriter) Create(ctx context.Context, c *Call) (uuid.UUID, error) {
+	in, now := c.In, c.Now
 	in.Require("weekday", "start_minute", "end_minute")
 	serviceID, weekday, from, to := in.OptID("service_id"), in.Int("weekday"), in.Int("start_minute"), in.Int("end_minute")
 	zone, validFrom, validTo := in.String("timezone"), in.OptDate("valid_from"), in.OptDate("valid_to")
@@ -110,21 +113,22 @@ func (ruleWriter) Create(ctx context.Context, st Stores, in *Input, now time.Tim
 	if err != nil {
 		return uuid.Nil, err
 	}
-	return r.ID, st.Availability.CreateRule(ctx, r)
+	return r.ID, c.Availability.CreateRule(ctx, r)
 }
 
-func (ruleWriter) Update(context.Context, Stores, uuid.UUID, *Input, time.Time) error {
+func (ruleWriter) Update(context.Context, *Call, uuid.UUID) error {
 	return models.ErrForbidden
 }
 
-func (ruleWriter) Delete(ctx context.Context, st Stores, id uuid.UUID) error {
-	return st.Availability.DeleteRule(ctx, id)
+func (ruleWriter) Delete(ctx context.Context, c *Call, id uuid.UUID) error {
+	return c.Availability.DeleteRule(ctx, id)
 }
 
 // exceptionWriter adds and removes days off and extra hours.
 type exceptionWriter struct{}
 
-func (exceptionWriter) Create(ctx context.Context, st Stores, in *Input, now time.Time) (uuid.UUID, error) {
+func (exceptionWriter) Create(ctx context.Context, c *Call) (uuid.UUID, error) {
+	in, now := c.In, c.Now
 	in.Require("kind", "date_from", "date_to")
 	serviceID, kind := in.OptID("service_id"), models.AvailabilityExceptionKind(in.String("kind"))
 	from, to := in.OptDate("date_from"), in.OptDate("date_to")
@@ -140,31 +144,31 @@ func (exceptionWriter) Create(ctx context.Context, st Stores, in *Input, now tim
 	if err != nil {
 		return uuid.Nil, err
 	}
-	return e.ID, st.Availability.CreateException(ctx, e)
+	return e.ID, c.Availability.CreateException(ctx, e)
 }
 
-func (exceptionWriter) Update(context.Context, Stores, uuid.UUID, *Input, time.Time) error {
+func (exceptionWriter) Update(context.Context, *Call, uuid.UUID) error {
 	return models.ErrForbidden
 }
 
-func (exceptionWriter) Delete(ctx context.Context, st Stores, id uuid.UUID) error {
-	return st.Availability.DeleteException(ctx, id)
+func (exceptionWriter) Delete(ctx context.Context, c *Call, id uuid.UUID) error {
+	return c.Availability.DeleteException(ctx, id)
 }
 
 // appointmentChange is an appointment action that is one model transition.
-func appointmentChange(change func(*models.Appointment, time.Time) error) func(context.Context, Stores, uuid.UUID, time.Time) error {
-	return func(ctx context.Context, st Stores, id uuid.UUID, now time.Time) error {
-		return st.Appointments.Update(ctx, id, func(a *models.Appointment) error { return change(a, now) })
+func appointmentChange(change func(*models.Appointment, time.Time) error) func(context.Context, *Call, uuid.UUID) error {
+	return func(ctx context.Context, c *Call, id uuid.UUID) error {
+		return c.Appointments.Update(ctx, id, func(a *models.Appointment) error { return change(a, c.Now) })
 	}
 }
 
 // cancelByStaff cancels an appointment for the practice through the booking use case: the time is
 // freed and a paid booking refunded in full through the payment provider.
-func cancelByStaff(ctx context.Context, st Stores, id uuid.UUID, _ time.Time) error {
-	if st.Bookings == nil {
+func cancelByStaff(ctx context.Context, c *Call, id uuid.UUID) error {
+	if c.Bookings == nil {
 		return fmt.Errorf("cancel appointment %s: %w", id, ErrNotAvailable)
 	}
-	_, err := st.Bookings.CancelByStaff(ctx, id)
+	_, err := c.Bookings.CancelByStaff(ctx, id)
 	return err
 }
 
@@ -172,12 +176,13 @@ func cancelByStaff(ctx context.Context, st Stores, id uuid.UUID, _ time.Time) er
 // changes through its actions.
 type appointmentWriter struct{}
 
-func (appointmentWriter) Create(context.Context, Stores, *Input, time.Time) (uuid.UUID, error) {
+func (appointmentWriter) Create(context.Context, *Call) (uuid.UUID, error) {
 	return uuid.Nil, models.ErrForbidden
 }
 
-func (appointmentWriter) Update(ctx context.Context, st Stores, id uuid.UUID, in *Input, now time.Time) error {
-	return st.Appointments.Update(ctx, id, func(a *models.Appointment) error {
+func (appointmentWriter) Update(ctx context.Context, c *Call, id uuid.UUID) error {
+	in, now := c.In, c.Now
+	return c.Appointments.Update(ctx, id, func(a *models.Appointment) error {
 		if err := in.CheckVersion(a.Version); err != nil {
 			return err
 		}
@@ -201,7 +206,7 @@ func (appointmentWriter) Update(ctx context.Context, st Stores, id uuid.UUID, in
 	})
 }
 
-func (appointmentWriter) Delete(context.Context, Stores, uuid.UUID) error { return models.ErrForbidden }
+func (appointmentWriter) Delete(context.Context, *Call, uuid.UUID) error { return models.ErrForbidden }
 
 func deref(s *string) string {
 	if s == nil {

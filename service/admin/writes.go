@@ -13,14 +13,31 @@ import (
 	"balance/service/booking"
 )
 
-// Stores are what writers and actions change records through.
+// Stores are what writers and actions change records through: the stores of the database (DB
+// opens any other) and the use cases of other contexts (Ports).
 type Stores struct {
+	DB           *repository.DB
 	Services     *repository.Services
 	Availability *repository.Availability
 	Appointments *repository.Appointments
-	// Bookings cancels and refunds through the booking use cases; nil leaves those actions
-	// unavailable.
+	Ports
+}
+
+// Ports are the use cases of other contexts that writes and actions go through, so that a refund
+// reaches the payment provider and a message its channel rather than being a row edit. A nil port
+// leaves the actions that need it unavailable (ErrNotAvailable).
+type Ports struct {
+	// Bookings cancels and refunds through the booking use cases.
 	Bookings StaffBookings
+}
+
+// Call is one write or action: what it goes through, who asked, what they sent and when.
+type Call struct {
+	Stores
+	Actor Actor
+	// In is the body: a resource's editable fields, or an action's fields.
+	In  *Input
+	Now time.Time
 }
 
 // StaffBookings is what the practice does to a booking through the booking use cases, so that
@@ -29,11 +46,11 @@ type StaffBookings interface {
 	CancelByStaff(ctx context.Context, id uuid.UUID) (*booking.CancelResult, error)
 }
 
-// NewStores opens the writers' stores on db, with bookings for the booking actions.
-func NewStores(db *repository.DB, bookings StaffBookings) Stores {
+// NewStores opens the writers' stores on db, with ports for the actions that need other contexts.
+func NewStores(db *repository.DB, ports Ports) Stores {
 	return Stores{
-		Services: repository.NewServices(db), Availability: repository.NewAvailability(db),
-		Appointments: repository.NewAppointments(db), Bookings: bookings,
+		DB: db, Services: repository.NewServices(db), Availability: repository.NewAvailability(db),
+		Appointments: repository.NewAppointments(db), Ports: ports,
 	}
 }
 
@@ -41,9 +58,9 @@ func NewStores(db *repository.DB, bookings StaffBookings) Stores {
 // transaction that also writes the audit record. A method a resource does not support returns
 // models.ErrForbidden (its Access should not grant the verb anyway).
 type Writer interface {
-	Create(ctx context.Context, st Stores, in *Input, now time.Time) (uuid.UUID, error)
-	Update(ctx context.Context, st Stores, id uuid.UUID, in *Input, now time.Time) error
-	Delete(ctx context.Context, st Stores, id uuid.UUID) error
+	Create(ctx context.Context, c *Call) (uuid.UUID, error)
+	Update(ctx context.Context, c *Call, id uuid.UUID) error
+	Delete(ctx context.Context, c *Call, id uuid.UUID) error
 }
 
 // Create makes a record of res from body and answers it as the actor sees it.
@@ -55,7 +72,7 @@ func (s *Records) Create(ctx context.Context, res *Resource, actor Actor, body m
 	var id uuid.UUID
 	err := s.audited(ctx, res, actor, models.AuditActionCreate, func(ctx context.Context, now time.Time) (uuid.UUID, []string, error) {
 		var err error
-		id, err = res.Writer.Create(ctx, s.stores, in, now)
+		id, err = res.Writer.Create(ctx, s.call(actor, in, now))
 		return id, in.Names(), inputError(err)
 	})
 	if err != nil {
@@ -71,7 +88,7 @@ func (s *Records) Update(ctx context.Context, res *Resource, actor Actor, id uui
 	}
 	in := NewInput(res, body)
 	err := s.audited(ctx, res, actor, models.AuditActionUpdate, func(ctx context.Context, now time.Time) (uuid.UUID, []string, error) {
-		return id, in.Names(), inputError(res.Writer.Update(ctx, s.stores, id, in, now))
+		return id, in.Names(), inputError(res.Writer.Update(ctx, s.call(actor, in, now), id))
 	})
 	if err != nil {
 		return nil, err
@@ -88,8 +105,8 @@ func (s *Records) Delete(ctx context.Context, res *Resource, actor Actor, id uui
 	if err != nil {
 		return nil, err
 	}
-	err = s.audited(ctx, res, actor, models.AuditActionDelete, func(ctx context.Context, _ time.Time) (uuid.UUID, []string, error) {
-		return id, nil, res.Writer.Delete(ctx, s.stores, id)
+	err = s.audited(ctx, res, actor, models.AuditActionDelete, func(ctx context.Context, now time.Time) (uuid.UUID, []string, error) {
+		return id, nil, res.Writer.Delete(ctx, s.call(actor, NewInput(res, nil), now), id)
 	})
 	if err != nil {
 		return nil, err
@@ -97,23 +114,61 @@ func (s *Records) Delete(ctx context.Context, res *Resource, actor Actor, id uui
 	return before, nil
 }
 
-// Act runs the named action on a record and answers the record after it.
-func (s *Records) Act(ctx context.Context, res *Resource, actor Actor, id uuid.UUID, name string) (repository.Record, error) {
+// Act runs the named action on a record with the action's fields from body (nil: none) and
+// answers the record after it. An action declared for some states refuses a record in another
+// (models.ErrConflict) before it runs.
+func (s *Records) Act(ctx context.Context, res *Resource, actor Actor, id uuid.UUID, name string, body map[string]any) (repository.Record, error) {
 	a, ok := res.Action(name)
 	if !ok {
 		return nil, models.ErrNotFound
 	}
-	if !slices.ContainsFunc(a.Roles, func(r models.Role) bool { return slices.Contains(actor.Roles, r) }) {
+	if !a.Allows(actor.Roles) {
 		return nil, models.ErrForbidden
 	}
+	in := NewActionInput(res, a, body)
 	err := s.audited(ctx, res, actor, models.AuditActionUpdate, func(ctx context.Context, now time.Time) (uuid.UUID, []string, error) {
-		return id, []string{"action:" + name}, a.Run(ctx, s.stores, id, now)
+		if err := s.checkState(ctx, res, a, id); err != nil {
+			return id, nil, err
+		}
+		err := a.Run(ctx, s.call(actor, in, now), id)
+		return id, append([]string{"action:" + name}, in.Names()...), inputError(err)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, res, actor, id)
 }
+
+// call is one write or action of actor's.
+func (s *Records) call(actor Actor, in *Input, now time.Time) *Call {
+	return &Call{Stores: s.stores, Actor: actor, In: in, Now: now}
+}
+
+// checkState refuses an action declared for some states on a record in another.
+func (s *Records) checkState(ctx context.Context, res *Resource, a Action, id uuid.UUID) error {
+	if len(a.States) == 0 {
+		return nil
+	}
+	rec, err := s.store.RecordByID(ctx, res.Model, []string{"status"}, id)
+	if err != nil {
+		return err
+	}
+	status := fmt.Sprint(rec["status"])
+	if !slices.Contains(a.States, status) {
+		return &StateError{Action: a.Label, Status: status}
+	}
+	return nil
+}
+
+// StateError: the action does not apply to the record in its current state.
+type StateError struct{ Action, Status string }
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("действие «%s» недоступно в состоянии %q", e.Action, e.Status)
+}
+
+// Unwrap makes a StateError a models.ErrConflict.
+func (e *StateError) Unwrap() error { return models.ErrConflict }
 
 // audited runs a write and appends its audit record (who, what, which fields — never values) in
 // one transaction.
