@@ -115,27 +115,42 @@ func (db *DB) Records(ctx context.Context, model any, q RecordQuery) ([]Record, 
 	if q.Limit <= 0 {
 		return []Record{}, total, nil
 	}
-	order := "id"
+	// The id breaks ties in the same direction, so that an index on the sort column serves the
+	// order scanned either way.
+	dir := " ASC"
+	if q.Desc {
+		dir = " DESC"
+	}
+	order := "id" + dir
 	if q.Sort != "" && q.Sort != "id" {
 		if err := checkColumns(s, q.Sort); err != nil {
 			return nil, 0, err
 		}
-		dir := " ASC"
-		if q.Desc {
-			dir = " DESC"
-		}
-		order = q.Sort + dir + ", id"
-	} else if q.Desc {
-		order = "id DESC"
+		order = q.Sort + dir + ", id" + dir
 	}
-	rows := reflect.New(reflect.SliceOf(reflect.TypeOf(model).Elem()))
-	tx := where(db.conn(ctx).Model(model)).Select(cols).Order(order).Offset(q.Offset).Limit(q.Limit)
-	if err := tx.Find(rows.Interface()).Error; err != nil {
+	// A deep page walks past Offset rows: walk them reading ids only (an index, where one serves
+	// the order), then read the page's rows by id.
+	var ids []uuid.UUID
+	if err := where(db.conn(ctx).Model(model)).Order(order).Offset(q.Offset).Limit(q.Limit).Pluck("id", &ids).Error; err != nil {
 		return nil, 0, translate(err)
 	}
-	out := make([]Record, 0, rows.Elem().Len())
+	if len(ids) == 0 {
+		return []Record{}, total, nil
+	}
+	rows := reflect.New(reflect.SliceOf(reflect.TypeOf(model).Elem()))
+	if err := db.conn(ctx).Model(model).Select(cols).Where(clauseIn("id"), ids).Find(rows.Interface()).Error; err != nil {
+		return nil, 0, translate(err)
+	}
+	byID := make(map[any]Record, rows.Elem().Len())
 	for i := range rows.Elem().Len() {
-		out = append(out, toRecord(s, rows.Elem().Index(i), cols))
+		rec := toRecord(s, rows.Elem().Index(i), cols)
+		byID[rec["id"]] = rec
+	}
+	out := make([]Record, 0, len(ids))
+	for _, id := range ids {
+		if rec, ok := byID[id]; ok { // gone between the two reads: skipped
+			out = append(out, rec)
+		}
 	}
 	return out, total, nil
 }
