@@ -43,6 +43,8 @@ type bookingOpts struct {
 	trustedProxies []string
 	// admin also serves the admin resources (their booking actions through this booking service).
 	admin bool
+	// requireTOTP lists the roles that must sign in with an authenticator code.
+	requireTOTP []models.Role
 }
 
 // bookingSetup serves the booking API over a published paid service (weekdays 10:00–19:00
@@ -107,6 +109,7 @@ func bookingSetup(t *testing.T, db *repository.DB, o bookingOpts) *bookingEnv {
 	s, r := newServer(t, db, options{
 		catalogue: booking.NewCatalogue(st.Services), slots: slots, bookings: b,
 		webhookCIDRs: o.webhookCIDRs, trustedProxies: o.trustedProxies, adminResources: o.admin,
+		requireTOTP: o.requireTOTP,
 	})
 	return &bookingEnv{s: s, r: r, yk: yk, b: b, clock: clock, pub: pub, appts: st.Appointments}
 }
