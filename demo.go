@@ -4,8 +4,8 @@ package main
 // simulator mounted beside the API, so that a newcomer can book and "pay" end to end with curl.
 
 import (
-	"balance/integrations/email"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +19,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"balance/config"
+	"balance/crypto"
 	"balance/handlers"
+	"balance/integrations/email"
 	"balance/integrations/yookassa"
 	"balance/integrations/yookassa/yookassasim"
 	"balance/models"
@@ -99,6 +101,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := seedDemo(ctx, a.db, service.SystemClock{}.Now(), log); err != nil {
 		return err
 	}
+	staff, err := seedDemoStaff(ctx, a.db, service.SystemClock{}.Now(), log)
+	if err != nil {
+		return err
+	}
 	if err := a.startJobs(ctx); err != nil {
 		return err
 	}
@@ -128,6 +134,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// The walk-through is for the person at the terminal: plain text on stdout, apart from the
 	// JSON log lines on stderr.
 	fmt.Fprint(stdout, demoWalkthrough(base, time.Now()))
+	fmt.Fprint(stdout, demoStaffText(base, staff))
 	// The server goes on listening after ctx ends until the simulator has delivered the
 	// notifications it owes (within the shutdown timeout): they are only in its memory.
 	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
@@ -245,6 +252,97 @@ func seedDemo(ctx context.Context, db *repository.DB, now time.Time, log *slog.L
 		"duration_minutes", 50, "buffer_minutes", 10, "price", "5000.00 RUB",
 		"hours", "Monday–Friday 10:00–19:00 "+demoZone, "status", models.PublicationPublished)
 	return nil
+}
+
+// demoAccount is a staff account of the demo, with the password it got at this start.
+type demoAccount struct {
+	Email    string
+	Role     models.Role
+	Password string
+}
+
+// demoStaffEmails are the demo's staff accounts, one per role (the demo signs in without TOTP).
+var demoStaffEmails = []struct {
+	email string
+	role  models.Role
+	name  string
+}{
+	{"owner@example.com", models.RoleOwner, "Психолог (демо)"},
+	{"assistant@example.com", models.RoleAssistant, "Ассистент (демо)"},
+	{"editor@example.com", models.RoleEditor, "Редактор (демо)"},
+}
+
+// seedDemoStaff makes sure the demo's owner, assistant and editor exist and gives each a fresh
+// random password at every start. The passwords go to the terminal only (never to the log), and
+// the previous start's stop working.
+func seedDemoStaff(ctx context.Context, db *repository.DB, now time.Time, log *slog.Logger) ([]demoAccount, error) {
+	users := repository.NewUsers(db)
+	out := make([]demoAccount, 0, len(demoStaffEmails))
+	for _, s := range demoStaffEmails {
+		email, err := models.ParseEmail(s.email)
+		if err != nil {
+			return nil, err
+		}
+		password := demoPassword()
+		hash, err := crypto.HashPassword(password, crypto.DefaultPasswordParams)
+		if err != nil {
+			return nil, fmt.Errorf("demo staff %s: %w", s.role, err)
+		}
+		existing, err := users.ByEmail(ctx, email)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			u, err := models.NewStaffUser(email, s.name, s.role, hash, now)
+			if err == nil {
+				err = users.Create(ctx, u)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("demo staff %s: %w", s.role, err)
+			}
+		case err != nil:
+			return nil, fmt.Errorf("demo staff %s: %w", s.role, err)
+		default:
+			err := users.Update(ctx, existing.ID, func(u *models.User) error { return u.SetPasswordHash(hash, now) })
+			if err != nil {
+				return nil, fmt.Errorf("demo staff %s: %w", s.role, err)
+			}
+		}
+		out = append(out, demoAccount{Email: s.email, Role: s.role, Password: password})
+	}
+	log.Info("demo staff accounts ready; their passwords are printed on the terminal", "owner", demoStaffEmails[0].email,
+		"assistant", demoStaffEmails[1].email, "editor", demoStaffEmails[2].email)
+	return out, nil
+}
+
+// demoPassword is a random password of three groups of four letters and digits (about 62 bits).
+func demoPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	b := make([]byte, 14)
+	for i := range b {
+		if i == 4 || i == 9 {
+			b[i] = '-'
+			continue
+		}
+		var r [1]byte
+		for {
+			_, _ = rand.Read(r[:]) // crypto/rand.Read never fails
+			if int(r[0]) < 256-256%len(alphabet) {
+				break
+			}
+		}
+		b[i] = alphabet[int(r[0])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// demoStaffText tells the person at the terminal how to open the admin panel.
+func demoStaffText(base string, staff []demoAccount) string {
+	var b strings.Builder
+	b.WriteString("Admin panel: " + base + "/admin/ — sign in as (passwords are new at every start):\n\n")
+	for _, a := range staff {
+		fmt.Fprintf(&b, "  %-10s %-24s %s\n", a.Role, a.Email, a.Password)
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
 // demoPaidPage is the return URL: the checkout page sends the payer back here whether they paid or

@@ -29,6 +29,24 @@ type demoRun struct {
 	code   int // set before exited closes
 }
 
+var demoStaffRE = regexp.MustCompile(`(?m)^  (owner|assistant|editor) +(\S+@example\.com) +(\S+)$`)
+
+// staffPasswords reads the staff accounts the demo printed on the terminal: role → password.
+func (d *demoRun) staffPasswords(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, m := range demoStaffRE.FindAllStringSubmatch(d.out.String(), -1) {
+		if m[2] != m[1]+"@example.com" {
+			t.Errorf("%s account printed as %s", m[1], m[2])
+		}
+		out[m[1]] = m[3]
+	}
+	if len(out) != 3 {
+		t.Fatalf("the demo printed %d staff accounts, want 3:\n%s", len(out), d.out.String())
+	}
+	return out
+}
+
 var demoReadyRE = regexp.MustCompile(`"msg":"demo ready","url":"(http://[^"]+)"`)
 
 // startDemo runs the demo command on a free port against dbURL and waits until /readyz answers 200.
@@ -328,6 +346,21 @@ func TestDemoWalkthrough(t *testing.T) {
 	if code := d.call(t, http.MethodGet, "/demo/paid", nil, nil); code != http.StatusOK {
 		t.Errorf("return page: %d", code)
 	}
+	// The staff accounts printed on the terminal sign in to the admin API without a second factor,
+	// and the owner finds the booking there.
+	firstPasswords := d.staffPasswords(t)
+	for role, password := range firstPasswords {
+		var me struct {
+			Roles []string `json:"roles"`
+		}
+		if code := d.call(t, http.MethodPost, "/admin/api/auth/login", map[string]string{"email": role + "@example.com", "password": password}, &me); code != http.StatusOK ||
+			len(me.Roles) != 1 || me.Roles[0] != role {
+			t.Errorf("%s signs in with the printed password: %d %+v", role, code, me)
+		}
+	}
+	if strings.Contains(d.logs.String(), firstPasswords["owner"]) {
+		t.Error("a demo password is in the log")
+	}
 	if !strings.Contains(d.logs.String(), `"msg":"demo data seeded"`) {
 		t.Error("the first start did not log what it seeded")
 	}
@@ -341,6 +374,13 @@ func TestDemoWalkthrough(t *testing.T) {
 	}
 	if !strings.Contains(d.logs.String(), `"msg":"demo data already present, left as it is"`) {
 		t.Error("the second start did not say the demo data was already there")
+	}
+	// New passwords at every start: the old one no longer signs in, the new one does.
+	second := d.staffPasswords(t)
+	old := d.call(t, http.MethodPost, "/admin/api/auth/login", map[string]string{"email": "owner@example.com", "password": firstPasswords["owner"]}, nil)
+	fresh := d.call(t, http.MethodPost, "/admin/api/auth/login", map[string]string{"email": "owner@example.com", "password": second["owner"]}, nil)
+	if second["owner"] == firstPasswords["owner"] || old != http.StatusUnauthorized || fresh != http.StatusOK {
+		t.Errorf("after a restart: the old password %d, the new %d (same: %v)", old, fresh, second["owner"] == firstPasswords["owner"])
 	}
 	d.stop(t)
 
