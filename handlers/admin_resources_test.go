@@ -337,7 +337,7 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 			"services":                {"list", "show", "create", "update"},
 			"availability_rules":      {"list", "show", "create", "delete"},
 			"availability_exceptions": {"list", "show", "create", "delete"},
-			"appointments":            {"list", "show", "update"},
+			"appointments":            {"list", "show", "create", "update"},
 		}
 		for _, r := range owner.Resources {
 			names = append(names, r.Name)

@@ -585,6 +585,22 @@ func (AppointmentNoShow) EventName() string { return "appointment.no_show" }
 func NewAppointment(svc *Service, start time.Time, clientZone string, format AppointmentFormat,
 	clientUserID, leadID *uuid.UUID, metadata AppointmentMetadata, holdTTL time.Duration, now time.Time,
 ) (*Appointment, error) {
+	return newAppointment(svc, start, clientZone, format, clientUserID, leadID, metadata, holdTTL, true, now)
+}
+
+// NewAppointmentByStaff books svc at start for a client staff booked (on the phone, say): the
+// same rules as NewAppointment, but confirmed at once whatever the price — the practice takes the
+// money itself, not through an online payment.
+func NewAppointmentByStaff(svc *Service, start time.Time, clientZone string, format AppointmentFormat,
+	clientUserID, leadID *uuid.UUID, metadata AppointmentMetadata, now time.Time,
+) (*Appointment, error) {
+	return newAppointment(svc, start, clientZone, format, clientUserID, leadID, metadata, 0, false, now)
+}
+
+// newAppointment is NewAppointment; payOnline makes a paid service's appointment wait for its payment.
+func newAppointment(svc *Service, start time.Time, clientZone string, format AppointmentFormat,
+	clientUserID, leadID *uuid.UUID, metadata AppointmentMetadata, holdTTL time.Duration, payOnline bool, now time.Time,
+) (*Appointment, error) {
 	if svc == nil {
 		return nil, &ValidationError{Field: "service_id", Message: "is required"}
 	}
@@ -597,12 +613,12 @@ func NewAppointment(svc *Service, start time.Time, clientZone string, format App
 	if clientUserID == nil && leadID == nil {
 		return nil, &ValidationError{Field: "client_user_id", Message: "a client user or a lead is required"}
 	}
-	if svc.PriceMinor > 0 && holdTTL <= 0 {
+	if payOnline && svc.PriceMinor > 0 && holdTTL <= 0 {
 		return nil, &ValidationError{Field: "hold_ttl", Message: "must be positive for a paid service"}
 	}
 	a := bookingAppointment(svc, start.UTC(), now)
 	a.ClientUserID, a.LeadID, a.Timezone, a.Format, a.Metadata = clientUserID, leadID, clientZone, format, metadata
-	if svc.PriceMinor > 0 {
+	if payOnline && svc.PriceMinor > 0 {
 		hold := now.Add(holdTTL)
 		a.Status, a.HoldExpiresAt = AppointmentStatusPendingPayment, &hold
 	}

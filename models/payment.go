@@ -14,6 +14,9 @@ type PaymentProvider string
 // Payment providers.
 const (
 	PaymentProviderYooKassa PaymentProvider = "yookassa"
+	// PaymentProviderManual is money staff took outside the site (cash, a bank transfer) and
+	// recorded by hand: no provider holds it, and its refunds are handed back by hand too.
+	PaymentProviderManual PaymentProvider = "manual"
 )
 
 // Bounds of provider-supplied strings.
@@ -137,6 +140,18 @@ func NewPayment(appointmentID uuid.UUID, amount Money, idempotenceKey string, no
 		Provider: PaymentProviderYooKassa, IdempotenceKey: idempotenceKey, Status: PaymentStatusIntent,
 		Version: 1, CreatedAt: now, UpdatedAt: now,
 	}, nil
+}
+
+// NewManualPayment records amount a client paid for an appointment outside the site (cash, a bank
+// transfer), as staff say: it has succeeded already.
+func NewManualPayment(appointmentID uuid.UUID, amount Money, now time.Time) (*Payment, error) {
+	p, err := NewPayment(appointmentID, amount, "manual-"+NewID().String(), now)
+	if err != nil {
+		return nil, err
+	}
+	p.Provider, p.Status, p.PaidAt = PaymentProviderManual, PaymentStatusSucceeded, &now
+	p.Record(PaymentSucceeded{EventMeta: NewEventMeta(p.ID, now), AppointmentID: p.AppointmentID, AmountMinor: p.AmountMinor, Currency: p.Currency})
+	return p, nil
 }
 
 // Amount is what the client pays.

@@ -30,6 +30,17 @@ func NewInput(res *Resource, body map[string]any) *Input {
 	return newInput(editable, body, versioned)
 }
 
+// NewCreateInput keeps what a create may set: the editable fields of res and its create fields.
+func NewCreateInput(res *Resource, body map[string]any) *Input {
+	in := NewInput(res, body)
+	for _, f := range res.CreateFields {
+		if v, ok := body[f.Name]; ok {
+			in.values[f.Name] = v
+		}
+	}
+	return in
+}
+
 // NewActionInput keeps the fields of body that the action declares, and the record's version when
 // res has one and the body says it.
 func NewActionInput(res *Resource, a Action, body map[string]any) *Input {

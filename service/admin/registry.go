@@ -80,6 +80,9 @@ type Resource struct {
 	// Model is a pointer to the row type, e.g. &models.Service{}.
 	Model  any
 	Fields []Field
+	// CreateFields are what a create asks for besides the editable fields, when the record is
+	// made from inputs that are not its columns (a booking from a client's name and contact).
+	CreateFields []Field
 	// Access lists the roles allowed each verb. A verb missing from the map is allowed to nobody;
 	// the declaration must still mention every verb (an empty list says "nobody" on purpose).
 	Access map[Verb][]models.Role
@@ -174,7 +177,7 @@ func NewRegistry(resources ...Resource) (*Registry, error) {
 		reg.resources = append(reg.resources, &r)
 	}
 	for _, r := range reg.resources {
-		for _, f := range r.Fields {
+		for _, f := range slices.Concat(r.Fields, r.CreateFields) {
 			if f.Type == Reference && !seen[f.Ref] {
 				return nil, fmt.Errorf("admin resource %s: field %s refers to undeclared resource %q", r.Name, f.Name, f.Ref)
 			}
@@ -226,6 +229,12 @@ func (r *Resource) check() error {
 	if writes > 0 && r.Writer == nil {
 		return fmt.Errorf("admin resource %s: roles may write it but it has no Writer", r.Name)
 	}
+	if len(r.CreateFields) > 0 && len(r.Access[Create]) == 0 {
+		return fmt.Errorf("admin resource %s: create fields but nobody may create", r.Name)
+	}
+	if err := checkInputs(r.CreateFields); err != nil {
+		return fmt.Errorf("admin resource %s: create %w", r.Name, err)
+	}
 	for _, a := range r.Actions {
 		if a.Name == "" || a.Label == "" || a.Run == nil || len(a.Roles) == 0 {
 			return fmt.Errorf("admin resource %s: action %q needs a name, a label, roles and Run", r.Name, a.Name)
@@ -233,10 +242,8 @@ func (r *Resource) check() error {
 		if len(a.States) > 0 && !names["status"] {
 			return fmt.Errorf("admin resource %s: action %s names states but the resource has no status field", r.Name, a.Name)
 		}
-		for _, f := range a.Fields {
-			if f.Name == "" || f.Label == "" || f.P2 || (f.Type == Enum && len(f.Choices) == 0) {
-				return fmt.Errorf("admin resource %s: action %s: field %q needs a name, a label (and choices for an enum) and may not be P2", r.Name, a.Name, f.Name)
-			}
+		if err := checkInputs(a.Fields); err != nil {
+			return fmt.Errorf("admin resource %s: action %s: %w", r.Name, a.Name, err)
 		}
 	}
 	if !names["id"] {
@@ -247,6 +254,19 @@ func (r *Resource) check() error {
 		if !ok || !f.Sort {
 			return fmt.Errorf("admin resource %s: default sort %q is not a sortable field", r.Name, s)
 		}
+	}
+	return nil
+}
+
+// checkInputs checks the fields of a form that are not the record's columns (an action's, a
+// create's): each named once, labelled, with choices for an enum, never P2.
+func checkInputs(fields []Field) error {
+	names := map[string]bool{}
+	for _, f := range fields {
+		if f.Name == "" || f.Label == "" || f.P2 || (f.Type == Enum && len(f.Choices) == 0) || names[f.Name] {
+			return fmt.Errorf("field %q needs a name (once), a label (and choices for an enum) and may not be P2", f.Name)
+		}
+		names[f.Name] = true
 	}
 	return nil
 }

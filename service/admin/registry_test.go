@@ -56,6 +56,18 @@ func TestRegistryRefusesIncompleteDeclarations(t *testing.T) {
 		"writes without a writer":        func(r *admin.Resource) { r.Writer = nil },
 		"an editable P2 field":           func(r *admin.Resource) { r.Fields[2].Edit = true },
 		"an action without roles":        func(r *admin.Resource) { r.Actions[0].Roles = nil },
+		"an action's field twice": func(r *admin.Resource) {
+			r.Actions[0].Fields = []admin.Field{{Name: "n", Label: "N", Type: admin.Money}, {Name: "n", Label: "N", Type: admin.Money}}
+		},
+		"a P2 create field": func(r *admin.Resource) {
+			r.CreateFields = []admin.Field{{Name: "note", Label: "Заметка", Type: admin.Text, P2: true}}
+		},
+		"create fields nobody may use": func(r *admin.Resource) {
+			r.CreateFields, r.Access[admin.Create] = []admin.Field{{Name: "note", Label: "Заметка", Type: admin.Text}}, nil
+		},
+		"a create field referring to nothing": func(r *admin.Resource) {
+			r.CreateFields = []admin.Field{{Name: "ghost_id", Label: "Призрак", Type: admin.Reference, Ref: "ghosts"}}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := sample()
@@ -82,6 +94,21 @@ func TestSchemaAndFieldsFollowTheRoles(t *testing.T) {
 	if len(owner) != 1 || !slices.Equal(owner[0].Verbs, []admin.Verb{admin.List, admin.Show, admin.Create}) || len(owner[0].Fields) != 3 ||
 		!owner[0].Fields[2].P2 || len(owner[0].Actions) != 1 || owner[0].Actions[0].Label != "Начистить" {
 		t.Errorf("owner: %+v", owner)
+	}
+	if owner[0].CreateFields != nil {
+		t.Errorf("create fields of a resource without any: %+v", owner[0].CreateFields)
+	}
+	withInputs := sample()
+	withInputs.CreateFields = []admin.Field{{Name: "note", Label: "Заметка", Type: admin.Text, Required: true}}
+	reg2, err := admin.NewRegistry(withInputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := reg2.Schema([]models.Role{models.RoleOwner}); len(o[0].CreateFields) != 1 || !o[0].CreateFields[0].Req {
+		t.Errorf("the owner's create fields: %+v", o[0].CreateFields)
+	}
+	if a := reg2.Schema([]models.Role{models.RoleAssistant}); a[0].CreateFields != nil {
+		t.Errorf("create fields for a role that may not create: %+v", a[0].CreateFields)
 	}
 	assistant := reg.Schema([]models.Role{models.RoleAssistant})
 	if len(assistant) != 1 || !slices.Equal(assistant[0].Verbs, []admin.Verb{admin.List, admin.Show}) || len(assistant[0].Fields) != 2 ||

@@ -37,6 +37,7 @@ var (
 	// The states the appointment actions apply to.
 	activeAppointment    = []string{string(models.AppointmentStatusPendingPayment), string(models.AppointmentStatusConfirmed)}
 	confirmedAppointment = []string{string(models.AppointmentStatusConfirmed)}
+	unpaidAppointment    = []string{string(models.AppointmentStatusPendingPayment)}
 	exceptionKindChoices = []Choice{
 		{string(models.AvailabilityExceptionKindDayOff), "Выходной"},
 		{string(models.AvailabilityExceptionKindExtraHours), "Дополнительные часы"},
@@ -114,10 +115,32 @@ func bookingResources() []Resource {
 		},
 		{
 			Name: "appointments", Label: "Записи", Singular: "Запись", Model: &models.Appointment{},
-			Access:      map[Verb][]models.Role{List: practice, Show: practice, Create: nobody, Update: practice, Delete: nobody},
+			Access:      map[Verb][]models.Role{List: practice, Show: practice, Create: practice, Update: practice, Delete: nobody},
 			DefaultSort: "-start_at", Writer: appointmentWriter{},
+			// A create books a client staff talked to (on the phone): through the public booking's
+			// slot checks, confirmed at once without an online payment.
+			CreateFields: []Field{
+				{Name: "service_id", Label: "Услуга", Type: Reference, Ref: "services", Required: true},
+				{Name: "start_at", Label: "Начало", Type: DateTime, Required: true},
+				{Name: "format", Label: "Формат", Type: Enum, Choices: appointmentFormatChoices, Required: true},
+				{Name: "client_name", Label: "Имя клиента", Type: Text, Required: true},
+				{Name: "client_email", Label: "Email клиента", Type: Text},
+				{Name: "client_phone", Label: "Телефон клиента", Type: Text},
+				{Name: "comment", Label: "Комментарий (в заметки лида)", Type: LongText},
+			},
 			Actions: []Action{
-				{Name: "cancel", Label: "Отменить с полным возвратом", Roles: practice, States: activeAppointment, Run: cancelByStaff},
+				{
+					Name: "cancel", Label: "Отменить с возвратом оплаты", Roles: practice, States: activeAppointment, Run: cancelByStaff,
+					Fields: []Field{{Name: "refund_minor", Label: "Сумма возврата (только владелец; по умолчанию — всё оплаченное)", Type: Money}},
+				},
+				{
+					Name: "reschedule", Label: "Перенести", Roles: practice, States: confirmedAppointment, Run: rescheduleByStaff,
+					Fields: []Field{{Name: "start_at", Label: "Новое время", Type: DateTime, Required: true}},
+				},
+				{
+					Name: "confirm", Label: "Подтвердить оплату наличными или переводом", Roles: practice, States: unpaidAppointment, Run: confirmPaidOffline,
+					Fields: []Field{{Name: "amount_minor", Label: "Получено (по умолчанию — сумма к оплате)", Type: Money}},
+				},
 				{Name: "complete", Label: "Отметить проведённой", Roles: practice, States: confirmedAppointment, Run: appointmentChange((*models.Appointment).Complete)},
 				{Name: "no_show", Label: "Отметить неявку", Roles: practice, States: confirmedAppointment, Run: appointmentChange((*models.Appointment).MarkNoShow)},
 			},
@@ -137,7 +160,7 @@ func bookingResources() []Resource {
 				{Name: "canceled_by", Label: "Кем отменена", Type: Enum, Choices: bookingActorChoices, Filter: true},
 				{Name: "canceled_at", Label: "Отменена", Type: DateTime},
 				{Name: "cancel_reason", Label: "Причина отмены (системная)", Type: Text},
-				{Name: "rescheduled_from_id", Label: "Перенесена с записи", Type: Reference, Ref: "appointments"},
+				{Name: "rescheduled_from_id", Label: "Перенесена с записи", Type: Reference, Ref: "appointments", Filter: true},
 				{Name: "version", Label: "Версия", Type: Integer},
 				{Name: "created_at", Label: "Создана", Type: DateTime, Sort: true},
 				{Name: "updated_at", Label: "Изменена", Type: DateTime, Sort: true},

@@ -5,13 +5,16 @@ import "balance/models"
 // ResourceSchema is a resource as one user's roles let them see it: the panel builds its screens
 // from it and shows nothing the server would refuse.
 type ResourceSchema struct {
-	Name        string         `json:"name"`
-	Label       string         `json:"label"`
-	Singular    string         `json:"singular"`
-	Verbs       []Verb         `json:"verbs"`
-	DefaultSort string         `json:"default_sort,omitempty"`
-	Fields      []FieldSchema  `json:"fields"`
-	Actions     []ActionSchema `json:"actions"`
+	Name        string        `json:"name"`
+	Label       string        `json:"label"`
+	Singular    string        `json:"singular"`
+	Verbs       []Verb        `json:"verbs"`
+	DefaultSort string        `json:"default_sort,omitempty"`
+	Fields      []FieldSchema `json:"fields"`
+	// CreateFields are what a create asks for besides the editable fields (when the user may
+	// create, and the resource has such inputs).
+	CreateFields []FieldSchema  `json:"create_fields,omitempty"`
+	Actions      []ActionSchema `json:"actions"`
 }
 
 // ActionSchema is an action the user's roles may start: on records whose status is one of
@@ -55,6 +58,9 @@ func (reg *Registry) Schema(roles []models.Role) []ResourceSchema {
 		}
 		rs := ResourceSchema{Name: r.Name, Label: r.Label, Singular: r.Singular, Verbs: verbs, DefaultSort: r.DefaultSort}
 		rs.Fields = fieldSchemas(r.FieldsFor(roles))
+		if len(r.CreateFields) > 0 && r.Allows(Create, roles) {
+			rs.CreateFields = fieldSchemas(r.CreateFields)
+		}
 		rs.Actions = []ActionSchema{}
 		for _, a := range r.Actions {
 			if a.Allows(roles) {

@@ -2,14 +2,17 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"balance/models"
+	"balance/service/booking"
 )
 
 // serviceWriter creates and revises services through models.Service's rules. Services are never
@@ -163,12 +166,102 @@ func appointmentChange(change func(*models.Appointment, time.Time) error) func(c
 }
 
 // cancelByStaff cancels an appointment for the practice through the booking use case: the time is
-// freed and a paid booking refunded in full through the payment provider.
+// freed and a paid booking refunded in full through the payment provider — or, when the owner
+// says refund_minor, that much (0 … what is refundable). Another role's refund_minor is a 422 on
+// the field: the amount is the owner's decision.
 func cancelByStaff(ctx context.Context, c *Call, id uuid.UUID) error {
 	if c.Bookings == nil {
 		return fmt.Errorf("cancel appointment %s: %w", id, ErrNotAvailable)
 	}
-	_, err := c.Bookings.CancelByStaff(ctx, id)
+	in := c.In
+	var opt booking.StaffCancel
+	if in.Has("refund_minor") {
+		opt.RefundMinor = in.OptInt64("refund_minor")
+		if opt.RefundMinor != nil && !slices.Contains(c.Actor.Roles, models.RoleOwner) {
+			in.fail("refund_minor", "сумму возврата выбирает только владелец; без неё вернётся всё оплаченное")
+		}
+	}
+	if err := in.Err(); err != nil {
+		return err
+	}
+	_, err := c.Bookings.CancelByStaff(ctx, id, opt)
+	return refundError(err, "refund_minor")
+}
+
+// rescheduleByStaff moves a confirmed appointment to start_at through the booking use case: the
+// slot checks of the client's move, without the client's deadline.
+func rescheduleByStaff(ctx context.Context, c *Call, id uuid.UUID) error {
+	if c.Bookings == nil {
+		return fmt.Errorf("reschedule appointment %s: %w", id, ErrNotAvailable)
+	}
+	in := c.In
+	in.Require("start_at")
+	start := optTime(in, "start_at")
+	if err := in.Err(); err != nil {
+		return err
+	}
+	_, err := c.Bookings.RescheduleByStaff(ctx, id, *start)
+	return bookingInputError(err)
+}
+
+// confirmPaidOffline records that the client of an unpaid booking paid in cash or by transfer
+// (amount_minor, by default what the booking waits for) and confirms it.
+func confirmPaidOffline(ctx context.Context, c *Call, id uuid.UUID) error {
+	if c.Bookings == nil {
+		return fmt.Errorf("confirm appointment %s: %w", id, ErrNotAvailable)
+	}
+	in := c.In
+	amount := in.OptInt64("amount_minor")
+	if amount != nil && *amount <= 0 {
+		in.fail("amount_minor", "сумма должна быть больше нуля")
+	}
+	if err := in.Err(); err != nil {
+		return err
+	}
+	_, err := c.Bookings.ConfirmPaidOffline(ctx, id, amount)
+	return bookingInputError(err)
+}
+
+// optTime is a date and time field, RFC 3339 (nil when absent, null or "").
+func optTime(in *Input, name string) *time.Time {
+	s := in.String(name)
+	if s == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		in.fail(name, "должно быть датой и временем, например 2026-12-03T10:00:00+03:00")
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+// bookingMessages are the Russian messages of the booking use cases' field errors, by their
+// field, with the admin form's field they belong to.
+var bookingMessages = map[string]struct{ field, message string }{
+	"start":        {"start_at", "в это время записаться нельзя: выберите свободное время из расписания услуги"},
+	"start_at":     {"start_at", "в это время записаться нельзя: время должно быть в будущем, с точностью до минуты, и не совпадать с нынешним"},
+	"format":       {"format", "услуга не проводится в этом формате"},
+	"service_id":   {"service_id", "выберите опубликованную услугу"},
+	"client.name":  {"client_name", "обязательное поле, не длиннее 200 символов"},
+	"client.email": {"client_email", "укажите адрес электронной почты (или телефон)"},
+	"client.phone": {"client_phone", "должно быть номером телефона, например +7 999 123-45-67"},
+	"comment":      {"comment", "не длиннее 2000 символов"},
+	"amount":       {"amount_minor", "сумма должна быть больше нуля"},
+	"timezone":     {"start_at", "у услуги неверный часовой пояс"},
+}
+
+// bookingInputError puts a booking use case's field error beside the admin form's field, in
+// Russian; other errors pass through (a taken time is a 409 slot-taken).
+func bookingInputError(err error) error {
+	var ve *models.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	if m, ok := bookingMessages[ve.Field]; ok {
+		return &InputError{Fields: map[string]string{m.field: m.message}}
+	}
 	return err
 }
 
@@ -176,8 +269,35 @@ func cancelByStaff(ctx context.Context, c *Call, id uuid.UUID) error {
 // changes through its actions.
 type appointmentWriter struct{}
 
-func (appointmentWriter) Create(context.Context, *Call) (uuid.UUID, error) {
-	return uuid.Nil, models.ErrForbidden
+// Create books a client staff talked to (on the phone, say) through the booking use case: the
+// slot checks of the public booking (a taken time is 409, one outside the schedule a 422 on
+// start_at), the client's account (with an email) and lead, and the usual events; it is confirmed
+// at once, without an online payment.
+func (appointmentWriter) Create(ctx context.Context, c *Call) (uuid.UUID, error) {
+	in := c.In
+	in.Require("service_id", "start_at", "format", "client_name")
+	serviceID, start := in.OptID("service_id"), optTime(in, "start_at")
+	format := models.AppointmentFormat(in.String("format"))
+	client := booking.ClientInput{Name: in.String("client_name"), Email: in.String("client_email"), Phone: in.String("client_phone")}
+	comment := in.String("comment")
+	if client.Email == "" && client.Phone == "" {
+		in.fail("client_email", "укажите электронную почту или телефон")
+	}
+	if err := in.Err(); err != nil {
+		return uuid.Nil, err
+	}
+	if c.Bookings == nil {
+		return uuid.Nil, fmt.Errorf("book by staff: %w", ErrNotAvailable)
+	}
+	a, err := c.Bookings.BookByStaff(ctx, booking.StaffBookingInput{ServiceID: *serviceID, Start: *start, Format: format, Client: client, Comment: comment})
+	if errors.Is(err, models.ErrForbidden) {
+		// The account of this email was blocked or erased: not the staff member's role.
+		return uuid.Nil, &InputError{Fields: map[string]string{"client_email": "учётная запись с этим адресом заблокирована или удалена"}}
+	}
+	if err != nil {
+		return uuid.Nil, bookingInputError(err)
+	}
+	return a.ID, nil
 }
 
 func (appointmentWriter) Update(ctx context.Context, c *Call, id uuid.UUID) error {

@@ -40,10 +40,15 @@ type Call struct {
 	Now time.Time
 }
 
-// StaffBookings is what the practice does to a booking through the booking use cases, so that
-// refunds go through the payment provider, not a row edit; *booking.Bookings is one.
+// StaffBookings is what the practice does to bookings and payments through the booking use
+// cases, so that slots are checked as for a client and refunds go through the payment provider,
+// not a row edit; *booking.Bookings is one.
 type StaffBookings interface {
-	CancelByStaff(ctx context.Context, id uuid.UUID) (*booking.CancelResult, error)
+	CancelByStaff(ctx context.Context, id uuid.UUID, opt booking.StaffCancel) (*booking.CancelResult, error)
+	RescheduleByStaff(ctx context.Context, id uuid.UUID, start time.Time) (*models.Appointment, error)
+	ConfirmPaidOffline(ctx context.Context, id uuid.UUID, amountMinor *int64) (*models.Appointment, error)
+	BookByStaff(ctx context.Context, in booking.StaffBookingInput) (*models.Appointment, error)
+	RefundPayment(ctx context.Context, paymentID uuid.UUID, amountMinor *int64, reason string) (*models.Refund, error)
 }
 
 // NewStores opens the writers' stores on db, with ports for the actions that need other contexts.
@@ -68,7 +73,7 @@ func (s *Records) Create(ctx context.Context, res *Resource, actor Actor, body m
 	if !res.Allows(Create, actor.Roles) {
 		return nil, models.ErrForbidden
 	}
-	in := NewInput(res, body)
+	in := NewCreateInput(res, body)
 	var id uuid.UUID
 	err := s.audited(ctx, res, actor, models.AuditActionCreate, func(ctx context.Context, now time.Time) (uuid.UUID, []string, error) {
 		var err error

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -143,6 +144,19 @@ type BookingInput struct {
 	// its body, so the same key with another body is refused.
 	IdempotencyKey string
 	RequestHash    string
+
+	// staff is set for a booking staff make for a client (BookByStaff).
+	staff *staffBooking
+}
+
+// staffBooking is what differs when staff book for a client: the (published) service by id; no
+// consents asked; an email or a phone; confirmed at once, without an online payment; a note with
+// the comment for the client's lead.
+type staffBooking struct {
+	serviceID uuid.UUID
+	comment   string
+	// note is what the lead's notes get (leadNote).
+	note string
 }
 
 // BookingResult is a booking made (or found again for a repeated request).
@@ -182,14 +196,20 @@ func (b *Bookings) Book(ctx context.Context, in BookingInput) (*BookingResult, e
 }
 
 func (b *Bookings) book(ctx context.Context, in BookingInput) (*BookingResult, error) {
-	svc, err := b.catalogue.PublishedService(ctx, in.ServiceSlug)
+	svc, err := b.bookedService(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	if in.Timezone == "" {
 		in.Timezone = svc.Timezone
 	}
-	if err := validateClient(in.Client, in.Consents); err != nil {
+	if in.staff != nil {
+		err = validateStaffClient(in.Client)
+		in.staff.note = in.staff.leadNote(svc, in.Start, in.Client.Name)
+	} else {
+		err = validateClient(in.Client, in.Consents)
+	}
+	if err != nil {
 		return nil, err
 	}
 	// The domain's rules for a new appointment (format, zone, a future whole minute) come first:
@@ -198,7 +218,7 @@ func (b *Bookings) book(ctx context.Context, in BookingInput) (*BookingResult, e
 	if _, err := models.NewAppointment(svc, in.Start, in.Timezone, in.Format, &someone, nil, in.Metadata, b.cfg.HoldTTL, b.clock.Now()); err != nil {
 		return nil, requestField(err)
 	}
-	if svc.PriceMinor > 0 && b.provider == nil {
+	if svc.PriceMinor > 0 && b.provider == nil && in.staff == nil {
 		return nil, fmt.Errorf("book %s: %w", svc.Slug, ErrPaymentsDisabled)
 	}
 	if err := b.slots.Check(ctx, svc, in.Start, uuid.Nil); err != nil {
@@ -217,8 +237,9 @@ func (b *Bookings) book(ctx context.Context, in BookingInput) (*BookingResult, e
 			break
 		}
 		// Another booking may have created the same client (user or lead) at the same moment; a
-		// conflict on the Idempotency-Key is answered by Book.
-		if !errors.Is(err, models.ErrConflict) || errors.Is(err, models.ErrSlotTaken) || attempt == 2 || in.IdempotencyKey != "" {
+		// conflict on the Idempotency-Key is answered by Book. Staff book inside the admin's
+		// transaction, which a conflict has ended: they send the form again.
+		if !errors.Is(err, models.ErrConflict) || errors.Is(err, models.ErrSlotTaken) || attempt == 2 || in.IdempotencyKey != "" || in.staff != nil {
 			return nil, err
 		}
 	}
@@ -242,11 +263,15 @@ func (b *Bookings) take(ctx context.Context, svc *models.Service, in BookingInpu
 	var pay *models.Payment
 	err := b.db.InTx(ctx, func(ctx context.Context) error {
 		now := b.clock.Now().UTC()
-		userID, leadID, err := b.recordClient(ctx, in.Client, in.Consents, in.Metadata.UTM, now)
+		userID, leadID, err := b.recordClient(ctx, in.Client, in.Consents, in.Metadata.UTM, in.staff, now)
 		if err != nil {
 			return err
 		}
-		appt, err = models.NewAppointment(svc, in.Start, in.Timezone, in.Format, &userID, &leadID, in.Metadata, b.cfg.HoldTTL, now)
+		if in.staff != nil {
+			appt, err = models.NewAppointmentByStaff(svc, in.Start, in.Timezone, in.Format, userID, &leadID, in.Metadata, now)
+		} else {
+			appt, err = models.NewAppointment(svc, in.Start, in.Timezone, in.Format, userID, &leadID, in.Metadata, b.cfg.HoldTTL, now)
+		}
 		if err != nil {
 			return err
 		}
@@ -489,12 +514,89 @@ func normalizedPhone(raw string) string {
 	return string(p)
 }
 
-// recordClient finds or creates the client's user (with the consents given) and CRM lead.
-func (b *Bookings) recordClient(ctx context.Context, c ClientInput, consents []ConsentInput, utm map[string]string, now time.Time) (userID, leadID uuid.UUID, err error) {
-	email, err := models.ParseEmail(c.Email)
-	if err != nil {
-		return uuid.Nil, uuid.Nil, &models.ValidationError{Field: "client.email", Message: "must be an email address"}
+// recordClient finds or creates the client's user (with the consents given) and CRM lead. A
+// booking staff make may name only a phone: then there is a lead and no user (nil).
+func (b *Bookings) recordClient(ctx context.Context, c ClientInput, consents []ConsentInput, utm map[string]string, staff *staffBooking, now time.Time) (userID *uuid.UUID, leadID uuid.UUID, err error) {
+	var u *models.User
+	var email models.Email
+	if c.Email != "" || staff == nil {
+		if email, err = models.ParseEmail(c.Email); err != nil {
+			return nil, uuid.Nil, &models.ValidationError{Field: "client.email", Message: "must be an email address"}
+		}
+		if u, err = b.recordUser(ctx, email, c.Name, consents, now); err != nil {
+			return nil, uuid.Nil, err
+		}
+		userID = &u.ID
 	}
+
+	phone := normalizedPhone(c.Phone)
+	if phone != "" && email != "" {
+		// A phone that belongs to another lead stays there: leads are merged by staff, not here.
+		if other, err := b.st.Leads.ByIdentity(ctx, models.LeadIdentityKindPhone, phone); err == nil {
+			if l, lerr := b.st.Leads.ByIdentity(ctx, models.LeadIdentityKindEmail, string(email)); lerr != nil || l.ID != other.ID {
+				phone = ""
+			}
+		} else if !errors.Is(err, models.ErrNotFound) {
+			return nil, uuid.Nil, err
+		}
+	}
+	fill := func(l *models.Lead) error {
+		if email != "" {
+			if err := l.AddIdentity(models.LeadIdentityKindEmail, string(email), now); err != nil {
+				return err
+			}
+		}
+		if phone != "" {
+			if err := l.AddIdentity(models.LeadIdentityKindPhone, phone, now); err != nil {
+				return err
+			}
+		}
+		if l.UserID == nil && u != nil {
+			if err := l.LinkUser(u.ID, now); err != nil {
+				return err
+			}
+		}
+		if staff != nil && staff.note != "" {
+			// Notes that are full stay as they are: the booking matters more than its note.
+			if err := l.SetNotes(strings.TrimSpace(l.Notes+"\n\n"+staff.note), now); err != nil {
+				b.log.WarnContext(ctx, "the lead's notes are full; the staff booking's note is not added", "lead_id", l.ID)
+			}
+		}
+		l.Touch(now)
+		return nil
+	}
+	// The lead is found by the email when there is one, else by the phone.
+	kind, key, source := models.LeadIdentityKindEmail, string(email), "booking"
+	if email == "" {
+		kind, key = models.LeadIdentityKindPhone, phone
+	}
+	if staff != nil {
+		source = "admin"
+	}
+	l, err := b.st.Leads.ByIdentity(ctx, kind, key)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		if l, err = models.NewLead(source, leadUTM(utm), now); err != nil {
+			return nil, uuid.Nil, err
+		}
+		if err := fill(l); err != nil {
+			return nil, uuid.Nil, err
+		}
+		if err := b.st.Leads.Create(ctx, l); err != nil {
+			return nil, uuid.Nil, err
+		}
+	case err != nil:
+		return nil, uuid.Nil, err
+	default:
+		if err := b.st.Leads.Update(ctx, l.ID, fill); err != nil {
+			return nil, uuid.Nil, err
+		}
+	}
+	return userID, l.ID, nil
+}
+
+// recordUser finds or creates the client's account by email and records the consents given.
+func (b *Bookings) recordUser(ctx context.Context, email models.Email, name string, consents []ConsentInput, now time.Time) (*models.User, error) {
 	grant := func(u *models.User) error {
 		for _, k := range consents {
 			if err := u.GrantConsent(k.Type, k.Version, consentSourceBooking, now); err != nil {
@@ -506,72 +608,24 @@ func (b *Bookings) recordClient(ctx context.Context, c ClientInput, consents []C
 	u, err := b.st.Users.ByEmail(ctx, email)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		u = models.NewClientUser(email, c.Name, now)
+		u = models.NewClientUser(email, name, now)
 		if err := grant(u); err != nil {
-			return uuid.Nil, uuid.Nil, err
+			return nil, err
 		}
 		if err := b.st.Users.Create(ctx, u); err != nil {
-			return uuid.Nil, uuid.Nil, err
+			return nil, err
 		}
 	case err != nil:
-		return uuid.Nil, uuid.Nil, err
+		return nil, err
 	default:
 		if u.Status != models.UserActive {
-			return uuid.Nil, uuid.Nil, fmt.Errorf("book for a %s account: %w", u.Status, models.ErrForbidden)
+			return nil, fmt.Errorf("book for a %s account: %w", u.Status, models.ErrForbidden)
 		}
 		if err := b.st.Users.Update(ctx, u.ID, grant); err != nil {
-			return uuid.Nil, uuid.Nil, err
+			return nil, err
 		}
 	}
-
-	phone := normalizedPhone(c.Phone)
-	if phone != "" {
-		// A phone that belongs to another lead stays there: leads are merged by staff, not here.
-		if other, err := b.st.Leads.ByIdentity(ctx, models.LeadIdentityKindPhone, phone); err == nil {
-			if l, lerr := b.st.Leads.ByIdentity(ctx, models.LeadIdentityKindEmail, string(email)); lerr != nil || l.ID != other.ID {
-				phone = ""
-			}
-		} else if !errors.Is(err, models.ErrNotFound) {
-			return uuid.Nil, uuid.Nil, err
-		}
-	}
-	fill := func(l *models.Lead) error {
-		if err := l.AddIdentity(models.LeadIdentityKindEmail, string(email), now); err != nil {
-			return err
-		}
-		if phone != "" {
-			if err := l.AddIdentity(models.LeadIdentityKindPhone, phone, now); err != nil {
-				return err
-			}
-		}
-		if l.UserID == nil {
-			if err := l.LinkUser(u.ID, now); err != nil {
-				return err
-			}
-		}
-		l.Touch(now)
-		return nil
-	}
-	l, err := b.st.Leads.ByIdentity(ctx, models.LeadIdentityKindEmail, string(email))
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		if l, err = models.NewLead("booking", leadUTM(utm), now); err != nil {
-			return uuid.Nil, uuid.Nil, err
-		}
-		if err := fill(l); err != nil {
-			return uuid.Nil, uuid.Nil, err
-		}
-		if err := b.st.Leads.Create(ctx, l); err != nil {
-			return uuid.Nil, uuid.Nil, err
-		}
-	case err != nil:
-		return uuid.Nil, uuid.Nil, err
-	default:
-		if err := b.st.Leads.Update(ctx, l.ID, fill); err != nil {
-			return uuid.Nil, uuid.Nil, err
-		}
-	}
-	return u.ID, l.ID, nil
+	return u, nil
 }
 
 func leadUTM(m map[string]string) models.UTM {

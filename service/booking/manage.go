@@ -54,24 +54,45 @@ func (b *Bookings) Cancel(ctx context.Context, id uuid.UUID, token, reason strin
 	if _, err := b.Manage(ctx, id, token); err != nil {
 		return nil, err
 	}
-	return b.cancel(ctx, id, models.BookingActorClient, reason, func(a *models.Appointment, pay *models.Payment, now time.Time) int64 {
-		return a.Service.ClientCancelRefund(a.StartAt, now, pay.RefundableMinor(), b.cfg.PartialRefundPercent)
+	return b.cancel(ctx, id, models.BookingActorClient, reason, func(a *models.Appointment, refundable int64, now time.Time) (int64, error) {
+		if refundable == 0 {
+			return 0, nil
+		}
+		return a.Service.ClientCancelRefund(a.StartAt, now, refundable, b.cfg.PartialRefundPercent), nil
 	})
+}
+
+// StaffCancel is how the practice cancels a booking.
+type StaffCancel struct {
+	// RefundMinor, when set, is what goes back instead of everything still refundable: from 0
+	// (nothing) to what is refundable, else a *RefundAmountError.
+	RefundMinor *int64
 }
 
 // CancelByStaff cancels the booking id for the practice (a staff member in the admin panel): the
 // time is freed and a paid booking is refunded in full, whatever the client's policy would give,
-// since the client did not choose it.
-func (b *Bookings) CancelByStaff(ctx context.Context, id uuid.UUID) (*CancelResult, error) {
-	return b.cancel(ctx, id, models.BookingActorStaff, "", func(_ *models.Appointment, pay *models.Payment, _ time.Time) int64 {
-		return pay.RefundableMinor()
+// since the client did not choose it — or what opt.RefundMinor says.
+func (b *Bookings) CancelByStaff(ctx context.Context, id uuid.UUID, opt StaffCancel) (*CancelResult, error) {
+	return b.cancel(ctx, id, models.BookingActorStaff, "", func(a *models.Appointment, refundable int64, _ time.Time) (int64, error) {
+		if opt.RefundMinor == nil {
+			return refundable, nil
+		}
+		if n := *opt.RefundMinor; n < 0 || n > refundable {
+			currency := a.Service.Currency
+			if pay := lastPayment(a); pay != nil {
+				currency = pay.Currency
+			}
+			return 0, &RefundAmountError{Asked: n, Refundable: refundable, Currency: currency}
+		}
+		return *opt.RefundMinor, nil
 	})
 }
 
 // cancel cancels the booking id for by, refunding a confirmed booking's payment what refundOf
-// says, in one transaction with the refund job.
+// says of what is still refundable (zero for an unconfirmed or unpaid booking), in one transaction
+// with the refund job.
 func (b *Bookings) cancel(ctx context.Context, id uuid.UUID, by models.BookingActor, reason string,
-	refundOf func(a *models.Appointment, pay *models.Payment, now time.Time) int64) (*CancelResult, error) {
+	refundOf func(a *models.Appointment, refundable int64, now time.Time) (int64, error)) (*CancelResult, error) {
 	var refund int64
 	err := b.db.InTx(ctx, func(ctx context.Context) error {
 		now := b.clock.Now().UTC()
@@ -80,8 +101,14 @@ func (b *Bookings) cancel(ctx context.Context, id uuid.UUID, by models.BookingAc
 			return err
 		}
 		pay := lastPayment(a)
+		var refundable int64
 		if pay != nil && a.Status == models.AppointmentStatusConfirmed {
-			refund = refundOf(a, pay, now)
+			if refundable, err = b.refundable(ctx, pay); err != nil {
+				return err
+			}
+		}
+		if refund, err = refundOf(a, refundable, now); err != nil {
+			return err
 		}
 		if err := b.st.Appointments.Update(ctx, id, func(x *models.Appointment) error {
 			if x.Version != a.Version {
@@ -122,6 +149,13 @@ func (b *Bookings) Reschedule(ctx context.Context, id uuid.UUID, token string, n
 	if err != nil {
 		return nil, err
 	}
+	return b.reschedule(ctx, a, newStart, models.BookingActorClient)
+}
+
+// reschedule moves a to newStart for by: the slot checks of a new booking (its own time aside),
+// the client's deadline when by is the client, and the move of its payments and intake form.
+func (b *Bookings) reschedule(ctx context.Context, a *models.Appointment, newStart time.Time, by models.BookingActor) (*models.Appointment, error) {
+	id := a.ID
 	if a.Status != models.AppointmentStatusConfirmed {
 		return nil, fmt.Errorf("reschedule %s booking %s: %w", a.Status, id, models.ErrInvalidTransition)
 	}
@@ -129,14 +163,14 @@ func (b *Bookings) Reschedule(ctx context.Context, id uuid.UUID, token string, n
 		return nil, err
 	}
 	var next *models.Appointment
-	err = b.db.InTx(ctx, func(ctx context.Context) error {
+	err := b.db.InTx(ctx, func(ctx context.Context) error {
 		now := b.clock.Now().UTC()
 		var err error
 		next, err = b.st.Appointments.Reschedule(ctx, id, func(old *models.Appointment) (*models.Appointment, error) {
 			if old.Version != a.Version {
 				return nil, fmt.Errorf("booking %s changed meanwhile: %w", id, models.ErrConflict)
 			}
-			return old.Reschedule(a.Service, newStart, models.BookingActorClient, now)
+			return old.Reschedule(a.Service, newStart, by, now)
 		})
 		if err != nil {
 			return requestField(err)
@@ -149,7 +183,7 @@ func (b *Bookings) Reschedule(ctx context.Context, id uuid.UUID, token string, n
 	if err != nil {
 		return nil, fmt.Errorf("reschedule booking %s: %w", id, err)
 	}
-	b.log.InfoContext(ctx, "booking rescheduled by the client", "appointment_id", id, "new_appointment_id", next.ID,
+	b.log.InfoContext(ctx, "booking rescheduled", "by", by, "appointment_id", id, "new_appointment_id", next.ID,
 		"start", next.StartAt)
 	return b.st.Appointments.ByID(ctx, next.ID)
 }

@@ -188,6 +188,12 @@ func (b *Bookings) paid(ctx context.Context, pay *models.Payment, now time.Time)
 			outcome = "confirmed after the hold lapsed"
 			return a.ConfirmLatePayment(now)
 		case a.Status == models.AppointmentStatusConfirmed:
+			// Staff may have recorded it paid in cash or by transfer (ConfirmPaidOffline) before
+			// the call-off of this payment reached the provider: then it is one payment too many.
+			if other, err := b.paidOtherwise(ctx, pay); err != nil || other {
+				refundReason = "paid online after the booking was paid otherwise"
+				return err
+			}
 			outcome = "already confirmed"
 			return nil
 		default:
@@ -207,6 +213,20 @@ func (b *Bookings) paid(ctx context.Context, pay *models.Payment, now time.Time)
 	b.log.WarnContext(ctx, "payment arrived for a booking that cannot take place; refunding in full",
 		"payment_id", pay.ID, "appointment_id", pay.AppointmentID, "reason", refundReason)
 	return "refunding: " + refundReason, nil
+}
+
+// paidOtherwise reports whether pay's appointment has a payment staff took by hand.
+func (b *Bookings) paidOtherwise(ctx context.Context, pay *models.Payment) (bool, error) {
+	pays, err := b.st.Payments.ByAppointment(ctx, pay.AppointmentID)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range pays {
+		if p.ID != pay.ID && p.Provider == models.PaymentProviderManual {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // paymentCanceled records that the provider canceled pay and frees its appointment's time.
@@ -244,6 +264,17 @@ func (b *Bookings) startRefund(ctx context.Context, pay *models.Payment, amountM
 		return nil, err
 	}
 	r.ID = id
+	if pay.Provider == models.PaymentProviderManual {
+		// Taken in cash or by transfer: the practice hands it back itself, so the refund is
+		// recorded as made, with no provider to ask.
+		if err := r.Succeed(now); err != nil {
+			return nil, err
+		}
+		if err := b.st.Refunds.Create(ctx, r); err != nil {
+			return nil, err
+		}
+		return r, b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error { return p.ApplyRefund(amountMinor, now) })
+	}
 	if err := b.st.Refunds.Create(ctx, r); err != nil {
 		return nil, err
 	}
@@ -251,6 +282,25 @@ func (b *Bookings) startRefund(ctx context.Context, pay *models.Payment, amountM
 		return nil, err
 	}
 	return r, nil
+}
+
+// refundable is what of pay may still be refunded: what was paid, less what was refunded and
+// what is being refunded (recorded, not yet confirmed by the provider).
+func (b *Bookings) refundable(ctx context.Context, pay *models.Payment) (int64, error) {
+	left := pay.RefundableMinor()
+	if left == 0 {
+		return 0, nil
+	}
+	refunds, err := b.st.Refunds.ByPayment(ctx, pay.ID)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range refunds {
+		if r.Status == models.RefundStatusPending {
+			left -= r.AmountMinor
+		}
+	}
+	return max(left, 0), nil
 }
 
 // RunRefund asks the provider for a recorded refund (with its idempotence key, so a retried

@@ -71,12 +71,12 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, in WaitlistInput) (*models.
 	var entry *models.WaitlistEntry
 	err = b.db.InTx(ctx, func(ctx context.Context) error {
 		now := b.clock.Now().UTC()
-		userID, leadID, err := b.recordClient(ctx, in.Client, in.Consents, nil, now)
+		userID, leadID, err := b.recordClient(ctx, in.Client, in.Consents, nil, nil, now)
 		if err != nil {
 			return err
 		}
 		email, _ := models.ParseEmail(in.Client.Email) // validated above
-		if entry, err = models.NewWaitlistEntry(svc.ID, &userID, &leadID, &email, from, to, in.Timezone, now); err != nil {
+		if entry, err = models.NewWaitlistEntry(svc.ID, userID, &leadID, &email, from, to, in.Timezone, now); err != nil {
 			return err
 		}
 		return b.st.Waitlist.Create(ctx, entry)

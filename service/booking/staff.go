@@ -1,0 +1,226 @@
+package booking
+
+// This file is what the practice's staff do to bookings from the admin panel, through the same
+// paths as the client's: book a client who called, confirm a booking paid in cash or by transfer,
+// move a booking, refund (part of) a payment. Canceling is CancelByStaff (manage.go).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"balance/models"
+)
+
+// RefundAmountError: staff asked to refund an amount the payment cannot give back — nothing (for
+// a refund), less than nothing, or more than is refundable (what was paid, less what was
+// refunded or is being refunded). It is a ValidationError of the field "amount".
+type RefundAmountError struct {
+	Asked, Refundable int64
+	// Currency is the payment's.
+	Currency string
+}
+
+func (e *RefundAmountError) Error() string {
+	return fmt.Sprintf("a refund of %d asked; %d is refundable", e.Asked, e.Refundable)
+}
+
+// Unwrap makes a RefundAmountError a *models.ValidationError of "amount".
+func (e *RefundAmountError) Unwrap() error {
+	return &models.ValidationError{Field: "amount", Message: e.Error()}
+}
+
+// RefundPayment refunds amountMinor of the payment id (nil: everything still refundable) for the
+// practice, with reason for the client's statement: the refund is recorded and a job asks the
+// provider (with the refund's idempotence key), exactly as a cancellation's refund. A payment
+// that did not succeed is models.ErrInvalidTransition; an amount it cannot give back a
+// *RefundAmountError. A payment taken by hand is refunded by hand: recorded as made at once.
+func (b *Bookings) RefundPayment(ctx context.Context, id uuid.UUID, amountMinor *int64, reason string) (*models.Refund, error) {
+	if reason == "" {
+		reason = "refunded by the practice"
+	}
+	var refund *models.Refund
+	err := b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		var pay *models.Payment
+		// Locks the payment's row until the transaction ends, so two refunds at once are counted
+		// one after the other.
+		if err := b.st.Payments.Update(ctx, id, func(p *models.Payment) error {
+			pay = p
+			if p.Status != models.PaymentStatusSucceeded && p.Status != models.PaymentStatusPartiallyRefunded {
+				return fmt.Errorf("refund %s payment %s: %w", p.Status, p.ID, models.ErrInvalidTransition)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		refundable, err := b.refundable(ctx, pay)
+		if err != nil {
+			return err
+		}
+		asked := refundable
+		if amountMinor != nil {
+			asked = *amountMinor
+		}
+		if asked <= 0 || asked > refundable {
+			return &RefundAmountError{Asked: asked, Refundable: refundable, Currency: pay.Currency}
+		}
+		refund, err = b.startRefund(ctx, pay, asked, reason, now)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("refund payment %s: %w", id, err)
+	}
+	b.log.InfoContext(ctx, "payment refund started by staff", "payment_id", id, "refund_id", refund.ID, "amount_minor", refund.AmountMinor)
+	return refund, nil
+}
+
+// ConfirmPaidOffline confirms the booking id, waiting for its online payment, that the client paid
+// otherwise (in cash, by bank transfer): a payment of amountMinor taken by hand is recorded
+// (nil: what the booking waited for), the appointment confirmed as a paid one would be, and the
+// online payment called off (at the provider, by a job). A booking not waiting for its payment is
+// models.ErrInvalidTransition.
+func (b *Bookings) ConfirmPaidOffline(ctx context.Context, id uuid.UUID, amountMinor *int64) (*models.Appointment, error) {
+	err := b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		a, err := b.st.Appointments.ByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if a.Status != models.AppointmentStatusPendingPayment {
+			return fmt.Errorf("confirm %s booking %s as paid: %w", a.Status, id, models.ErrInvalidTransition)
+		}
+		online := lastPayment(a)
+		amount := a.Service.Price()
+		if online != nil {
+			amount = online.Amount()
+		}
+		if amountMinor != nil {
+			amount.Minor = *amountMinor
+		}
+		pay, err := models.NewManualPayment(id, amount, now)
+		if err != nil {
+			return err
+		}
+		if err := b.st.Appointments.Update(ctx, id, func(x *models.Appointment) error {
+			if x.Version != a.Version {
+				return fmt.Errorf("booking %s changed meanwhile: %w", id, models.ErrConflict)
+			}
+			return x.Confirm(now)
+		}); err != nil {
+			return err
+		}
+		if err := b.st.Payments.Create(ctx, pay); err != nil {
+			return err
+		}
+		if online != nil && (online.Status == models.PaymentStatusIntent || online.Status == models.PaymentStatusPending) {
+			// Should the client pay it after all, it is refunded (paid): the client pays once.
+			_, err := b.jobs.Schedule(ctx, TaskCancelPayment, paymentTask{PaymentID: online.ID}, time.Time{})
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("confirm booking %s as paid offline: %w", id, err)
+	}
+	b.log.InfoContext(ctx, "booking confirmed as paid offline", "appointment_id", id)
+	return b.st.Appointments.ByID(ctx, id)
+}
+
+// RescheduleByStaff moves the booking id to newStart for the practice: the slot checks of the
+// client's move, without the client's deadline. It returns the new booking.
+func (b *Bookings) RescheduleByStaff(ctx context.Context, id uuid.UUID, newStart time.Time) (*models.Appointment, error) {
+	a, err := b.st.Appointments.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return b.reschedule(ctx, a, newStart, models.BookingActorStaff)
+}
+
+// StaffBookingInput is a booking staff make for a client, e.g. on the phone.
+type StaffBookingInput struct {
+	ServiceID uuid.UUID
+	Start     time.Time
+	Format    models.AppointmentFormat
+	// Client: a name and an email, a phone or both. Without an email there is no account to
+	// write to, only the CRM lead (found or created by the phone).
+	Client ClientInput
+	// Comment is added to the lead's staff notes.
+	Comment string
+}
+
+// staffCommentMaxLen bounds a staff booking's comment.
+const staffCommentMaxLen = 2000
+
+// BookByStaff books in.Start of a published service for a client staff talked to, through the
+// public booking's path: the same slot checks (a taken time is models.ErrSlotTaken, one outside
+// the schedule a ValidationError of "start"), the same client records (user, lead) and events.
+// It is confirmed at once, without an online payment: the practice takes the money itself
+// (ConfirmPaidOffline is for bookings that wait for an online payment). No consents are recorded:
+// the client gave none through the site.
+func (b *Bookings) BookByStaff(ctx context.Context, in StaffBookingInput) (*models.Appointment, error) {
+	if utf8.RuneCountInString(in.Comment) > staffCommentMaxLen {
+		return nil, &models.ValidationError{Field: "comment", Message: fmt.Sprintf("must be at most %d characters", staffCommentMaxLen)}
+	}
+	res, err := b.book(ctx, BookingInput{
+		Start: in.Start, Format: in.Format, Client: in.Client,
+		Metadata: models.AppointmentMetadata{EntryPoint: "staff"},
+		staff:    &staffBooking{serviceID: in.ServiceID, comment: in.Comment},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.Appointment, nil
+}
+
+// bookedService is the service a booking request is for: a published one, by slug for the public
+// and by id for staff.
+func (b *Bookings) bookedService(ctx context.Context, in BookingInput) (*models.Service, error) {
+	if in.staff == nil {
+		return b.catalogue.PublishedService(ctx, in.ServiceSlug)
+	}
+	svc, err := b.st.Services.ByID(ctx, in.staff.serviceID)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && !svc.IsPublished()) {
+		return nil, &models.ValidationError{Field: "service_id", Message: "must be a published service"}
+	}
+	return svc, err
+}
+
+// leadNote is what the lead's staff notes keep of a booking staff made: when, the name (of a client
+// known only by phone, the only place it is kept) and the staff's comment. Russian: staff read it.
+func (s *staffBooking) leadNote(svc *models.Service, start time.Time, name string) string {
+	loc, _ := time.LoadLocation(svc.Timezone) // validated when the service was saved
+	if loc == nil {
+		loc = time.UTC
+	}
+	note := fmt.Sprintf("Запись сотрудником на %s: %s, %s.", start.In(loc).Format("02.01.2006 15:04"), svc.Title, name)
+	if s.comment != "" {
+		note += " " + s.comment
+	}
+	return note
+}
+
+// validateStaffClient checks the contact staff took down: a name and an email, a phone or both.
+func validateStaffClient(c ClientInput) error {
+	if c.Name == "" || utf8.RuneCountInString(c.Name) > clientNameMaxLen {
+		return &models.ValidationError{Field: "client.name", Message: "is required, at most 200 characters"}
+	}
+	if c.Email == "" && c.Phone == "" {
+		return &models.ValidationError{Field: "client.email", Message: "an email or a phone is required"}
+	}
+	if c.Email != "" {
+		if _, err := models.ParseEmail(c.Email); err != nil {
+			return &models.ValidationError{Field: "client.email", Message: "must be an email address"}
+		}
+	}
+	if c.Phone != "" {
+		if _, err := models.ParsePhone(c.Phone); err != nil {
+			return &models.ValidationError{Field: "client.phone", Message: "must be a phone number such as +7 999 123-45-67"}
+		}
+	}
+	return nil
+}
