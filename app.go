@@ -23,6 +23,7 @@ import (
 	"balance/service/booking"
 	"balance/service/bot"
 	"balance/service/calendar"
+	"balance/service/content"
 	"balance/service/identity"
 	"balance/service/notify"
 )
@@ -198,6 +199,12 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		}
 		a.log.Debug("identity cleanup", "expired_sessions", sessions, "stale_throttle_hits", hits)
 		return nil
+	})
+	// Drafts scheduled for publication go public within a minute of their time.
+	scheduled := content.NewScheduler(a.db, clock, a.log.With("component", "content"))
+	a.outbox.Every(content.TaskPublishScheduled, time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		_, err := scheduled.PublishDue(ctx)
+		return err
 	})
 	return a.outbox.Init()
 }

@@ -195,6 +195,20 @@ func respondAdminError(c *gin.Context, err error) {
 		c.Data(http.StatusConflict, ProblemContentType, body)
 		return
 	}
+	var refusal *admin.Refusal
+	if errors.As(err, &refusal) {
+		body, _ := json.Marshal(struct {
+			Problem
+			Message string `json:"message"`
+		}{Problem{
+			Type: problemTypeBase + "conflict", Title: http.StatusText(http.StatusConflict), Status: http.StatusConflict,
+			Detail: "the record's state or its use does not allow this; message says why", Instance: c.Request.URL.Path,
+			RequestID: c.GetString(requestIDKey),
+		}, refusal.Message})
+		c.Abort()
+		c.Data(http.StatusConflict, ProblemContentType, body)
+		return
+	}
 	respondError(c, err)
 }
 

@@ -338,6 +338,11 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 			"availability_rules":      {"list", "show", "create", "delete"},
 			"availability_exceptions": {"list", "show", "create", "delete"},
 			"appointments":            {"list", "show", "create", "update"},
+			"content_items":           {"list", "show", "create", "update", "delete"},
+			"topics":                  {"list", "show", "create", "update", "delete"},
+			"tags":                    {"list", "show", "create", "update", "delete"},
+			"interactive_definitions": {"list", "show", "create", "update"},
+			"message_templates":       {"list", "show", "update"},
 		}
 		for _, r := range owner.Resources {
 			names = append(names, r.Name)

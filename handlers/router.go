@@ -199,6 +199,7 @@ func NewRouter(d Deps) (*Router, error) {
 	if d.AdminResources != nil {
 		res := &adminResources{reg: d.AdminResources, records: d.AdminRecords}
 		res.mount(signedIn.Group("", RequireRole(models.StaffRoles...)))
+		mountPreviews(signedIn.Group("", RequireRole(models.StaffRoles...)), d.AdminRecords)
 	}
 	return &Router{r}, nil
 }

@@ -117,6 +117,15 @@ func NewTag(slug, title string, now time.Time) (*Tag, error) {
 	return &Tag{ID: NewID(), Slug: slug, Title: title, CreatedAt: now}, nil
 }
 
+// Edit renames the tag; its slug, which appears in URLs, stays.
+func (t *Tag) Edit(title string) error {
+	if err := contentCheckText("title", title, ContentTitleMaxLen, true); err != nil {
+		return err
+	}
+	t.Title = title
+	return nil
+}
+
 // ContentType is the kind of a content item.
 type ContentType string
 
@@ -216,6 +225,8 @@ type ContentItem struct {
 	SEOTitle       string `gorm:"column:seo_title"`
 	SEODescription string `gorm:"column:seo_description"`
 	ReadingMinutes *int
+	// PublishAt, set only on a draft, is when the scheduled publication job publishes it.
+	PublishAt *time.Time `gorm:"index:content_items_publish_at_idx,where:publish_at IS NOT NULL"`
 	// Version guards against two editors overwriting each other's changes.
 	Version   int
 	CreatedAt time.Time
@@ -273,13 +284,40 @@ func (c *ContentItem) Edit(f ContentFields, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if c.IsPublished() {
+	if c.IsPublished() || c.PublishAt != nil {
 		if err := f.publishable(); err != nil {
 			return err
 		}
 	}
 	c.apply(f, now)
 	return nil
+}
+
+// SchedulePublication sets when a draft is to be published (nil: not scheduled). The time must
+// be ahead, and the draft complete enough to publish then, so that the job does not find it
+// unpublishable; Edit keeps a scheduled draft publishable.
+func (c *ContentItem) SchedulePublication(at *time.Time, now time.Time) error {
+	if at == nil {
+		c.PublishAt, c.UpdatedAt = nil, now
+		return nil
+	}
+	if c.Status != PublicationDraft {
+		return &ValidationError{Field: "publish_at", Message: "only a draft can be scheduled for publication"}
+	}
+	if !at.After(now) {
+		return &ValidationError{Field: "publish_at", Message: "must be in the future"}
+	}
+	if err := c.fields().publishable(); err != nil {
+		return err
+	}
+	t := at.UTC()
+	c.PublishAt, c.UpdatedAt = &t, now
+	return nil
+}
+
+// PublicationDue reports whether the item is a draft whose scheduled publication time has come.
+func (c *ContentItem) PublicationDue(now time.Time) bool {
+	return c.Status == PublicationDraft && c.PublishAt != nil && !c.PublishAt.After(now)
 }
 
 // SetTags replaces the item's tag set; a tag listed twice counts once.
@@ -315,7 +353,7 @@ func (c *ContentItem) Publish(now time.Time) error {
 	if err := c.Publication.publish(now); err != nil {
 		return fmt.Errorf("publish content %s: %w", c.Slug, err)
 	}
-	c.UpdatedAt = now
+	c.PublishAt, c.UpdatedAt = nil, now
 	c.Record(ContentPublished{EventMeta: NewEventMeta(c.ID, now), ContentItemID: c.ID, Type: c.Type})
 	return nil
 }
@@ -334,7 +372,7 @@ func (c *ContentItem) Archive(now time.Time) error {
 	if err := c.Publication.archive(now); err != nil {
 		return fmt.Errorf("archive content %s: %w", c.Slug, err)
 	}
-	c.UpdatedAt = now
+	c.PublishAt, c.UpdatedAt = nil, now
 	c.Record(ContentArchived{EventMeta: NewEventMeta(c.ID, now), ContentItemID: c.ID, Type: c.Type})
 	return nil
 }

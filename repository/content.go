@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -76,6 +77,17 @@ func (r *Topics) Update(ctx context.Context, id uuid.UUID, fn func(*models.Topic
 	})
 }
 
+// Lock loads the topic inside the caller's transaction, locking its row on PostgreSQL until the
+// transaction ends: a content item that would refer to it meanwhile waits (e.g. while the topic is
+// checked for use and deleted).
+func (r *Topics) Lock(ctx context.Context, id uuid.UUID) (*models.Topic, error) {
+	var t models.Topic
+	if err := forUpdate(r.db, r.db.conn(ctx), "topics").First(&t, "id = ?", id).Error; err != nil {
+		return nil, notFound("topic", id, err)
+	}
+	return &t, nil
+}
+
 // Delete removes a topic; its content items stay, without a topic.
 func (r *Topics) Delete(ctx context.Context, id uuid.UUID) error {
 	res := r.db.conn(ctx).Delete(&models.Topic{}, "id = ?", id)
@@ -100,6 +112,46 @@ func (r *Tags) Create(ctx context.Context, t *models.Tag) error {
 		return fmt.Errorf("create tag: %w", translate(err))
 	}
 	return nil
+}
+
+// ByIDs loads the tags with these ids (those that exist), by slug.
+func (r *Tags) ByIDs(ctx context.Context, ids []uuid.UUID) ([]models.Tag, error) {
+	out := []models.Tag{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if err := r.db.conn(ctx).Where("id IN ?", ids).Order("slug").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("tags by id: %w", translate(err))
+	}
+	return out, nil
+}
+
+// Lock loads the tag inside the caller's transaction, locking its row on PostgreSQL until the
+// transaction ends (see Topics.Lock).
+func (r *Tags) Lock(ctx context.Context, id uuid.UUID) (*models.Tag, error) {
+	var t models.Tag
+	if err := forUpdate(r.db, r.db.conn(ctx), "tags").First(&t, "id = ?", id).Error; err != nil {
+		return nil, notFound("tag", id, err)
+	}
+	return &t, nil
+}
+
+// Update loads the tag inside a transaction (locking its row on PostgreSQL), lets fn change it and
+// saves it.
+func (r *Tags) Update(ctx context.Context, id uuid.UUID, fn func(*models.Tag) error) error {
+	return r.db.InTx(ctx, func(ctx context.Context) error {
+		t, err := r.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		if err := r.db.conn(ctx).Session(&gorm.Session{SkipHooks: true}).Save(t).Error; err != nil {
+			return fmt.Errorf("save tag %s: %w", id, translate(err))
+		}
+		return nil
+	})
 }
 
 // BySlug loads the tag with this slug.
@@ -233,6 +285,66 @@ func (r *ContentItems) List(ctx context.Context, f ContentFilter, page Page) ([]
 		return nil, fmt.Errorf("list content: %w", translate(err))
 	}
 	return out, nil
+}
+
+// CountByTopic counts the items (in any status) of a topic.
+func (r *ContentItems) CountByTopic(ctx context.Context, topicID uuid.UUID) (int64, error) {
+	var n int64
+	if err := r.db.conn(ctx).Model(&models.ContentItem{}).Where("topic_id = ?", topicID).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count content of topic %s: %w", topicID, translate(err))
+	}
+	return n, nil
+}
+
+// CountByTag counts the items (in any status) that carry a tag.
+func (r *ContentItems) CountByTag(ctx context.Context, tagID uuid.UUID) (int64, error) {
+	var n int64
+	if err := r.db.conn(ctx).Model(&models.ContentItemTag{}).Where("tag_id = ?", tagID).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count content with tag %s: %w", tagID, translate(err))
+	}
+	return n, nil
+}
+
+// TagIDsOf returns the tag ids of each of the items (an item without tags is absent), in id order.
+func (r *ContentItems) TagIDsOf(ctx context.Context, itemIDs []uuid.UUID) (map[uuid.UUID][]uuid.UUID, error) {
+	out := map[uuid.UUID][]uuid.UUID{}
+	if len(itemIDs) == 0 {
+		return out, nil
+	}
+	var links []models.ContentItemTag
+	err := r.db.conn(ctx).Where("content_item_id IN ?", itemIDs).Order("content_item_id, tag_id").Find(&links).Error
+	if err != nil {
+		return nil, fmt.Errorf("tags of content items: %w", translate(err))
+	}
+	for _, l := range links {
+		out[l.ContentItemID] = append(out[l.ContentItemID], l.TagID)
+	}
+	return out, nil
+}
+
+// DueForPublication returns the ids of up to limit drafts whose scheduled publication time is at
+// or before now, earliest first.
+func (r *ContentItems) DueForPublication(ctx context.Context, now time.Time, limit int) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := r.db.conn(ctx).Model(&models.ContentItem{}).
+		Where("publish_at IS NOT NULL AND publish_at <= ? AND status = ?", now.UTC(), models.PublicationDraft).
+		Order("publish_at, id").Limit(limit).Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("content due for publication: %w", translate(err))
+	}
+	return ids, nil
+}
+
+// Delete removes an item and its tag links.
+func (r *ContentItems) Delete(ctx context.Context, id uuid.UUID) error {
+	res := r.db.conn(ctx).Delete(&models.ContentItem{}, "id = ?", id)
+	if res.Error != nil {
+		return fmt.Errorf("delete content item %s: %w", id, translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return notFound("content item", id, gorm.ErrRecordNotFound)
+	}
+	return nil
 }
 
 // Update loads the item inside a transaction (locking its row on PostgreSQL), lets fn change it

@@ -111,6 +111,15 @@ func (r *InteractiveDefinitions) Save(ctx context.Context, d *models.Interactive
 	return nil
 }
 
+// CountByTopicCode counts the definitions (in any status) that refer to a topic by its code.
+func (r *InteractiveDefinitions) CountByTopicCode(ctx context.Context, code string) (int64, error) {
+	var n int64
+	if err := r.db.conn(ctx).Model(&models.InteractiveDefinition{}).Where("topic_code = ?", code).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count interactive definitions of topic %s: %w", code, translate(err))
+	}
+	return n, nil
+}
+
 // Delete removes a definition that was never run. One with runs is kept for them (ErrInvalidReference):
 // archive it instead.
 func (r *InteractiveDefinitions) Delete(ctx context.Context, id uuid.UUID) error {

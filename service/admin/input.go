@@ -190,6 +190,21 @@ func (in *Input) OptDate(name string) *time.Time {
 	return &d
 }
 
+// OptTime is a moment, RFC 3339 with its offset (nil when absent, null or ""), in UTC.
+func (in *Input) OptTime(name string) *time.Time {
+	s := in.String(name)
+	if s == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		in.fail(name, "должно быть датой и временем (RFC 3339, например 2026-12-01T09:00:00+03:00)")
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
 // OptID is a reference (nil when absent or null).
 func (in *Input) OptID(name string) *uuid.UUID {
 	s := in.String(name)
@@ -202,6 +217,37 @@ func (in *Input) OptID(name string) *uuid.UUID {
 		return nil
 	}
 	return &id
+}
+
+// IDs is a list of references (nil when absent or null; a repeated id counts once).
+func (in *Input) IDs(name string) []uuid.UUID {
+	var raw []any
+	switch v := in.values[name].(type) {
+	case nil:
+		return nil
+	case []any:
+		raw = v
+	default:
+		in.fail(name, "должно быть списком идентификаторов")
+		return nil
+	}
+	if len(raw) > MaxPage {
+		in.fail(name, fmt.Sprintf("не больше %d значений", MaxPage))
+		return nil
+	}
+	out := make([]uuid.UUID, 0, len(raw))
+	for _, v := range raw {
+		s, _ := v.(string)
+		id, err := uuid.Parse(s)
+		if err != nil {
+			in.fail(name, "должно быть списком идентификаторов (UUID)")
+			return nil
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // Require records that name must be set.

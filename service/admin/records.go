@@ -157,11 +157,17 @@ func (s *Records) Get(ctx context.Context, res *Resource, actor Actor, id uuid.U
 	cols := make([]string, 0, len(fields))
 	p2 := false
 	for _, f := range fields {
-		cols = append(cols, f.Name)
+		if f.Type != References {
+			cols = append(cols, f.Name)
+		}
 		p2 = p2 || f.P2
 	}
 	if !p2 {
-		return s.store.RecordByID(ctx, res.Model, cols, id)
+		rec, err := s.store.RecordByID(ctx, res.Model, cols, id)
+		if err != nil {
+			return nil, err
+		}
+		return rec, s.references(ctx, fields, id, rec)
 	}
 	var rec repository.Record
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
@@ -178,7 +184,26 @@ func (s *Records) Get(ctx context.Context, res *Resource, actor Actor, id uuid.U
 	if err != nil {
 		return nil, err
 	}
-	return rec, nil
+	return rec, s.references(ctx, fields, id, rec)
+}
+
+// references adds the References fields of a record: each a list of ids, empty when none.
+func (s *Records) references(ctx context.Context, fields []Field, id uuid.UUID, rec repository.Record) error {
+	for _, f := range fields {
+		if f.Type != References {
+			continue
+		}
+		refs, err := f.Refs(ctx, s.stores.DB, []uuid.UUID{id})
+		if err != nil {
+			return err
+		}
+		ids := refs[id]
+		if ids == nil {
+			ids = []uuid.UUID{}
+		}
+		rec[f.Name] = ids
+	}
+	return nil
 }
 
 // rangeKey reports whether key is "<field>_gte" or "<field>_lte" of a filterable field that has

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"balance/models"
+	"balance/repository"
 )
 
 // Verb is something a role may do to a resource.
@@ -44,8 +45,11 @@ const (
 	Date      FieldType = "date"
 	Enum      FieldType = "enum"
 	Reference FieldType = "reference"
-	ID        FieldType = "id"
-	JSON      FieldType = "json"
+	// References is a list of ids of Ref's records kept outside the row (a join table): it is
+	// read through the field's Refs and shown on a record, never listed, sorted or filtered.
+	References FieldType = "references"
+	ID         FieldType = "id"
+	JSON       FieldType = "json"
 )
 
 // Choice is one value of an enum field with its Russian label.
@@ -64,9 +68,11 @@ type Field struct {
 	List, Sort, Filter, Search bool
 	// Edit: set on create and update; Required: a create must set it.
 	Edit, Required bool
-	// Choices of an Enum; Ref names the resource a Reference points to.
+	// Choices of an Enum; Ref names the resource a Reference or References points to.
 	Choices []Choice
 	Ref     string
+	// Refs reads a References field: the ids each of the records refers to (absent: none).
+	Refs func(ctx context.Context, db *repository.DB, ids []uuid.UUID) (map[uuid.UUID][]uuid.UUID, error)
 	// P2 marks sensitive data a client wrote: only the owner sees it, and every read is audited.
 	P2 bool
 }
@@ -178,7 +184,7 @@ func NewRegistry(resources ...Resource) (*Registry, error) {
 	}
 	for _, r := range reg.resources {
 		for _, f := range slices.Concat(r.Fields, r.CreateFields) {
-			if f.Type == Reference && !seen[f.Ref] {
+			if (f.Type == Reference || f.Type == References) && !seen[f.Ref] {
 				return nil, fmt.Errorf("admin resource %s: field %s refers to undeclared resource %q", r.Name, f.Name, f.Ref)
 			}
 		}
@@ -217,8 +223,12 @@ func (r *Resource) check() error {
 			return fmt.Errorf("admin resource %s: field %s declared twice", r.Name, f.Name)
 		case f.Type == Enum && len(f.Choices) == 0:
 			return fmt.Errorf("admin resource %s: enum field %s has no choices", r.Name, f.Name)
-		case f.Type == Reference && f.Ref == "":
+		case (f.Type == Reference || f.Type == References) && f.Ref == "":
 			return fmt.Errorf("admin resource %s: reference field %s names no resource", r.Name, f.Name)
+		case (f.Type == References) != (f.Refs != nil):
+			return fmt.Errorf("admin resource %s: field %s: a references field, and only one, reads through Refs", r.Name, f.Name)
+		case f.Type == References && (f.List || f.Sort || f.Filter || f.Search || f.P2):
+			return fmt.Errorf("admin resource %s: references field %s may be shown on a record only", r.Name, f.Name)
 		case f.P2 && (f.List || f.Sort || f.Filter || f.Search || f.Edit):
 			// A list would decrypt every row's P2 and leak it through ordering and matching.
 			return fmt.Errorf("admin resource %s: P2 field %s may be shown on a record only", r.Name, f.Name)

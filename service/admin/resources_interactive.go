@@ -24,20 +24,27 @@ var (
 )
 
 // interactiveResources: self-help tools and their runs. A run keeps only its result (the answers
-// are never stored); the visitor's anonymous id and the run's metadata are not declared.
+// are never stored, so none can be declared); the visitor's anonymous id and the run's metadata
+// are not declared either. Runs are read-only: they are the clients' own.
 func interactiveResources() []Resource {
 	return []Resource{
 		{
 			Name: "interactive_definitions", Label: "Интерактивы", Singular: "Интерактив", Model: &models.InteractiveDefinition{},
-			Access: readOnly(staffAll), DefaultSort: "title",
+			// Never deleted: runs refer to a tool, so it is archived instead.
+			Access: editorialAccess(nobody), DefaultSort: "title", Writer: interactiveWriter{},
+			Actions: []Action{
+				{Name: "publish", Label: "Опубликовать", Roles: editorial, States: draftOnly, Run: interactiveChange((*models.InteractiveDefinition).Publish)},
+				{Name: "unpublish", Label: "Снять с публикации", Roles: editorial, States: publishedOnly, Run: interactiveChange((*models.InteractiveDefinition).Unpublish)},
+				{Name: "archive", Label: "В архив", Roles: editorial, States: draftOrPublished, Run: interactiveChange((*models.InteractiveDefinition).Archive)},
+			},
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
-				{Name: "slug", Label: "Адрес (slug)", Type: Text, List: true, Sort: true, Search: true},
-				{Name: "type", Label: "Вид", Type: Enum, Choices: interactiveTypeChoices, List: true, Filter: true},
-				{Name: "title", Label: "Название", Type: Text, List: true, Sort: true, Search: true},
-				{Name: "topic_code", Label: "Тема (код)", Type: Text, List: true, Filter: true},
+				{Name: "slug", Label: "Адрес (slug)", Type: Text, List: true, Sort: true, Search: true, Edit: true, Required: true},
+				{Name: "type", Label: "Вид", Type: Enum, Choices: interactiveTypeChoices, List: true, Filter: true, Edit: true, Required: true},
+				{Name: "title", Label: "Название", Type: Text, List: true, Sort: true, Search: true, Edit: true, Required: true},
+				{Name: "topic_code", Label: "Тема (код)", Type: Text, List: true, Filter: true, Edit: true},
 				{Name: "status", Label: "Статус", Type: Enum, Choices: publicationChoices, List: true, Filter: true, Sort: true},
-				{Name: "config", Label: "Вопросы и правила подсчёта", Type: JSON},
+				{Name: "config", Label: "Вопросы и правила подсчёта", Type: JSON, Edit: true},
 				{Name: "published_at", Label: "Опубликован", Type: DateTime},
 				{Name: "version", Label: "Версия", Type: Integer},
 				{Name: "created_at", Label: "Создан", Type: DateTime, Sort: true},

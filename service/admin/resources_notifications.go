@@ -21,15 +21,18 @@ func notificationResources() []Resource {
 	return []Resource{
 		{
 			Name: "message_templates", Label: "Шаблоны сообщений", Singular: "Шаблон сообщения", Model: &models.MessageTemplate{},
-			Access: readOnly(staffAll), DefaultSort: "key",
+			// The code that sends a message names its template: templates are edited, never
+			// created or deleted here. An edit that does not render with sample data is refused.
+			Access:      map[Verb][]models.Role{List: staffAll, Show: staffAll, Create: nobody, Update: editorial, Delete: nobody},
+			DefaultSort: "key", Writer: templateWriter{},
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "key", Label: "Ключ", Type: Text, List: true, Sort: true, Search: true},
 				{Name: "channel", Label: "Канал", Type: Enum, Choices: templateChannelChoices, List: true, Filter: true},
 				{Name: "locale", Label: "Язык", Type: Text, List: true, Filter: true},
-				{Name: "subject", Label: "Тема письма", Type: Text, List: true, Search: true},
-				{Name: "body_text", Label: "Текст", Type: LongText},
-				{Name: "body_html", Label: "HTML", Type: LongText},
+				{Name: "subject", Label: "Тема письма", Type: Text, List: true, Search: true, Edit: true},
+				{Name: "body_text", Label: "Текст", Type: LongText, Edit: true},
+				{Name: "body_html", Label: "HTML", Type: LongText, Edit: true},
 				{Name: "version", Label: "Версия", Type: Integer, List: true},
 				{Name: "updated_by", Label: "Кем изменён", Type: ID},
 				{Name: "created_at", Label: "Создан", Type: DateTime, Sort: true},

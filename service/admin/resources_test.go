@@ -30,6 +30,9 @@ func TestDeclarationsNameColumnsAndHoldNoSecrets(t *testing.T) {
 			t.Errorf("resource %s is the model of table %s", res.Name, s.Table)
 		}
 		for _, f := range res.Fields {
+			if f.Type == admin.References { // a join table's ids, read through Refs
+				continue
+			}
 			col, ok := s.FieldsByDBName[f.Name]
 			switch {
 			case !ok:

@@ -106,3 +106,85 @@ func formatName(f models.AppointmentFormat) string {
 	}
 	return "онлайн"
 }
+
+// Rendered is a template rendered with data, as the recipient would get it: Subject and HTML only
+// for an email (HTML empty when the template has no HTML part); Text is Telegram's HTML for a
+// Telegram template.
+type Rendered struct {
+	Subject, Text, HTML string
+}
+
+// RenderError: one part of a template ("subject", "body_text" or "body_html") does not render,
+// e.g. it names a field messages do not have.
+type RenderError struct {
+	Part string
+	Err  error
+}
+
+func (e *RenderError) Error() string { return e.Part + ": " + e.Err.Error() }
+
+func (e *RenderError) Unwrap() error { return e.Err }
+
+// Preview renders t with the sample data of its key (SampleData), exactly as a message would be
+// rendered: what the admin panel shows before a template is saved, and the check that refuses a
+// template that would fail when a message is sent.
+func Preview(t *models.MessageTemplate) (Rendered, error) {
+	d := SampleData(t.Key)
+	var r Rendered
+	var err error
+	if t.Channel == models.TemplateChannelTelegram {
+		if r.Text, err = renderHTML(t.Key+".telegram", t.BodyText, d); err != nil {
+			return r, &RenderError{Part: "body_text", Err: err}
+		}
+		return r, nil
+	}
+	if t.Subject == nil {
+		return r, &RenderError{Part: "subject", Err: fmt.Errorf("template %s/%s has no subject", t.Key, t.Channel)}
+	}
+	if r.Subject, err = renderText(t.Key+".subject", *t.Subject, d); err != nil {
+		return r, &RenderError{Part: "subject", Err: err}
+	}
+	r.Subject = oneLine(r.Subject)
+	if r.Text, err = renderText(t.Key+".text", t.BodyText, d); err != nil {
+		return r, &RenderError{Part: "body_text", Err: err}
+	}
+	if t.BodyHTML != nil {
+		if r.HTML, err = renderHTML(t.Key+".html", *t.BodyHTML, d); err != nil {
+			return r, &RenderError{Part: "body_html", Err: err}
+		}
+	}
+	return r, nil
+}
+
+// sampleSite is the site address of the sample data.
+const sampleSite = "https://balance.example"
+
+// SampleData is what a message of key is rendered with in a preview: the fields the code that
+// sends key fills (subscribers.go, the sign-in and export mails, the bot's replies), with
+// plausible values; every field for a key the code does not know.
+func SampleData(key string) Data {
+	appointment := Data{
+		ClientName: "Анна", ServiceTitle: "Индивидуальная консультация",
+		When:   russianTime(time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC), "Europe/Moscow"),
+		Format: formatName(models.AppointmentFormatOnline), MeetingURL: "https://meet.example/anna-0312",
+		Amount: money(models.Money{Minor: 500000, Currency: models.CurrencyRUB}), SiteURL: sampleSite,
+	}
+	switch key {
+	case "booking_received", "booking_confirmed", "booking_rescheduled", "reminder":
+		return appointment
+	case "booking_canceled", "refund_succeeded":
+		appointment.RefundAmount = appointment.Amount
+		return appointment
+	case "waitlist_slot_freed":
+		return Data{ClientName: "Анна", ServiceTitle: appointment.ServiceTitle, When: appointment.When, SiteURL: sampleSite, Link: sampleSite}
+	case "signin_code":
+		return Data{Code: "482913", SiteURL: sampleSite}
+	case "data_export_ready":
+		return Data{ClientName: "Анна", Link: sampleSite + "/me/export/sample", SiteURL: sampleSite}
+	case "telegram_welcome", "telegram_plan", "telegram_unknown_code":
+		return Data{ClientName: "Анна", Link: sampleSite + "/plan/sample", SiteURL: sampleSite}
+	}
+	all := appointment
+	all.RefundAmount, all.Link, all.Code, all.Location = appointment.Amount, sampleSite, "482913", "Москва, ул. Примерная, 1"
+	return all
+}
