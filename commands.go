@@ -268,7 +268,7 @@ func routerDeps(a *app) handlers.Deps {
 		SessionTTL:     a.cfg.Auth.SessionTTL,
 	}
 	d.AdminResources = a.adminResources
-	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings}, service.SystemClock{})
+	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings, Jobs: a.outbox}, service.SystemClock{})
 	if a.telegram != nil { // a nil *bot.Bot in the interface would not read as "off"
 		d.Bot, d.BotSecret = a.telegram, a.bot
 	}

@@ -24,6 +24,9 @@ type DeliveryLog interface {
 // deliveriesPageMax is the largest page of deliveries one request returns.
 const deliveriesPageMax = 100
 
+// deliveriesAdmin serves GET /admin/api/notification-deliveries, kept as it was for the clients
+// that use it; the registry's notification_deliveries resource serves the same log the generated
+// way.
 type deliveriesAdmin struct{ log DeliveryLog }
 
 // deliveryResponse is a delivery as the admin panel shows it: whom (a reference), what template,

@@ -15,6 +15,7 @@ import (
 	"balance/events"
 	"balance/models"
 	"balance/service"
+	"balance/service/admin"
 )
 
 // JobAdmin is what the admin API needs of the job queue (events.Outbox satisfies it). Job and
@@ -52,7 +53,9 @@ const (
 	contentRangeHeader = "Content-Range"
 )
 
-// jobsAdmin serves the job queue to the admin panel.
+// jobsAdmin serves the job queue to the admin panel on its older routes (GET /admin/api/jobs,
+// POST /admin/api/jobs/:id/retry), kept as they were for the clients that use them. The registry's
+// queue_jobs resource (service/admin) serves the same queue the generated way.
 type jobsAdmin struct {
 	jobs  JobAdmin
 	audit AuditWriter
@@ -185,9 +188,10 @@ func jobsQueryInt(c *gin.Context, name string, def int, fields *[]FieldError) (i
 	return n, true
 }
 
-// retry makes a job run again at once and records who did it, in one transaction. Only jobs that
-// ended without succeeding (discarded, cancelled) or wait for a retry may be retried; a running or
-// completed one answers 409: re-running a completed job would repeat its side effects.
+// retry makes a job run again at once and records who did it, in one transaction, through the
+// same admin.RetryJob as the registry's queue_jobs retry action. Only jobs that ended without
+// succeeding (discarded, cancelled) or wait for a retry may be retried; a running or completed
+// one answers 409: re-running a completed job would repeat its side effects.
 func (h *jobsAdmin) retry(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -198,19 +202,9 @@ func (h *jobsAdmin) retry(c *gin.Context) {
 	actor := auditActor(c, jobRoles)
 	var job events.Job
 	err = h.tx.InTx(c.Request.Context(), func(ctx context.Context) error {
-		before, err := h.jobs.Job(ctx, id)
+		before, after, err := admin.RetryJob(ctx, h.jobs, id)
 		if err != nil {
 			return err
-		}
-		if !slices.Contains(retryableJobStates, before.State) {
-			return fmt.Errorf("retry job %d: it is %s: %w", id, before.State, models.ErrInvalidTransition)
-		}
-		after, err := h.jobs.Retry(ctx, id)
-		if err != nil {
-			return err
-		}
-		if after.State == "running" {
-			return fmt.Errorf("retry job %d: it is running: %w", id, models.ErrInvalidTransition)
 		}
 		entry, err := models.NewAuditLog(actor, models.AuditActionUpdate, "job", strconv.FormatInt(id, 10),
 			map[string]models.AuditChange{"state": {From: before.State, To: after.State}}, h.clock.Now())
@@ -229,9 +223,6 @@ func (h *jobsAdmin) retry(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, newJobResponse(job))
 }
-
-// retryableJobStates are the states a job may be retried from.
-var retryableJobStates = []string{"discarded", "cancelled", "retryable", "scheduled", "available"}
 
 // auditActor is the signed-in user acting in the first of roles they hold (the route's
 // RequireRole guarantees one).

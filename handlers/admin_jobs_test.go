@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"balance/api"
@@ -519,4 +522,125 @@ func urlQuery(raw string) string {
 		parts = append(parts, k+"="+url.QueryEscape(v))
 	}
 	return strings.Join(parts, "&")
+}
+
+// TestAdminQueueJobsInTheRegistry: the registry's queue_jobs resource lists and shows River's jobs
+// (integer ids, what each is about, its last error) to the owner and the assistant; the owner
+// retries a failed one through the same retry code as the older /admin/api/jobs path, audited;
+// the older paths keep answering beside it.
+func TestAdminQueueJobsInTheRegistry(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		outbox := jobsOutbox(t, db)
+		s, r := newServer(t, db, options{jobs: outbox, adminResources: true})
+		owner, ownerCSRF := jobsSignIn(t, s, r, models.RoleOwner)
+		assistant, assistantCSRF := jobsSignIn(t, s, r, models.RoleAssistant)
+		editor, _ := jobsSignIn(t, s, r, models.RoleEditor)
+
+		jobsCaptureLeads(t, db, 2)
+		discarded := jobsWaitDiscarded(t, outbox, 2, 0, 0)
+		newest, older := discarded[0], discarded[1]
+		path := "/admin/api/queue_jobs/" + strconv.FormatInt(newest.ID, 10)
+
+		// Lists: newest first by default, filters on the state, the kind and the time.
+		for _, tc := range []struct {
+			query string
+			ids   []int64
+		}{
+			{"", []int64{newest.ID, older.ID}},
+			{adminQuery("filter", `{"state":"discarded","kind":"event"}`), []int64{newest.ID, older.ID}},
+			{adminQuery("filter", `{"state":["completed","running"]}`), nil},
+			{adminQuery("filter", `{"created_at_lte":"2000-01-01"}`), nil},
+			{adminQuery("filter", fmt.Sprintf(`{"id":[%d]}`, older.ID)), []int64{older.ID}},
+			{adminQuery("sort", `["id","ASC"]`), []int64{older.ID, newest.ID}},
+		} {
+			recs, cr := adminList(t, assistant, "queue_jobs", tc.query)
+			var ids []int64
+			for _, rec := range recs {
+				ids = append(ids, int64(rec["id"].(float64)))
+			}
+			if !slices.Equal(ids, tc.ids) || !strings.HasSuffix(cr, fmt.Sprintf("/%d", len(tc.ids))) {
+				t.Errorf("%s: ids %v (%s), want %v", tc.query, ids, cr, tc.ids)
+			}
+			if tc.query == "" {
+				j := recs[0]
+				if j["kind"] != "event" || j["event"] != "lead.captured" || j["subscriber"] != jobsFailingSubscriber || j["task"] != nil ||
+					j["state"] != "discarded" || j["attempt"] != float64(1) || j["max_attempts"] != float64(1) || j["finalized_at"] == nil {
+					t.Errorf("listed job: %v", j)
+				}
+			}
+		}
+		var job map[string]any
+		assistant.Do("GET", path, nil).JSON(t, &job)
+		if msg, _ := job["last_error"].(string); !strings.Contains(msg, "mail server unreachable") || job["queue"] != "default" {
+			t.Errorf("shown job: %v", job)
+		}
+		for _, bad := range []string{"abc", "0", "-1", uuid.NewString(), "987654321"} {
+			if r := owner.Do("GET", "/admin/api/queue_jobs/"+bad, nil); r.Status != http.StatusNotFound {
+				t.Errorf("GET job %s: %d", bad, r.Status)
+			}
+		}
+		if r := editor.Do("GET", "/admin/api/queue_jobs", nil); r.Status != http.StatusForbidden {
+			t.Errorf("the editor lists jobs: %d", r.Status)
+		}
+
+		// Only the owner retries through the registry; the retry is audited with the job.
+		if r := assistant.Do("POST", path+"/actions/retry", nil, jobsCSRF(assistantCSRF)); r.Status != http.StatusForbidden {
+			t.Errorf("the assistant retried: %d %s", r.Status, r.Body)
+		}
+		resp := owner.Do("POST", path+"/actions/retry", nil, jobsCSRF(ownerCSRF))
+		var retried map[string]any
+		resp.JSON(t, &retried)
+		if resp.Status != http.StatusOK || retried["id"] != float64(newest.ID) || retried["state"] != "available" || retried["max_attempts"] != float64(2) {
+			t.Fatalf("retry: %d %s", resp.Status, resp.Body)
+		}
+		logs, err := repository.NewAuditLogs(db).List(context.Background(),
+			repository.AuditLogFilter{Resource: "queue_jobs", ResourceID: strconv.FormatInt(newest.ID, 10)}, repository.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(logs) != 1 || logs[0].ActorRole != "owner" || len(logs[0].Changes) != 1 || !slices.Contains(slices.Collect(maps.Keys(logs[0].Changes)), "action:retry") {
+			t.Errorf("audit rows of the retry: %+v", logs)
+		}
+		// It runs and fails again: the queue discards it once more, after its second attempt.
+		jobsWaitDiscarded(t, outbox, 0, newest.ID, 2)
+		if r := owner.Do("POST", "/admin/api/queue_jobs/987654321/actions/retry", nil, jobsCSRF(ownerCSRF)); r.Status != http.StatusNotFound {
+			t.Errorf("retry of no job: %d %s", r.Status, r.Body)
+		}
+
+		// The older paths answer as before, beside the registry's.
+		if jobs, total := jobsList(t, owner, "state=discarded"); len(jobs) != 2 || total != 2 {
+			t.Errorf("GET /admin/api/jobs: %d jobs, total %d", len(jobs), total)
+		}
+		if r := assistant.Do("POST", "/admin/api/jobs/"+strconv.FormatInt(older.ID, 10)+"/retry", nil, jobsCSRF(assistantCSRF)); r.Status != http.StatusOK {
+			t.Errorf("POST /admin/api/jobs/{id}/retry: %d %s", r.Status, r.Body)
+		}
+		if logs := jobsAudits(t, db, older.ID); len(logs) != 1 {
+			t.Errorf("the older path's audit rows: %+v", logs)
+		}
+	})
+}
+
+// TestAdminQueueJobRetryRefusals: the registry's retry refuses what the queue's retry code refuses
+// (a running or completed job: 409), and without a job queue it is not available (503).
+func TestAdminQueueJobRetryRefusals(t *testing.T) {
+	t.Parallel()
+	db := testkit.NewDB(t, "sqlite")
+	fake := &jobsFake{}
+	s, r := newServer(t, db, options{jobs: fake, adminResources: true})
+	owner, csrf := jobsSignIn(t, s, r, models.RoleOwner)
+	for _, state := range []string{"running", "completed"} {
+		fake.job = events.Job{ID: 7, Kind: "task", Task: "remind", State: state}
+		fake.retried = fake.job
+		r := owner.Do("POST", "/admin/api/queue_jobs/7/actions/retry", nil, jobsCSRF(csrf))
+		if p := r.Problem(t); r.Status != http.StatusConflict || !strings.HasSuffix(p.Type, "/invalid-transition") {
+			t.Errorf("retry of a %s job: %d %s", state, r.Status, r.Body)
+		}
+	}
+
+	bare := testkit.NewDB(t, "sqlite")
+	s, r = newServer(t, bare, options{adminResources: true})
+	owner, csrf = jobsSignIn(t, s, r, models.RoleOwner)
+	if r := owner.Do("POST", "/admin/api/queue_jobs/7/actions/retry", nil, jobsCSRF(csrf)); r.Status != http.StatusServiceUnavailable {
+		t.Errorf("retry without a job queue: %d %s", r.Status, r.Body)
+	}
 }

@@ -24,6 +24,9 @@ type AdminRecords interface {
 	Update(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID, body map[string]any) (repository.Record, error)
 	Delete(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID) (repository.Record, error)
 	Act(ctx context.Context, res *admin.Resource, actor admin.Actor, id uuid.UUID, action string, body map[string]any) (repository.Record, error)
+	// GetInt and ActInt serve a resource whose ids are integers (the job queue's).
+	GetInt(ctx context.Context, res *admin.Resource, actor admin.Actor, id int64) (repository.Record, error)
+	ActInt(ctx context.Context, res *admin.Resource, actor admin.Actor, id int64, action string, body map[string]any) (repository.Record, error)
 }
 
 type adminResources struct {
@@ -112,7 +115,14 @@ func (h *adminResources) remove(res *admin.Resource) gin.HandlerFunc {
 
 func (h *adminResources) act(res *admin.Resource) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := recordID(c)
+		var id uuid.UUID
+		var intID int64
+		var ok bool
+		if res.IntID {
+			intID, ok = recordIntID(c)
+		} else {
+			id, ok = recordID(c)
+		}
 		if !ok {
 			return
 		}
@@ -120,7 +130,13 @@ func (h *adminResources) act(res *admin.Resource) gin.HandlerFunc {
 		if c.Request.ContentLength != 0 && !decodeJSON(c, &body) {
 			return
 		}
-		rec, err := h.records.Act(c.Request.Context(), res, staffActor(c), id, c.Param("action"), body)
+		var rec repository.Record
+		var err error
+		if res.IntID {
+			rec, err = h.records.ActInt(c.Request.Context(), res, staffActor(c), intID, c.Param("action"), body)
+		} else {
+			rec, err = h.records.Act(c.Request.Context(), res, staffActor(c), id, c.Param("action"), body)
+		}
 		if err != nil {
 			respondAdminError(c, err)
 			return
@@ -147,6 +163,16 @@ func recordID(c *gin.Context) (uuid.UUID, bool) {
 	if err != nil {
 		respondError(c, models.ErrNotFound)
 		return uuid.Nil, false
+	}
+	return id, true
+}
+
+// recordIntID reads the :id of a record whose ids are positive integers; another answers 404.
+func recordIntID(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		respondError(c, models.ErrNotFound)
+		return 0, false
 	}
 	return id, true
 }
@@ -254,12 +280,21 @@ func (h *adminResources) show(res *admin.Resource) gin.HandlerFunc {
 			respondError(c, models.ErrForbidden)
 			return
 		}
-		id, err := uuid.Parse(c.Param("id"))
-		if err != nil {
-			respondError(c, models.ErrNotFound)
-			return
+		var rec repository.Record
+		var err error
+		if res.IntID {
+			id, ok := recordIntID(c)
+			if !ok {
+				return
+			}
+			rec, err = h.records.GetInt(c.Request.Context(), res, staffActor(c), id)
+		} else {
+			id, ok := recordID(c)
+			if !ok {
+				return
+			}
+			rec, err = h.records.Get(c.Request.Context(), res, staffActor(c), id)
 		}
-		rec, err := h.records.Get(c.Request.Context(), res, staffActor(c), id)
 		if err != nil {
 			respondError(c, err)
 			return

@@ -110,6 +110,9 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		if opt.bookings != nil {
 			ports.Bookings = opt.bookings
 		}
+		if opt.jobs != nil {
+			ports.Jobs = opt.jobs
+		}
 		deps.AdminResources, deps.AdminRecords = reg, admin.NewRecords(reg, db, ports, clock)
 	}
 	r, err := handlers.NewRouter(deps)

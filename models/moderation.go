@@ -242,9 +242,11 @@ type ModerationItem struct {
 	ModeratorID *uuid.UUID       `gorm:"index:moderation_items_moderator_idx"`
 	DecidedAt   *time.Time
 	// Reason says why the item was rejected (required then).
-	Reason    *string
+	Reason *string
+	// Crisis: the item is about a question whose client wrote of a crisis; the queue shows it first.
+	Crisis    bool `gorm:"index:moderation_items_crisis_idx,priority:1"`
 	Version   int
-	CreatedAt time.Time `gorm:"index:moderation_items_status_idx,priority:2"`
+	CreatedAt time.Time `gorm:"index:moderation_items_status_idx,priority:2;index:moderation_items_crisis_idx,priority:2"`
 	UpdatedAt time.Time
 
 	Recorder `gorm:"-"`
@@ -276,6 +278,17 @@ func NewModerationItem(kind ModerationKind, subjectID uuid.UUID, now time.Time) 
 		ID: NewID(), Kind: kind, SubjectID: subjectID, Status: ModerationStatusPending, Version: 1,
 		CreatedAt: now, UpdatedAt: now,
 	}, nil
+}
+
+// NewQuestionModerationItem queues question q for moderation, first in the queue when its client
+// wrote of a crisis.
+func NewQuestionModerationItem(q *Question, now time.Time) (*ModerationItem, error) {
+	m, err := NewModerationItem(ModerationKindQuestion, q.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	m.Crisis = q.CrisisFlag
+	return m, nil
 }
 
 // Approve accepts a pending item; it is not public until published.

@@ -8,9 +8,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
+
+	"balance/migrations"
 )
 
 // RecordQuery asks for a page of one table's rows as records (column name → value), for the
@@ -26,9 +27,10 @@ type RecordQuery struct {
 	// Term, when set, keeps rows where any of the Search columns contains it (case-insensitive).
 	Term   string
 	Search []string
-	// Sort orders by a column, then by id for a stable page; empty sorts by id.
-	Sort string
-	Desc bool
+	// Sort orders by a column, then by ThenSort (when set), then by id for a stable page; empty
+	// sorts by id.
+	Sort, ThenSort string
+	Desc, ThenDesc bool
 	// Offset and Limit select the page (Limit 0: no rows, only the total).
 	Offset, Limit int
 }
@@ -108,6 +110,22 @@ func (db *DB) Records(ctx context.Context, model any, q RecordQuery) ([]Record, 
 			return nil, 0, err
 		}
 	}
+	if c, ok := model.(computedColumns); ok {
+		// A computed column is read only: it orders, filters and matches nothing.
+		exprs := c.computedColumns(db.Dialect)
+		used := append([]string{q.Sort, q.ThenSort}, q.Search...)
+		for col := range q.Equal {
+			used = append(used, col)
+		}
+		for _, b := range q.Bounds {
+			used = append(used, b.Column)
+		}
+		for _, col := range used {
+			if _, computed := exprs[col]; computed {
+				return nil, 0, fmt.Errorf("records of %s: computed column %q cannot be sorted, filtered or searched", s.Table, col)
+			}
+		}
+	}
 	var total int64
 	if err := where(db.conn(ctx).Model(model)).Count(&total).Error; err != nil {
 		return nil, 0, translate(err)
@@ -117,28 +135,32 @@ func (db *DB) Records(ctx context.Context, model any, q RecordQuery) ([]Record, 
 	}
 	// The id breaks ties in the same direction, so that an index on the sort column serves the
 	// order scanned either way.
-	dir := " ASC"
-	if q.Desc {
-		dir = " DESC"
-	}
+	dir := direction(q.Desc)
 	order := "id" + dir
 	if q.Sort != "" && q.Sort != "id" {
 		if err := checkColumns(s, q.Sort); err != nil {
 			return nil, 0, err
 		}
-		order = q.Sort + dir + ", id" + dir
+		order = q.Sort + dir
+		if q.ThenSort != "" && q.ThenSort != q.Sort {
+			if err := checkColumns(s, q.ThenSort); err != nil {
+				return nil, 0, err
+			}
+			order += ", " + q.ThenSort + direction(q.ThenDesc)
+		}
+		order += ", id" + dir
 	}
 	// A deep page walks past Offset rows: walk them reading ids only (an index, where one serves
 	// the order), then read the page's rows by id.
-	var ids []uuid.UUID
-	if err := where(db.conn(ctx).Model(model)).Order(order).Offset(q.Offset).Limit(q.Limit).Pluck("id", &ids).Error; err != nil {
+	ids := reflect.New(reflect.SliceOf(s.FieldsByDBName["id"].FieldType))
+	if err := where(db.conn(ctx).Model(model)).Order(order).Offset(q.Offset).Limit(q.Limit).Pluck("id", ids.Interface()).Error; err != nil {
 		return nil, 0, translate(err)
 	}
-	if len(ids) == 0 {
+	if ids.Elem().Len() == 0 {
 		return []Record{}, total, nil
 	}
 	rows := reflect.New(reflect.SliceOf(reflect.TypeOf(model).Elem()))
-	if err := db.conn(ctx).Model(model).Select(cols).Where(clauseIn("id"), ids).Find(rows.Interface()).Error; err != nil {
+	if err := db.conn(ctx).Model(model).Select(db.selects(model, cols)).Where(clauseIn("id"), ids.Elem().Interface()).Find(rows.Interface()).Error; err != nil {
 		return nil, 0, translate(err)
 	}
 	byID := make(map[any]Record, rows.Elem().Len())
@@ -146,17 +168,48 @@ func (db *DB) Records(ctx context.Context, model any, q RecordQuery) ([]Record, 
 		rec := toRecord(s, rows.Elem().Index(i), cols)
 		byID[rec["id"]] = rec
 	}
-	out := make([]Record, 0, len(ids))
-	for _, id := range ids {
-		if rec, ok := byID[id]; ok { // gone between the two reads: skipped
+	out := make([]Record, 0, ids.Elem().Len())
+	for i := range ids.Elem().Len() {
+		if rec, ok := byID[ids.Elem().Index(i).Interface()]; ok { // gone between the two reads: skipped
 			out = append(out, rec)
 		}
 	}
 	return out, total, nil
 }
 
+func direction(desc bool) string {
+	if desc {
+		return " DESC"
+	}
+	return " ASC"
+}
+
+// computedColumns is a model some of whose columns are SQL expressions over its table (per
+// dialect), read-only: a job's last error, out of River's JSON.
+type computedColumns interface {
+	computedColumns(d migrations.Dialect) map[string]string
+}
+
+// selects are the select list reading cols of model: a computed column as its expression.
+func (db *DB) selects(model any, cols []string) []string {
+	c, ok := model.(computedColumns)
+	if !ok {
+		return cols
+	}
+	exprs := c.computedColumns(db.Dialect)
+	out := make([]string, len(cols))
+	for i, col := range cols {
+		out[i] = col
+		if e, ok := exprs[col]; ok {
+			out[i] = "(" + e + ") AS " + col
+		}
+	}
+	return out
+}
+
 // RecordByID returns one row of model's table as a record: models.ErrNotFound when there is none.
-func (db *DB) RecordByID(ctx context.Context, model any, columns []string, id uuid.UUID) (Record, error) {
+// id is the row's id: a uuid.UUID, or an int64 for a table with integer ids.
+func (db *DB) RecordByID(ctx context.Context, model any, columns []string, id any) (Record, error) {
 	s, err := db.parse(model)
 	if err != nil {
 		return nil, err
@@ -166,7 +219,7 @@ func (db *DB) RecordByID(ctx context.Context, model any, columns []string, id uu
 		return nil, err
 	}
 	row := reflect.New(reflect.TypeOf(model).Elem())
-	if err := db.conn(ctx).Model(model).Select(cols).Where("id = ?", id).Take(row.Interface()).Error; err != nil {
+	if err := db.conn(ctx).Model(model).Select(db.selects(model, cols)).Where("id = ?", id).Take(row.Interface()).Error; err != nil {
 		return nil, translate(err)
 	}
 	return toRecord(s, row.Elem(), cols), nil

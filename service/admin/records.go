@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 // Store reads records of any declared model; *repository.DB is one.
 type Store interface {
 	Records(ctx context.Context, model any, q repository.RecordQuery) ([]repository.Record, int64, error)
-	RecordByID(ctx context.Context, model any, columns []string, id uuid.UUID) (repository.Record, error)
+	RecordByID(ctx context.Context, model any, columns []string, id any) (repository.Record, error)
 }
 
 // Auditor appends audit records; *repository.AuditLogs is one.
@@ -94,8 +95,12 @@ func (s *Records) List(ctx context.Context, res *Resource, actor Actor, req List
 	fields := res.FieldsFor(roles)
 	q := repository.RecordQuery{Columns: listColumns(fields), Offset: req.Offset, Limit: min(req.Limit, MaxPage), Equal: map[string][]any{}}
 	sort, desc := req.Sort, req.Desc
-	if sort == "" && res.DefaultSort != "" {
-		sort, desc = trimDesc(res.DefaultSort), res.DefaultSort[0] == '-'
+	first, then := res.defaultSort()
+	if sort == "" && first != "" {
+		sort, desc = trimDesc(first), first[0] == '-'
+	}
+	if then != "" && sort == trimDesc(first) {
+		q.ThenSort, q.ThenDesc = trimDesc(then), then[0] == '-'
 	}
 	if sort != "" && sort != "id" {
 		f, ok := fieldNamed(fields, sort)
@@ -118,7 +123,11 @@ func (s *Records) List(ctx context.Context, res *Resource, actor Actor, req List
 				}
 			}
 		case "id":
-			ids, err := filterValues(Field{Name: "id", Type: ID}, raw)
+			idField := Field{Name: "id", Type: ID}
+			if res.IntID {
+				idField.Type = Integer
+			}
+			ids, err := filterValues(idField, raw)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -150,6 +159,19 @@ func (s *Records) List(ctx context.Context, res *Resource, actor Actor, req List
 // P2 fields (the owner reading what a client wrote), the read and its audit record (who, when,
 // which record — never the values) commit together, or the answer is an error.
 func (s *Records) Get(ctx context.Context, res *Resource, actor Actor, id uuid.UUID) (repository.Record, error) {
+	return s.get(ctx, res, actor, id, id.String())
+}
+
+// GetInt is Get for a resource whose ids are integers (IntID).
+func (s *Records) GetInt(ctx context.Context, res *Resource, actor Actor, id int64) (repository.Record, error) {
+	if !res.IntID {
+		return nil, models.ErrNotFound
+	}
+	return s.get(ctx, res, actor, id, strconv.FormatInt(id, 10))
+}
+
+// get reads the record whose id is key (named name in an audit record).
+func (s *Records) get(ctx context.Context, res *Resource, actor Actor, key any, name string) (repository.Record, error) {
 	if !res.Allows(Show, actor.Roles) {
 		return nil, models.ErrForbidden
 	}
@@ -163,32 +185,37 @@ func (s *Records) Get(ctx context.Context, res *Resource, actor Actor, id uuid.U
 		p2 = p2 || f.P2
 	}
 	if !p2 {
-		rec, err := s.store.RecordByID(ctx, res.Model, cols, id)
+		rec, err := s.store.RecordByID(ctx, res.Model, cols, key)
 		if err != nil {
 			return nil, err
 		}
-		return rec, s.references(ctx, fields, id, rec)
+		return rec, s.references(ctx, fields, key, rec)
 	}
 	var rec repository.Record
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if rec, err = s.store.RecordByID(ctx, res.Model, cols, id); err != nil {
+		if rec, err = s.store.RecordByID(ctx, res.Model, cols, key); err != nil {
 			return err
 		}
-		entry, err := models.NewAuditLog(actor.auditActor(), models.AuditActionRead, res.Name, id.String(), nil, s.clock.Now())
+		entry, err := models.NewAuditLog(actor.auditActor(), models.AuditActionRead, res.Name, name, nil, s.clock.Now())
 		if err != nil { // a bug of ours, not of the request: %v keeps it from becoming a 422
-			return fmt.Errorf("audit the read of %s %s: %v", res.Name, id, err)
+			return fmt.Errorf("audit the read of %s %s: %v", res.Name, name, err)
 		}
 		return s.audit.Append(ctx, entry)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return rec, s.references(ctx, fields, id, rec)
+	return rec, s.references(ctx, fields, key, rec)
 }
 
-// references adds the References fields of a record: each a list of ids, empty when none.
-func (s *Records) references(ctx context.Context, fields []Field, id uuid.UUID, rec repository.Record) error {
+// references adds the References fields of a record: each a list of ids, empty when none. (Only
+// records with UUID ids have them.)
+func (s *Records) references(ctx context.Context, fields []Field, key any, rec repository.Record) error {
+	id, ok := key.(uuid.UUID)
+	if !ok {
+		return nil
+	}
 	for _, f := range fields {
 		if f.Type != References {
 			continue

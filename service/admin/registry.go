@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -75,6 +76,9 @@ type Field struct {
 	Refs func(ctx context.Context, db *repository.DB, ids []uuid.UUID) (map[uuid.UUID][]uuid.UUID, error)
 	// P2 marks sensitive data a client wrote: only the owner sees it, and every read is audited.
 	P2 bool
+	// Roles, when set, are the only roles that see the field (a client's contact on a record the
+	// editor moderates): the others get neither the value nor the field in their schema.
+	Roles []models.Role
 }
 
 // Resource is one kind of record in the admin API.
@@ -92,8 +96,13 @@ type Resource struct {
 	// Access lists the roles allowed each verb. A verb missing from the map is allowed to nobody;
 	// the declaration must still mention every verb (an empty list says "nobody" on purpose).
 	Access map[Verb][]models.Role
-	// DefaultSort is the list's order when the request names none ("-start_at": descending).
+	// DefaultSort is the list's order when the request names none ("-start_at": descending). A
+	// second key after a comma ("-crisis,-created_at") breaks ties whenever the list is sorted by
+	// the first.
 	DefaultSort string
+	// IntID: the records' ids are positive integers (the job queue's), not UUIDs. Such a resource
+	// is read-only; its actions run through RunInt.
+	IntID bool
 	// Writer creates, updates and deletes records through the models' rules; nil for a resource
 	// nobody may write. Actions are its state transitions (publish, cancel, ...).
 	Writer  Writer
@@ -113,6 +122,8 @@ type Action struct {
 	// Run makes the change through the model's rules and the use cases of c.Ports, in the
 	// transaction that also writes the audit record.
 	Run func(ctx context.Context, c *Call, id uuid.UUID) error
+	// RunInt is Run for a resource whose ids are integers (IntID).
+	RunInt func(ctx context.Context, c *Call, id int64) error
 }
 
 // Allows reports whether a user with roles may start the action.
@@ -139,12 +150,16 @@ func (r *Resource) Allows(v Verb, roles []models.Role) bool {
 	return false
 }
 
-// FieldsFor lists the fields a user with roles may see: P2 fields only for the owner.
+// FieldsFor lists the fields a user with roles may see: P2 fields only for the owner, a field
+// that names its roles only for them.
 func (r *Resource) FieldsFor(roles []models.Role) []Field {
 	owner := slices.Contains(roles, models.RoleOwner)
 	out := make([]Field, 0, len(r.Fields))
 	for _, f := range r.Fields {
 		if f.P2 && !owner {
+			continue
+		}
+		if len(f.Roles) > 0 && !slices.ContainsFunc(f.Roles, func(r models.Role) bool { return slices.Contains(roles, r) }) {
 			continue
 		}
 		out = append(out, f)
@@ -245,9 +260,16 @@ func (r *Resource) check() error {
 	if err := checkInputs(r.CreateFields); err != nil {
 		return fmt.Errorf("admin resource %s: create %w", r.Name, err)
 	}
+	if r.IntID && (writes > 0 || r.Writer != nil) {
+		return fmt.Errorf("admin resource %s: a resource with integer ids is read-only (its actions change it)", r.Name)
+	}
 	for _, a := range r.Actions {
-		if a.Name == "" || a.Label == "" || a.Run == nil || len(a.Roles) == 0 {
-			return fmt.Errorf("admin resource %s: action %q needs a name, a label, roles and Run", r.Name, a.Name)
+		run := a.Run != nil && a.RunInt == nil
+		if r.IntID {
+			run = a.Run == nil && a.RunInt != nil
+		}
+		if a.Name == "" || a.Label == "" || !run || len(a.Roles) == 0 {
+			return fmt.Errorf("admin resource %s: action %q needs a name, a label, roles and Run (RunInt for integer ids)", r.Name, a.Name)
 		}
 		if len(a.States) > 0 && !names["status"] {
 			return fmt.Errorf("admin resource %s: action %s names states but the resource has no status field", r.Name, a.Name)
@@ -259,10 +281,17 @@ func (r *Resource) check() error {
 	if !names["id"] {
 		return fmt.Errorf("admin resource %s: declares no id field", r.Name)
 	}
-	if s := r.DefaultSort; s != "" {
-		f, ok := r.Field(trimDesc(s))
-		if !ok || !f.Sort {
-			return fmt.Errorf("admin resource %s: default sort %q is not a sortable field", r.Name, s)
+	if r.DefaultSort != "" {
+		first, then := r.defaultSort()
+		keys := []string{first}
+		if then != "" {
+			keys = append(keys, then)
+		}
+		for _, s := range keys {
+			f, ok := r.Field(trimDesc(s))
+			if !ok || !f.Sort {
+				return fmt.Errorf("admin resource %s: default sort %q is not a sortable field", r.Name, s)
+			}
 		}
 	}
 	return nil
@@ -279,6 +308,12 @@ func checkInputs(fields []Field) error {
 		names[f.Name] = true
 	}
 	return nil
+}
+
+// defaultSort splits DefaultSort into its first key and the key that breaks its ties (or "").
+func (r *Resource) defaultSort() (first, then string) {
+	first, then, _ = strings.Cut(r.DefaultSort, ",")
+	return first, then
 }
 
 func trimDesc(s string) string {

@@ -1,20 +1,40 @@
 package admin
 
-import "balance/models"
+import (
+	"balance/events"
+	"balance/models"
+	"balance/repository"
+)
 
-var auditActionChoices = []Choice{
-	{string(models.AuditActionCreate), "Создание"},
-	{string(models.AuditActionUpdate), "Изменение"},
-	{string(models.AuditActionDelete), "Удаление"},
-	{string(models.AuditActionLogin), "Вход"},
-	{string(models.AuditActionLogout), "Выход"},
-	{string(models.AuditActionLoginFailed), "Неудачный вход"},
-	{string(models.AuditActionRead), "Просмотр P2-данных"},
-	{string(models.AuditActionExport), "Выдача выгрузки"},
-	{string(models.AuditActionEvent), "Событие"},
-}
+var (
+	auditActionChoices = []Choice{
+		{string(models.AuditActionCreate), "Создание"},
+		{string(models.AuditActionUpdate), "Изменение"},
+		{string(models.AuditActionDelete), "Удаление"},
+		{string(models.AuditActionLogin), "Вход"},
+		{string(models.AuditActionLogout), "Выход"},
+		{string(models.AuditActionLoginFailed), "Неудачный вход"},
+		{string(models.AuditActionRead), "Просмотр P2-данных"},
+		{string(models.AuditActionExport), "Выдача выгрузки"},
+		{string(models.AuditActionEvent), "Событие"},
+	}
+	jobStateLabels = map[string]string{
+		"available": "Ждёт выполнения", "scheduled": "Запланирована", "running": "Выполняется",
+		"retryable": "Ждёт повтора", "completed": "Выполнена", "cancelled": "Отменена", "discarded": "Не выполнена",
+	}
+	jobStateChoices = func() []Choice {
+		out := make([]Choice, 0, len(events.JobStates))
+		for _, s := range events.JobStates {
+			out = append(out, Choice{s, jobStateLabels[s]})
+		}
+		return out
+	}()
+	jobKindChoices = []Choice{{"event", "Доставка события"}, {"task", "Задача"}}
+)
 
-// auditResources: the append-only audit log; its diffs name fields, never P2 values or secrets.
+// auditResources: the append-only audit log (its diffs name fields, never P2 values or secrets)
+// and the job queue. Both are the owner's and the assistant's to read; only the owner retries a
+// job (the assistant reads the queue).
 func auditResources() []Resource {
 	return []Resource{
 		{
@@ -22,7 +42,7 @@ func auditResources() []Resource {
 			Access: readOnly(clientData), DefaultSort: "-at",
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
-				{Name: "at", Label: "Когда", Type: DateTime, List: true, Sort: true},
+				{Name: "at", Label: "Когда", Type: DateTime, List: true, Sort: true, Filter: true},
 				{Name: "actor_user_id", Label: "Кто", Type: Reference, Ref: "users", List: true, Filter: true},
 				{Name: "actor_role", Label: "В роли", Type: Text, List: true, Filter: true},
 				{Name: "action", Label: "Действие", Type: Enum, Choices: auditActionChoices, List: true, Filter: true},
@@ -32,6 +52,33 @@ func auditResources() []Resource {
 				{Name: "ip", Label: "IP", Type: Text},
 				{Name: "user_agent", Label: "Браузер", Type: Text},
 				{Name: "event_id", Label: "ID события", Type: ID},
+			},
+		},
+		{
+			// River's jobs: event deliveries and tasks, with their attempts and last error. The ids
+			// are River's integers. (GET /admin/api/jobs and POST /admin/api/jobs/{id}/retry, the
+			// older screens of the same queue, stay as they were.)
+			Name: "queue_jobs", Label: "Фоновые задачи", Singular: "Фоновая задача", Model: &repository.QueueJob{},
+			Access: readOnly(clientData), DefaultSort: "-id", IntID: true,
+			Actions: []Action{
+				// The states are the job's "state", not a "status": RetryJob refuses the others (409).
+				{Name: "retry", Label: "Повторить", Roles: ownerOnly, RunInt: retryJob},
+			},
+			Fields: []Field{
+				{Name: "id", Label: "ID", Type: Integer, List: true, Sort: true},
+				{Name: "kind", Label: "Вид", Type: Enum, Choices: jobKindChoices, List: true, Filter: true},
+				{Name: "event", Label: "Событие", Type: Text, List: true},
+				{Name: "subscriber", Label: "Получатель события", Type: Text, List: true},
+				{Name: "task", Label: "Задача", Type: Text, List: true},
+				{Name: "state", Label: "Состояние", Type: Enum, Choices: jobStateChoices, List: true, Filter: true, Sort: true},
+				{Name: "attempt", Label: "Попытка", Type: Integer, List: true},
+				{Name: "max_attempts", Label: "Попыток всего", Type: Integer, List: true},
+				{Name: "last_error", Label: "Последняя ошибка", Type: LongText},
+				{Name: "queue", Label: "Очередь", Type: Text},
+				{Name: "scheduled_at", Label: "Запланирована на", Type: DateTime, List: true, Sort: true, Filter: true},
+				{Name: "attempted_at", Label: "Последний запуск", Type: DateTime},
+				{Name: "created_at", Label: "Создана", Type: DateTime, List: true, Sort: true, Filter: true},
+				{Name: "finalized_at", Label: "Завершена", Type: DateTime, List: true, Sort: true},
 			},
 		},
 	}

@@ -55,7 +55,7 @@ func notificationResources() []Resource {
 				{Name: "provider_message_id", Label: "ID сообщения у провайдера", Type: Text},
 				{Name: "dedup_key", Label: "Ключ дедупликации", Type: Text},
 				{Name: "sent_at", Label: "Отправлено", Type: DateTime, List: true, Sort: true},
-				{Name: "created_at", Label: "Создано", Type: DateTime, List: true, Sort: true},
+				{Name: "created_at", Label: "Создано", Type: DateTime, List: true, Sort: true, Filter: true},
 				{Name: "updated_at", Label: "Изменено", Type: DateTime, Sort: true},
 			},
 		},
