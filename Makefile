@@ -7,7 +7,7 @@ COVER_MIN   ?= 80
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 
-.PHONY: run build test fuzz lint cover-html clean
+.PHONY: run build test fuzz lint cover-html clean admin admin-test admin-check
 
 run:
 	$(GO) run . serve
@@ -32,6 +32,19 @@ fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$name for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; done
+
+# The admin panel (admin/, React + TypeScript): its built files in admin/dist are committed and
+# embedded in the binary, so only changing the panel's sources needs Node (18 or newer).
+admin:
+	cd admin && npm ci --no-audit --no-fund && npm run build
+
+admin-test:
+	cd admin && npm test
+
+# What CI runs: a clean install from the lock file, the unit tests, a build, and a failure when
+# the committed admin/dist is not what the sources build.
+admin-check:
+	.ci/admin-check
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/term"
 
+	adminui "balance/admin"
 	"balance/api"
 	"balance/config"
 	"balance/crypto"
@@ -266,6 +267,7 @@ func routerDeps(a *app) handlers.Deps {
 		TrustedProxies: a.cfg.HTTP.TrustedProxies,
 		CookieSecure:   a.cfg.Auth.CookieSecure,
 		SessionTTL:     a.cfg.Auth.SessionTTL,
+		AdminUI:        adminui.Dist(),
 	}
 	d.AdminResources = a.adminResources
 	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings, Jobs: a.outbox}, service.SystemClock{})

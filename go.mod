@@ -2,6 +2,9 @@ module balance
 
 go 1.26.0
 
+// The admin panel's npm packages (admin/node_modules) are not Go code.
+ignore ./admin/node_modules
+
 require (
 	cloud.google.com/go/auth v0.24.1-0.20261001053825-dbc26066f70a
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -64,6 +65,8 @@ type Deps struct {
 	// read through AdminRecords.
 	AdminResources *admin.Registry
 	AdminRecords   AdminRecords
+	// AdminUI enables the admin panel at /admin/: the built files of admin/ (adminui.Dist()).
+	AdminUI fs.FS
 	// Counts adds the job queue, failed deliveries, appointments and payments to the metrics,
 	// read from the database at each scrape.
 	Counts OpsCounter
@@ -133,7 +136,18 @@ func NewRouter(d Deps) (*Router, error) {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
 	r.Use(securityHeaders(), requestID(d.Log), accessLog(), metrics.middleware(), recovery(), bodyLimit(d.MaxBodyBytes), rejectBadText())
+	var ui *adminUI
+	if d.AdminUI != nil {
+		if ui, err = newAdminUI(d.AdminUI); err != nil {
+			return nil, fmt.Errorf("router: the admin panel's files: %w", err)
+		}
+		ui.mount(r)
+	}
 	r.NoRoute(func(c *gin.Context) {
+		if ui != nil && deepLink(c) { // a page of the panel, e.g. /admin/appointments/<id>/show
+			ui.serveIndex(c)
+			return
+		}
 		problem(c, http.StatusNotFound, "not-found", "no such endpoint")
 	})
 	r.NoMethod(func(c *gin.Context) {

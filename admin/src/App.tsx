@@ -1,0 +1,46 @@
+import { Admin } from 'react-admin';
+import { BrowserRouter } from 'react-router-dom';
+import { authProvider } from './auth/authProvider';
+import { LoginPage } from './auth/LoginPage';
+import { clearSession } from './auth/session';
+import { BASENAME } from './config';
+import { Dashboard } from './Dashboard';
+import { i18nProvider, setSchemaNames } from './i18n';
+import { makeDataProvider } from './providers/dataProvider';
+import { resourceElements } from './schema/screens';
+import { loadSchema, resourceSchema, setSchemaError } from './schema/store';
+
+const dataProvider = makeDataProvider(resourceSchema);
+
+/**
+ * resources is called once the user is signed in: it reads the schema of their roles and builds
+ * a <Resource> per resource in it.
+ */
+async function resources() {
+    try {
+        const schema = await loadSchema();
+        setSchemaNames(schema);
+        return resourceElements(schema);
+    } catch (e) {
+        if ((e as { status?: number })?.status === 401) {
+            // Signed out (or the session ended): react-admin's auth check shows the sign-in page.
+            clearSession();
+            return [];
+        }
+        setSchemaError('Не удалось загрузить разделы панели. Обновите страницу.');
+        return [];
+    }
+}
+
+export function App() {
+    return (
+        // Real paths (/admin/appointments/…), not hash routes: the server answers index.html for them.
+        <BrowserRouter basename={BASENAME} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+            <Admin title="Эмоциональный баланс" dataProvider={dataProvider} authProvider={authProvider}
+                i18nProvider={i18nProvider} loginPage={LoginPage} dashboard={Dashboard} requireAuth
+                disableTelemetry>
+                {resources}
+            </Admin>
+        </BrowserRouter>
+    );
+}

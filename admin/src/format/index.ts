@@ -1,0 +1,2 @@
+export { formatMoney, minorToUnits, unitsToMinor } from './money';
+export { formatDateTime, formatDate, zonedWallToInstant, instantToZonedWall, dayBoundsInZone } from './date';
