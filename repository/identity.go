@@ -264,6 +264,15 @@ func (r *StaffInvites) ByID(ctx context.Context, id uuid.UUID) (*models.StaffInv
 	return &i, nil
 }
 
+// ByTokenHash loads the invitation whose token has this hash.
+func (r *StaffInvites) ByTokenHash(ctx context.Context, hash string) (*models.StaffInvite, error) {
+	var i models.StaffInvite
+	if err := r.db.conn(ctx).First(&i, "token_hash = ?", hash).Error; err != nil {
+		return nil, fmt.Errorf("staff invite by token: %w", translate(err))
+	}
+	return &i, nil
+}
+
 // ByUser lists the user's invitations, newest first.
 func (r *StaffInvites) ByUser(ctx context.Context, userID uuid.UUID) ([]models.StaffInvite, error) {
 	var out []models.StaffInvite

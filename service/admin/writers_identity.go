@@ -27,9 +27,8 @@ func accounts(c *Call, what string) (Accounts, error) {
 // lastOwner turns the identity's refusal to leave the practice without an owner into a 409 the
 // form shows beside field.
 func lastOwner(err error, field string) error {
-	var last identity.LastOwnerError
-	if errors.As(err, &last) {
-		return &ConflictError{Field: field, Message: last.Error()}
+	if errors.As(err, new(identity.LastOwnerError)) {
+		return &ConflictError{Field: field, Message: "нельзя лишить практику последнего владельца: сначала назначьте владельцем другого сотрудника"}
 	}
 	return err
 }

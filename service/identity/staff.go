@@ -21,6 +21,7 @@ import (
 type InviteStore interface {
 	Create(ctx context.Context, i *models.StaffInvite) error
 	ByID(ctx context.Context, id uuid.UUID) (*models.StaffInvite, error)
+	ByTokenHash(ctx context.Context, hash string) (*models.StaffInvite, error)
 	// Update loads the invitation by id, or by tokenHash when id is uuid.Nil, locked.
 	Update(ctx context.Context, id uuid.UUID, tokenHash string, fn func(*models.StaffInvite) error) error
 	RevokeOpen(ctx context.Context, userID uuid.UUID, now time.Time) error
@@ -47,7 +48,7 @@ const StaffAuditResource = "staff"
 type LastOwnerError struct{}
 
 func (LastOwnerError) Error() string {
-	return "нельзя лишить практику последнего владельца: сначала назначьте владельцем другого сотрудника"
+	return "the last active owner cannot lose the owner role or access"
 }
 
 // Unwrap makes a LastOwnerError a models.ErrConflict.
@@ -168,20 +169,16 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 	}
 	// Hashing a password costs: check the token first, and again, locked, when it is used.
 	hash := inviteTokenHash(token)
-	var userID uuid.UUID
-	err := s.cfg.Invites.Update(ctx, uuid.Nil, hash, func(i *models.StaffInvite) error {
-		if !i.Open(s.clock.Now()) {
-			return models.ErrInviteInvalid
-		}
-		userID = i.UserID
-		return nil
-	})
-	if errors.Is(err, models.ErrNotFound) {
+	inv, err := s.cfg.Invites.ByTokenHash(ctx, hash)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return models.ErrInviteInvalid
+	case err != nil:
+		return err
+	case !inv.Open(s.clock.Now()):
 		return models.ErrInviteInvalid
 	}
-	if err != nil {
-		return err
-	}
+	userID := inv.UserID
 	pwHash, err := crypto.HashPassword(password, s.cfg.Password)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
