@@ -191,7 +191,8 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		return err
 	})
 
-	a.identity = identityService(a.db, a.cfg)
+	a.identity = identityService(a.db, a.cfg, a.outbox)
+	a.outbox.Handle(identity.TaskInviteEmail, notify.NewInviteMailer(a.notifier, a.identity).Send)
 	a.outbox.Every("identity.cleanup", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		sessions, hits, err := a.identity.Cleanup(ctx)
 		if err != nil {

@@ -160,7 +160,9 @@ func openDB(ctx context.Context, cfg config.Config, keys *crypto.KeyRing, log *s
 	return db, nil
 }
 
-func identityService(db *repository.DB, cfg config.Config) *identity.Service {
+// identityService wires the identity use cases over db; jobs (nil for the one-off commands)
+// queues the emails of staff invitations.
+func identityService(db *repository.DB, cfg config.Config, jobs identity.Scheduler) *identity.Service {
 	return identity.New(
 		repository.NewUsers(db), repository.NewSessions(db), repository.NewThrottle(db),
 		service.SystemClock{},
@@ -172,6 +174,10 @@ func identityService(db *repository.DB, cfg config.Config) *identity.Service {
 			Password:           crypto.DefaultPasswordParams,
 			TOTP:               repository.NewTOTP(db),
 			RequireTOTP:        staffRoles(cfg.Auth.TOTPRoles()),
+			Audit:              repository.NewAuditLogs(db),
+			Tx:                 db,
+			Invites:            repository.NewStaffInvites(db),
+			Jobs:               jobs,
 		})
 }
 
@@ -270,7 +276,7 @@ func routerDeps(a *app) handlers.Deps {
 		AdminUI:        adminui.Dist(),
 	}
 	d.AdminResources = a.adminResources
-	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings, Jobs: a.outbox}, service.SystemClock{})
+	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings, Jobs: a.outbox, Accounts: a.identity}, service.SystemClock{})
 	if a.telegram != nil { // a nil *bot.Bot in the interface would not read as "off"
 		d.Bot, d.BotSecret = a.telegram, a.bot
 	}
@@ -461,7 +467,7 @@ func cmdCreateAdmin(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if err := requireMigrated(ctx, db, log); err != nil {
 		return fmt.Errorf("createadmin: %w", err)
 	}
-	u, err := identityService(db, cfg).CreateStaff(ctx, *email, *role, *name, password)
+	u, err := identityService(db, cfg, nil).CreateStaff(ctx, *email, *role, *name, password)
 	if err != nil {
 		return fmt.Errorf("createadmin: %w", err)
 	}

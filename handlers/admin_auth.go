@@ -34,7 +34,8 @@ type Authenticator interface {
 	Login(ctx context.Context, email, password, ip, userAgent string) (*identity.SignIn, error)
 	Authenticate(ctx context.Context, token string) (*models.User, *models.Session, error)
 	AuthenticateAny(ctx context.Context, token string) (*models.User, *models.Session, error)
-	Logout(ctx context.Context, token string) error
+	Logout(ctx context.Context, token, ip, userAgent string) error
+	AcceptInvite(ctx context.Context, token, password, ip, userAgent string) error
 	VerifyTOTP(ctx context.Context, token, code, recoveryCode, ip, userAgent string) (*identity.SignIn, error)
 	EnrolTOTP(ctx context.Context, u *models.User) (*identity.TOTPEnrolment, error)
 	ConfirmTOTP(ctx context.Context, u *models.User, sess *models.Session, code, ip, userAgent string) (*identity.TOTPConfirmation, error)
@@ -209,11 +210,38 @@ func (a *adminAuth) me(c *gin.Context) {
 }
 
 func (a *adminAuth) logout(c *gin.Context) {
-	if err := a.auth.Logout(c.Request.Context(), c.GetString(sessionTokenKy)); err != nil {
+	if err := a.auth.Logout(c.Request.Context(), c.GetString(sessionTokenKy), c.ClientIP(), c.Request.UserAgent()); err != nil {
 		respondError(c, err)
 		return
 	}
 	a.setCookie(c, "", -1)
+	c.Status(http.StatusNoContent)
+}
+
+type acceptInviteRequest struct {
+	Token    string `json:"token" binding:"required,max=128"`
+	Password string `json:"password" binding:"required,max=1024"`
+}
+
+// acceptInvite sets an invited staff member's password with the token from their email. It signs
+// nobody in: the panel sends them to the sign-in page (and to setting up an authenticator, when
+// their role needs one). A token that is unknown, used, replaced or expired answers 422 on "token".
+func (a *adminAuth) acceptInvite(c *gin.Context) {
+	var req acceptInviteRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	err := a.auth.AcceptInvite(c.Request.Context(), req.Token, req.Password, c.ClientIP(), c.Request.UserAgent())
+	if errors.Is(err, models.ErrInviteInvalid) {
+		problem(c, http.StatusUnprocessableEntity, "invite-invalid", "the invitation is unknown, used, replaced or expired",
+			FieldError{Field: "token", Message: "ссылка-приглашение недействительна: она уже использована, устарела или заменена новой; попросите владельца пригласить вас ещё раз"})
+		return
+	}
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
 	c.Status(http.StatusNoContent)
 }
 

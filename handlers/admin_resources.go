@@ -203,6 +203,12 @@ func respondAdminError(c *gin.Context, err error) {
 		c.Data(http.StatusUnprocessableEntity, ProblemContentType, body)
 		return
 	}
+	var ce *admin.ConflictError
+	if errors.As(err, &ce) {
+		problem(c, http.StatusConflict, "conflict", "the record's current state does not allow this change",
+			FieldError{Field: ce.Field, Message: ce.Message})
+		return
+	}
 	if errors.Is(err, admin.ErrNotAvailable) {
 		problem(c, http.StatusServiceUnavailable, "not-available", "this action is not available in this configuration")
 		return

@@ -33,6 +33,8 @@ var adminRoleMatrix = map[string]map[string]int{
 	"payments":                {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"refunds":                 {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"leads":                   {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"lead_identities":         {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"lead_timeline_events":    {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"questions":               {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
 	"answers":                 {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
 	"moderation_items":        {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
@@ -45,6 +47,8 @@ var adminRoleMatrix = map[string]map[string]int{
 	"notification_deliveries": {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"users":                   {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"consents":                {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"staff":                   {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"sessions":                {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"data_export_requests":    {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"telegram_accounts":       {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"deep_links":              {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
@@ -179,8 +183,12 @@ func adminRecords(t *testing.T, db *repository.DB, svc *models.Service, client *
 
 	lead, err := models.NewLead("site", models.UTM{Source: "yandex"}, now)
 	must(err)
+	must(lead.AddIdentity(models.LeadIdentityKindEmail, "lead@example.com", now))
 	must(repository.NewLeads(db).Create(ctx, lead))
-	ids["leads"] = lead.ID.String()
+	entry, err := models.NewLeadTimelineEvent(lead.ID, "lead.captured", now, nil, map[string]any{"source": "site"}, now)
+	must(err)
+	must(repository.NewLeadTimeline(db).Append(ctx, entry))
+	ids["leads"], ids["lead_identities"], ids["lead_timeline_events"] = lead.ID.String(), lead.Identities[0].ID.String(), entry.ID.String()
 
 	q, err := models.NewQuestion(&client.ID, "Как справиться с тревогой перед сном?", "", "anxiety", false, now)
 	must(err)
@@ -346,6 +354,7 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 			"interactive_definitions": {"list", "show", "create", "update"},
 			"message_templates":       {"list", "show", "update"},
 			"answers":                 {"list", "show", "update"},
+			"staff":                   {"list", "show", "create", "update"},
 		}
 		for _, r := range owner.Resources {
 			names = append(names, r.Name)
@@ -359,9 +368,10 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 		}
 		if want := []string{
 			"services", "availability_rules", "availability_exceptions", "appointments", "intake_forms", "waitlist_entries",
-			"payments", "refunds", "leads", "questions", "answers", "moderation_items", "content_items", "topics",
-			"tags", "interactive_definitions", "interactive_runs", "message_templates", "notification_deliveries",
-			"users", "consents", "data_export_requests", "telegram_accounts", "deep_links", "audit_logs", "queue_jobs",
+			"payments", "refunds", "leads", "lead_identities", "lead_timeline_events", "questions", "answers",
+			"moderation_items", "content_items", "topics", "tags", "interactive_definitions", "interactive_runs",
+			"message_templates", "notification_deliveries", "users", "consents", "staff", "sessions",
+			"data_export_requests", "telegram_accounts", "deep_links", "audit_logs", "queue_jobs",
 		}; !slices.Equal(names, want) {
 			t.Errorf("owner's resources (menu order) %v, want %v", names, want)
 		}

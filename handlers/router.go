@@ -192,6 +192,7 @@ func NewRouter(d Deps) (*Router, error) {
 	admin := r.Group("/admin/api")
 	auth := &adminAuth{auth: d.Auth, secure: d.CookieSecure, ttl: d.SessionTTL}
 	admin.POST("/auth/login", rejectCrossSite(), auth.login)
+	admin.POST("/auth/invite/accept", rejectCrossSite(), auth.acceptInvite)
 	signedIn := admin.Group("", auth.session(), csrf())
 	signedIn.GET("/auth/me", auth.me)
 	signedIn.POST("/auth/logout", auth.logout)

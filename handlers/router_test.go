@@ -63,6 +63,8 @@ type options struct {
 	adminResources bool
 	// requireTOTP lists the roles that must sign in with an authenticator code (none when empty).
 	requireTOTP []models.Role
+	// invites queues the emails of staff invitations (staff cannot be invited without it).
+	invites identity.Scheduler
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -76,6 +78,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		LoginMaxFailures: 5, LoginFailureWindow: 15 * time.Minute,
 		Password: crypto.PasswordParams{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32},
 		TOTP:     repository.NewTOTP(db), RequireTOTP: opt.requireTOTP,
+		Audit: repository.NewAuditLogs(db), Tx: db, Invites: repository.NewStaffInvites(db), Jobs: opt.invites,
 	})
 	if opt.maxBody == 0 {
 		opt.maxBody = 1 << 20
@@ -106,7 +109,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ports admin.Ports // a nil *booking.Bookings must stay a nil interface
+		ports := admin.Ports{Accounts: svc} // a nil *booking.Bookings must stay a nil interface
 		if opt.bookings != nil {
 			ports.Bookings = opt.bookings
 		}

@@ -117,9 +117,20 @@ func open(t *testing.T, url string) *repository.DB {
 // tables lists the tables that exist, except goose's version table and SQLite's own.
 func tables(t *testing.T, db *repository.DB) []string {
 	t.Helper()
-	q := `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`
+	return relations(t, db, "BASE TABLE", "table")
+}
+
+// views lists the views of the database (staff, over users and their roles).
+func views(t *testing.T, db *repository.DB) []string {
+	t.Helper()
+	return relations(t, db, "VIEW", "view")
+}
+
+func relations(t *testing.T, db *repository.DB, pgType, sqliteType string) []string {
+	t.Helper()
+	q := `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = '` + pgType + `'`
 	if db.Dialect == migrations.SQLite {
-		q = `SELECT name FROM sqlite_master WHERE type = 'table'`
+		q = `SELECT name FROM sqlite_master WHERE type = '` + sqliteType + `'`
 	}
 	rows, err := db.SQL.Query(q)
 	if err != nil {
@@ -260,6 +271,9 @@ func TestUpDownStatus(t *testing.T) {
 			if got, want := tables(t, db), appTables(t, db); !slices.Equal(got, want) {
 				t.Errorf("tables after Up = %v, want %v", got, want)
 			}
+			if got := views(t, db); !slices.Equal(got, []string{"staff"}) {
+				t.Errorf("views after Up = %v, want [staff]", got)
+			}
 			for _, f := range files {
 				if !strings.Contains(logs.String(), f) {
 					t.Errorf("log does not mention %s:\n%s", f, logs.String())
@@ -289,8 +303,8 @@ func TestUpDownStatus(t *testing.T) {
 				assertResults(t, []*goose.MigrationResult{down}, files[i:i+1], "down")
 			}
 			assertStatus(t, m, files, len(files))
-			if got := tables(t, db); len(got) != 0 {
-				t.Errorf("tables after rolling everything back: %v", got)
+			if got := slices.Concat(tables(t, db), views(t, db)); len(got) != 0 {
+				t.Errorf("tables and views after rolling everything back: %v", got)
 			}
 			if _, err := m.Down(ctx); err == nil {
 				t.Error("Down with nothing applied succeeded")

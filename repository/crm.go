@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -161,4 +162,74 @@ func (r *LeadTimeline) ListByLead(ctx context.Context, leadID uuid.UUID, page Pa
 		return nil, fmt.Errorf("lead %s timeline: %w", leadID, translate(err))
 	}
 	return events, nil
+}
+
+// Merge folds lead otherID into lead intoID in one transaction: both rows are locked (in id order,
+// on PostgreSQL), fn applies the domain's rules to both, and then everything that refers to the
+// other lead — its identities, its timeline, and the appointments, waitlist entries, Telegram
+// accounts and deep links of other contexts — refers to intoID; the other lead is deleted and the
+// kept one saved (ErrConflict when someone saved it meanwhile).
+func (r *Leads) Merge(ctx context.Context, intoID, otherID uuid.UUID, now time.Time, fn func(into, other *models.Lead) error) error {
+	return r.db.InTx(ctx, func(ctx context.Context) error {
+		var both []models.Lead
+		q := forUpdate(r.db, r.withIdentities(ctx), "leads")
+		if err := q.Where("id IN ?", []uuid.UUID{intoID, otherID}).Order("id").Find(&both).Error; err != nil {
+			return fmt.Errorf("merge leads: %w", translate(err))
+		}
+		var into, other *models.Lead
+		for i := range both {
+			switch both[i].ID {
+			case intoID:
+				into = &both[i]
+			case otherID:
+				other = &both[i]
+			}
+		}
+		if into == nil {
+			return notFound("lead", intoID, gorm.ErrRecordNotFound)
+		}
+		if other == nil {
+			return notFound("lead", otherID, gorm.ErrRecordNotFound)
+		}
+		if err := fn(into, other); err != nil {
+			return err
+		}
+		tx := r.db.conn(ctx)
+		if err := tx.Model(&models.LeadIdentity{}).Where("lead_id = ?", otherID).Update("lead_id", intoID).Error; err != nil {
+			return fmt.Errorf("move lead %s identities: %w", otherID, translate(err))
+		}
+		// The timeline is append-only (no UPDATE): its entries move by delete and insert, ids and
+		// source events kept.
+		var entries []models.LeadTimelineEvent
+		if err := tx.Where("lead_id = ?", otherID).Find(&entries).Error; err != nil {
+			return fmt.Errorf("lead %s timeline: %w", otherID, translate(err))
+		}
+		if len(entries) > 0 {
+			if err := tx.Where("lead_id = ?", otherID).Delete(&models.LeadTimelineEvent{}).Error; err != nil {
+				return fmt.Errorf("move lead %s timeline: %w", otherID, translate(err))
+			}
+			for i := range entries {
+				entries[i].LeadID = intoID
+			}
+			if err := tx.Create(&entries).Error; err != nil {
+				return fmt.Errorf("move lead %s timeline: %w", otherID, translate(err))
+			}
+		}
+		for _, stmt := range []string{
+			"UPDATE appointments SET lead_id = ?, version = version + 1, updated_at = ? WHERE lead_id = ?",
+			"UPDATE waitlist_entries SET lead_id = ?, updated_at = ? WHERE lead_id = ?",
+			"UPDATE telegram_accounts SET lead_id = ?, updated_at = ? WHERE lead_id = ?",
+		} {
+			if err := tx.Exec(stmt, intoID, now.UTC(), otherID).Error; err != nil {
+				return fmt.Errorf("move lead %s references: %w", otherID, translate(err))
+			}
+		}
+		if err := tx.Exec("UPDATE deep_links SET lead_id = ? WHERE lead_id = ?", intoID, otherID).Error; err != nil {
+			return fmt.Errorf("move lead %s deep links: %w", otherID, translate(err))
+		}
+		if err := tx.Delete(&models.Lead{}, "id = ?", otherID).Error; err != nil {
+			return fmt.Errorf("delete merged lead %s: %w", otherID, translate(err))
+		}
+		return r.save(ctx, into)
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"balance/migrations"
 	"balance/models"
 )
 
@@ -185,4 +186,133 @@ func (r *Sessions) DeleteExpired(ctx context.Context, t time.Time) (int64, error
 		return 0, fmt.Errorf("delete expired sessions: %w", translate(res.Error))
 	}
 	return res.RowsAffected, nil
+}
+
+// ActiveOwners lists the active owners. On PostgreSQL it locks their user and role rows until the
+// transaction ends, so that two owners demoting or disabling each other at once cannot leave the
+// practice without one (SQLite serializes writing transactions anyway).
+func (r *Users) ActiveOwners(ctx context.Context) ([]uuid.UUID, error) {
+	q := r.db.conn(ctx).Table("user_roles").Select("user_roles.user_id").
+		Joins("JOIN users ON users.id = user_roles.user_id").
+		Where("user_roles.role = ? AND users.status = ? AND users.deleted_at IS NULL", models.RoleOwner, models.UserActive).
+		Order("user_roles.user_id")
+	if r.db.Dialect == migrations.Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var ids []uuid.UUID
+	if err := q.Pluck("user_roles.user_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("active owners: %w", translate(err))
+	}
+	return ids, nil
+}
+
+// StaffMember is a row of the staff view: a user holding a staff role, with the highest
+// one, and whether they have set a password (an invited member has not yet). It is the staff
+// list of the admin panel; changes go through Users.
+type StaffMember struct {
+	ID          uuid.UUID `gorm:"primaryKey"`
+	Email       *models.Email
+	DisplayName string
+	Status      models.UserStatus
+	Role        models.Role
+	PasswordSet bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// TableName maps StaffMember to its view.
+func (StaffMember) TableName() string { return "staff" }
+
+// ByID loads a session.
+func (r *Sessions) ByID(ctx context.Context, id uuid.UUID) (*models.Session, error) {
+	var s models.Session
+	if err := r.db.conn(ctx).First(&s, "id = ?", id).Error; err != nil {
+		return nil, fmt.Errorf("session %s: %w", id, translate(err))
+	}
+	return &s, nil
+}
+
+// RevokeAll ends every session of the user that is not already ended and returns how many.
+func (r *Sessions) RevokeAll(ctx context.Context, userID uuid.UUID, now time.Time) (int64, error) {
+	res := r.db.conn(ctx).Model(&models.Session{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", now)
+	if res.Error != nil {
+		return 0, fmt.Errorf("revoke sessions of %s: %w", userID, translate(res.Error))
+	}
+	return res.RowsAffected, nil
+}
+
+// StaffInvites stores invitations of staff members to set their password.
+type StaffInvites struct{ db *DB }
+
+// NewStaffInvites returns the invitation store.
+func NewStaffInvites(db *DB) *StaffInvites { return &StaffInvites{db: db} }
+
+// Create inserts an invitation.
+func (r *StaffInvites) Create(ctx context.Context, i *models.StaffInvite) error {
+	if err := r.db.conn(ctx).Create(i).Error; err != nil {
+		return fmt.Errorf("create staff invite: %w", translate(err))
+	}
+	return nil
+}
+
+// ByID loads an invitation.
+func (r *StaffInvites) ByID(ctx context.Context, id uuid.UUID) (*models.StaffInvite, error) {
+	var i models.StaffInvite
+	if err := r.db.conn(ctx).First(&i, "id = ?", id).Error; err != nil {
+		return nil, fmt.Errorf("staff invite %s: %w", id, translate(err))
+	}
+	return &i, nil
+}
+
+// ByTokenHash loads the invitation whose token has this hash.
+func (r *StaffInvites) ByTokenHash(ctx context.Context, hash string) (*models.StaffInvite, error) {
+	var i models.StaffInvite
+	if err := r.db.conn(ctx).First(&i, "token_hash = ?", hash).Error; err != nil {
+		return nil, fmt.Errorf("staff invite by token: %w", translate(err))
+	}
+	return &i, nil
+}
+
+// ByUser lists the user's invitations, newest first.
+func (r *StaffInvites) ByUser(ctx context.Context, userID uuid.UUID) ([]models.StaffInvite, error) {
+	var out []models.StaffInvite
+	if err := r.db.conn(ctx).Where("user_id = ?", userID).Order("created_at DESC, id DESC").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("staff invites of %s: %w", userID, translate(err))
+	}
+	return out, nil
+}
+
+// Update loads the invitation (locking its row on PostgreSQL) — by id, or by the hash of its
+// token when id is uuid.Nil — lets fn change it and saves it.
+func (r *StaffInvites) Update(ctx context.Context, id uuid.UUID, tokenHash string, fn func(*models.StaffInvite) error) error {
+	return r.db.InTx(ctx, func(ctx context.Context) error {
+		q := forUpdate(r.db, r.db.conn(ctx), "staff_invites")
+		var i models.StaffInvite
+		var err error
+		if id != uuid.Nil {
+			err = q.First(&i, "id = ?", id).Error
+		} else {
+			err = q.First(&i, "token_hash = ?", tokenHash).Error
+		}
+		if err != nil {
+			return fmt.Errorf("staff invite: %w", translate(err))
+		}
+		if err := fn(&i); err != nil {
+			return err
+		}
+		if err := r.db.conn(ctx).Save(&i).Error; err != nil {
+			return fmt.Errorf("save staff invite %s: %w", i.ID, translate(err))
+		}
+		return nil
+	})
+}
+
+// RevokeOpen revokes the user's unused invitations (a new one replaces them).
+func (r *StaffInvites) RevokeOpen(ctx context.Context, userID uuid.UUID, now time.Time) error {
+	err := r.db.conn(ctx).Model(&models.StaffInvite{}).
+		Where("user_id = ? AND used_at IS NULL AND revoked_at IS NULL", userID).Update("revoked_at", now).Error
+	if err != nil {
+		return fmt.Errorf("revoke invites of %s: %w", userID, translate(err))
+	}
+	return nil
 }

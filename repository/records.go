@@ -24,6 +24,9 @@ type RecordQuery struct {
 	Equal map[string][]any
 	// Bounds keep rows whose column lies within them (a date range, a minimum amount).
 	Bounds []Bound
+	// Where are fixed conditions of the resource (its scope), written in code, never taken from
+	// a request.
+	Where []Condition
 	// Term, when set, keeps rows where any of the Search columns contains it (case-insensitive).
 	Term   string
 	Search []string
@@ -41,6 +44,13 @@ type Bound struct {
 	Column string
 	Upper  bool
 	Value  any
+}
+
+// Condition is a fixed SQL condition over a model's table with its arguments, e.g. "the users
+// that hold no staff role". Its SQL comes from code, never from a request.
+type Condition struct {
+	SQL  string
+	Args []any
 }
 
 // Record is one row as column → value: times in UTC, NULL as nil.
@@ -78,6 +88,9 @@ func (db *DB) Records(ctx context.Context, model any, q RecordQuery) ([]Record, 
 		return nil, 0, err
 	}
 	where := func(tx *gorm.DB) *gorm.DB {
+		for _, c := range q.Where {
+			tx = tx.Where(c.SQL, c.Args...)
+		}
 		for col, vals := range q.Equal {
 			tx = tx.Where(clauseIn(col), vals)
 		}
@@ -207,9 +220,10 @@ func (db *DB) selects(model any, cols []string) []string {
 	return out
 }
 
-// RecordByID returns one row of model's table as a record: models.ErrNotFound when there is none.
-// id is the row's id: a uuid.UUID, or an int64 for a table with integer ids.
-func (db *DB) RecordByID(ctx context.Context, model any, columns []string, id any) (Record, error) {
+// RecordByID returns one row of model's table as a record: models.ErrNotFound when there is none
+// (or none that meets the conditions where). id is the row's id: a uuid.UUID, or an int64 for a
+// table with integer ids.
+func (db *DB) RecordByID(ctx context.Context, model any, columns []string, id any, where ...Condition) (Record, error) {
 	s, err := db.parse(model)
 	if err != nil {
 		return nil, err
@@ -219,7 +233,11 @@ func (db *DB) RecordByID(ctx context.Context, model any, columns []string, id an
 		return nil, err
 	}
 	row := reflect.New(reflect.TypeOf(model).Elem())
-	if err := db.conn(ctx).Model(model).Select(db.selects(model, cols)).Where("id = ?", id).Take(row.Interface()).Error; err != nil {
+	tx := db.conn(ctx).Model(model).Select(db.selects(model, cols)).Where("id = ?", id)
+	for _, c := range where {
+		tx = tx.Where(c.SQL, c.Args...)
+	}
+	if err := tx.Take(row.Interface()).Error; err != nil {
 		return nil, translate(err)
 	}
 	return toRecord(s, row.Elem(), cols), nil

@@ -19,7 +19,7 @@ import (
 // Store reads records of any declared model; *repository.DB is one.
 type Store interface {
 	Records(ctx context.Context, model any, q repository.RecordQuery) ([]repository.Record, int64, error)
-	RecordByID(ctx context.Context, model any, columns []string, id any) (repository.Record, error)
+	RecordByID(ctx context.Context, model any, columns []string, id any, where ...repository.Condition) (repository.Record, error)
 }
 
 // Auditor appends audit records; *repository.AuditLogs is one.
@@ -93,7 +93,7 @@ func (s *Records) List(ctx context.Context, res *Resource, actor Actor, req List
 		return nil, 0, models.ErrForbidden
 	}
 	fields := res.FieldsFor(roles)
-	q := repository.RecordQuery{Columns: listColumns(fields), Offset: req.Offset, Limit: min(req.Limit, MaxPage), Equal: map[string][]any{}}
+	q := repository.RecordQuery{Columns: listColumns(fields), Offset: req.Offset, Limit: min(req.Limit, MaxPage), Equal: map[string][]any{}, Where: res.scope()}
 	sort, desc := req.Sort, req.Desc
 	first, then := res.defaultSort()
 	if sort == "" && first != "" {
@@ -185,7 +185,7 @@ func (s *Records) get(ctx context.Context, res *Resource, actor Actor, key any, 
 		p2 = p2 || f.P2
 	}
 	if !p2 {
-		rec, err := s.store.RecordByID(ctx, res.Model, cols, key)
+		rec, err := s.store.RecordByID(ctx, res.Model, cols, key, res.scope()...)
 		if err != nil {
 			return nil, err
 		}
@@ -194,7 +194,7 @@ func (s *Records) get(ctx context.Context, res *Resource, actor Actor, key any, 
 	var rec repository.Record
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if rec, err = s.store.RecordByID(ctx, res.Model, cols, key); err != nil {
+		if rec, err = s.store.RecordByID(ctx, res.Model, cols, key, res.scope()...); err != nil {
 			return err
 		}
 		entry, err := models.NewAuditLog(actor.auditActor(), models.AuditActionRead, res.Name, name, nil, s.clock.Now())

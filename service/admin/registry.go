@@ -107,6 +107,10 @@ type Resource struct {
 	// nobody may write. Actions are its state transitions (publish, cancel, ...).
 	Writer  Writer
 	Actions []Action
+	// Scope, when set, is a fixed condition every record of the resource meets (SQL over the
+	// model's table, written here, never taken from a request): "users" are the users without a
+	// staff role. Lists, reads, writes and actions see no record outside it.
+	Scope *repository.Condition
 }
 
 // Action is a state transition staff start with a button: POST /admin/api/<r>/<id>/actions/<Name>.
@@ -165,6 +169,14 @@ func (r *Resource) FieldsFor(roles []models.Role) []Field {
 		out = append(out, f)
 	}
 	return out
+}
+
+// scope lists the resource's fixed condition, if any, for the record queries.
+func (r *Resource) scope() []repository.Condition {
+	if r.Scope == nil {
+		return nil
+	}
+	return []repository.Condition{*r.Scope}
 }
 
 // Field returns the named field, if declared.

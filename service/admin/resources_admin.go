@@ -43,7 +43,7 @@ func auditResources() []Resource {
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "at", Label: "Когда", Type: DateTime, List: true, Sort: true, Filter: true},
-				{Name: "actor_user_id", Label: "Кто", Type: Reference, Ref: "users", List: true, Filter: true},
+				{Name: "actor_user_id", Label: "Кто", Type: Reference, Ref: "staff", List: true, Filter: true},
 				{Name: "actor_role", Label: "В роли", Type: Text, List: true, Filter: true},
 				{Name: "action", Label: "Действие", Type: Enum, Choices: auditActionChoices, List: true, Filter: true},
 				{Name: "resource", Label: "Ресурс", Type: Text, List: true, Filter: true},

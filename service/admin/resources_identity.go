@@ -1,6 +1,9 @@
 package admin
 
-import "balance/models"
+import (
+	"balance/models"
+	"balance/repository"
+)
 
 var (
 	userStatusChoices = []Choice{
@@ -14,6 +17,18 @@ var (
 		{string(models.ConsentTelegram), "Сообщения в Telegram"},
 		{string(models.ConsentReviewPublication), "Публикация отзыва"},
 	}
+	staffRoleChoices = []Choice{
+		{string(models.RoleOwner), "Владелец"},
+		{string(models.RoleAssistant), "Ассистент"},
+		{string(models.RoleEditor), "Редактор"},
+	}
+	activeUser  = []string{string(models.UserActive)}
+	blockedUser = []string{string(models.UserBlocked)}
+	// clientsOnly: the users resource lists clients; staff have their own resource.
+	clientsOnly = &repository.Condition{
+		SQL:  "NOT EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = users.id AND r.role IN ?)",
+		Args: []any{[]string{string(models.RoleOwner), string(models.RoleAssistant), string(models.RoleEditor)}},
+	}
 	dataExportStatusChoices = []Choice{
 		{string(models.DataExportStatusRequested), "Запрошена"},
 		{string(models.DataExportStatusProcessing), "Готовится"},
@@ -23,13 +38,18 @@ var (
 	}
 )
 
-// identityResources: users (clients and staff; erased users are not shown), their consents and
-// their data-export requests. Password hashes and the archive's location are not declared.
+// identityResources: clients (erased ones are not shown), their consents and data-export
+// requests; staff members (invited by the owner), and staff sessions. Password hashes, session
+// tokens and the archive's location are not declared.
 func identityResources() []Resource {
 	return []Resource{
 		{
-			Name: "users", Label: "Пользователи", Singular: "Пользователь", Model: &models.User{},
-			Access: readOnly(clientData), DefaultSort: "-created_at",
+			Name: "users", Label: "Клиенты", Singular: "Клиент", Model: &models.User{},
+			Access: readOnly(clientData), DefaultSort: "-created_at", Scope: clientsOnly,
+			Actions: []Action{
+				{Name: "block", Label: "Заблокировать", Roles: ownerOnly, States: activeUser, Run: blockUser},
+				{Name: "unblock", Label: "Разблокировать", Roles: ownerOnly, States: blockedUser, Run: unblockUser},
+			},
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "display_name", Label: "Имя", Type: Text, List: true, Sort: true, Search: true},
@@ -51,9 +71,52 @@ func identityResources() []Resource {
 				{Name: "consent_type", Label: "Согласие на", Type: Enum, Choices: consentTypeChoices, List: true, Filter: true},
 				{Name: "granted", Label: "Дано", Type: Boolean, List: true, Filter: true},
 				{Name: "version", Label: "Версия документа", Type: Text, List: true},
-				{Name: "source", Label: "Где дано", Type: Text},
+				{Name: "source", Label: "Где дано", Type: Text, List: true, Filter: true},
 				{Name: "granted_at", Label: "Когда", Type: DateTime, List: true, Sort: true},
 				{Name: "revoked_at", Label: "Отозвано", Type: DateTime, List: true, Sort: true},
+			},
+		},
+		{
+			// Users holding a staff role (a view: each with their highest role). The owner invites
+			// them (they set their own password through the emailed link) and changes their role.
+			Name: "staff", Label: "Сотрудники", Singular: "Сотрудник", Model: &repository.StaffMember{},
+			Access: map[Verb][]models.Role{
+				List: clientData, Show: clientData, Create: ownerOnly, Update: ownerOnly, Delete: nobody,
+			},
+			DefaultSort: "display_name", Writer: staffWriter{},
+			Actions: []Action{
+				{Name: "disable", Label: "Отключить доступ", Roles: ownerOnly, States: activeUser, Run: blockUser},
+				{Name: "enable", Label: "Вернуть доступ", Roles: ownerOnly, States: blockedUser, Run: unblockUser},
+				{Name: "resend_invite", Label: "Отправить приглашение ещё раз", Roles: ownerOnly, States: activeUser, Run: resendInvite},
+			},
+			Fields: []Field{
+				{Name: "id", Label: "ID", Type: ID},
+				{Name: "display_name", Label: "Имя", Type: Text, List: true, Sort: true, Search: true, Edit: true, Required: true},
+				{Name: "email", Label: "Email", Type: Text, List: true, Sort: true, Search: true, Edit: true, Required: true},
+				{Name: "role", Label: "Роль", Type: Enum, Choices: staffRoleChoices, List: true, Filter: true, Sort: true, Edit: true, Required: true},
+				{Name: "status", Label: "Статус", Type: Enum, Choices: userStatusChoices, List: true, Filter: true, Sort: true},
+				{Name: "password_set", Label: "Пароль задан", Type: Boolean, List: true, Filter: true},
+				{Name: "created_at", Label: "Приглашён", Type: DateTime, List: true, Sort: true},
+				{Name: "updated_at", Label: "Изменён", Type: DateTime, Sort: true},
+			},
+		},
+		{
+			// Staff sessions of the admin panel; the token's hash is not declared.
+			Name: "sessions", Label: "Сеансы входа", Singular: "Сеанс входа", Model: &models.Session{},
+			Access: readOnly(clientData), DefaultSort: "-created_at",
+			Actions: []Action{
+				{Name: "revoke", Label: "Завершить сеанс", Roles: ownerOnly, Run: revokeSession},
+			},
+			Fields: []Field{
+				{Name: "id", Label: "ID", Type: ID},
+				{Name: "user_id", Label: "Сотрудник", Type: Reference, Ref: "staff", List: true, Filter: true},
+				{Name: "created_at", Label: "Начат", Type: DateTime, List: true, Sort: true, Filter: true},
+				{Name: "last_seen_at", Label: "Последняя активность", Type: DateTime, List: true, Sort: true},
+				{Name: "ip", Label: "IP", Type: Text, List: true, Filter: true},
+				{Name: "user_agent", Label: "Браузер", Type: Text, List: true},
+				{Name: "expires_at", Label: "Истекает", Type: DateTime, List: true, Sort: true},
+				{Name: "revoked_at", Label: "Завершён", Type: DateTime, List: true, Sort: true},
+				{Name: "mfa_pending", Label: "Ждёт второго фактора", Type: Boolean, Filter: true},
 			},
 		},
 		{

@@ -23,12 +23,28 @@ type UserStore interface {
 	ByID(ctx context.Context, id uuid.UUID) (*models.User, error)
 	ByEmail(ctx context.Context, email models.Email) (*models.User, error)
 	Update(ctx context.Context, id uuid.UUID, fn func(*models.User) error) error
+	// ActiveOwners lists the active owners, locking them until the transaction ends.
+	ActiveOwners(ctx context.Context) ([]uuid.UUID, error)
+}
+
+// AuditLog appends audit records; *repository.AuditLogs is one.
+type AuditLog interface {
+	Append(ctx context.Context, l *models.AuditLog) error
+}
+
+// Transactor runs fn in one transaction that the stores called with fn's ctx join; *repository.DB
+// is one.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // SessionStore is what identity needs of session persistence.
 type SessionStore interface {
 	Create(ctx context.Context, s *models.Session) error
+	ByID(ctx context.Context, id uuid.UUID) (*models.Session, error)
 	ByTokenHash(ctx context.Context, hash string) (*models.Session, error)
+	// RevokeAll ends every open session of a user.
+	RevokeAll(ctx context.Context, userID uuid.UUID, now time.Time) (int64, error)
 	Touch(ctx context.Context, s *models.Session) error
 	Revoke(ctx context.Context, s *models.Session) error
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
@@ -60,6 +76,15 @@ type Config struct {
 	RequireTOTP []models.Role
 	// TOTPIssuer names the service in authenticator apps; empty means DefaultTOTPIssuer.
 	TOTPIssuer string
+	// Audit records sign-ins, failed sign-ins, sign-outs, second-factor steps and accepted
+	// invitations (never a password or a code); nil records nothing.
+	Audit AuditLog
+	// Tx runs a change and its audit record in one transaction; nil runs them one after another.
+	Tx Transactor
+	// Invites stores staff invitations and Jobs queues their emails (TaskInviteEmail); without
+	// both, staff cannot be invited.
+	Invites InviteStore
+	Jobs    Scheduler
 }
 
 // PasswordVerifier checks a password against a stored hash. Dummy does the same work with no
@@ -182,7 +207,11 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	}
 	u, err := s.verify(ctx, account.Key, password)
 	if errors.Is(err, models.ErrInvalidCredentials) {
-		return nil, err // the hits stay: they are this failure
+		// The hits stay: they are this failure. u is the account's user, when there is one.
+		if aerr := s.audit(ctx, u, models.AuditActionLoginFailed, "", ip, userAgent, now, stepPassword); aerr != nil {
+			return nil, aerr
+		}
+		return nil, err
 	}
 	if err != nil {
 		// No password was judged: the attempt does not count.
@@ -204,11 +233,16 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	if err != nil {
 		return nil, err
 	}
-	return s.startSession(ctx, u, next, ip, userAgent, now)
+	steps := []string{stepPassword}
+	if next != StepNone {
+		steps = append(steps, "pending:"+string(next))
+	}
+	return s.startSession(ctx, u, next, ip, userAgent, now, steps...)
 }
 
-// startSession starts a full session, or a short pending one when the sign-in has a step left.
-func (s *Service) startSession(ctx context.Context, u *models.User, next NextStep, ip, userAgent string, now time.Time) (*SignIn, error) {
+// startSession starts a full session, or a short pending one when the sign-in has a step left,
+// and audits the sign-in step that earned it in the same transaction.
+func (s *Service) startSession(ctx context.Context, u *models.User, next NextStep, ip, userAgent string, now time.Time, steps ...string) (*SignIn, error) {
 	token, err := crypto.NewToken()
 	if err != nil {
 		return nil, fmt.Errorf("new session token: %w", err)
@@ -217,7 +251,13 @@ func (s *Service) startSession(ctx context.Context, u *models.User, next NextSte
 	if next != StepNone {
 		sess = models.NewPendingSession(u.ID, crypto.HashToken(token), PendingSessionTTL, userAgent, ip, now)
 	}
-	if err := s.sessions.Create(ctx, sess); err != nil {
+	err = s.inTx(ctx, func(ctx context.Context) error {
+		if err := s.sessions.Create(ctx, sess); err != nil {
+			return err
+		}
+		return s.audit(ctx, u, models.AuditActionLogin, sess.ID.String(), ip, userAgent, now, steps...)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &SignIn{User: u, Session: sess, Token: token, Next: next}, nil
@@ -227,7 +267,8 @@ func (s *Service) loginRule() models.ThrottleRule {
 	return models.ThrottleRule{Limit: s.cfg.LoginMaxFailures, Window: s.cfg.LoginFailureWindow}
 }
 
-// verify returns the user whose password matches, or ErrInvalidCredentials.
+// verify returns the user whose password matches, or ErrInvalidCredentials — with the account's
+// user, when the email names one, for the audit record of the failure.
 func (s *Service) verify(ctx context.Context, account, password string) (*models.User, error) {
 	addr, err := models.ParseEmail(account)
 	if err != nil {
@@ -244,14 +285,14 @@ func (s *Service) verify(ctx context.Context, account, password string) (*models
 	}
 	if u.CanSignIn() != nil {
 		s.cfg.Verifier.Dummy(password)
-		return nil, models.ErrInvalidCredentials
+		return u, models.ErrInvalidCredentials
 	}
 	ok, err := s.cfg.Verifier.Verify(*u.PasswordHash, password)
 	if err != nil {
 		return nil, fmt.Errorf("verify password of user %s: %w", u.ID, err)
 	}
 	if !ok {
-		return nil, models.ErrInvalidCredentials
+		return u, models.ErrInvalidCredentials
 	}
 	return u, nil
 }
@@ -313,8 +354,9 @@ func (s *Service) AuthenticateAny(ctx context.Context, token string) (*models.Us
 	return u, sess, nil
 }
 
-// Logout revokes the session of token; an unknown or ended session is not an error.
-func (s *Service) Logout(ctx context.Context, token string) error {
+// Logout revokes the session of token and audits the sign-out, in one transaction; an unknown
+// or ended session is not an error (and not audited).
+func (s *Service) Logout(ctx context.Context, token, ip, userAgent string) error {
 	sess, err := s.sessions.ByTokenHash(ctx, crypto.HashToken(token))
 	if errors.Is(err, models.ErrNotFound) {
 		return nil
@@ -322,8 +364,81 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	sess.Revoke(s.clock.Now())
-	return s.sessions.Revoke(ctx, sess)
+	if sess.RevokedAt != nil {
+		return nil
+	}
+	u, err := s.users.ByID(ctx, sess.UserID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	now := s.clock.Now()
+	sess.Revoke(now)
+	return s.inTx(ctx, func(ctx context.Context) error {
+		if err := s.sessions.Revoke(ctx, sess); err != nil {
+			return err
+		}
+		return s.audit(ctx, u, models.AuditActionLogout, sess.ID.String(), ip, userAgent, now)
+	})
+}
+
+// The sign-in steps audit records name (as changed "fields": never a value).
+const (
+	stepPassword      = "step:password"
+	stepTOTP          = "step:totp"
+	stepRecoveryCode  = "step:recovery_code"
+	stepTOTPEnrolment = "step:totp_enrolment"
+)
+
+// AuditResource is the resource of sign-in audit records: the session a sign-in started or a
+// sign-out ended (the record id; none for a failure).
+const AuditResource = "sessions"
+
+// audit appends a sign-in record for u (nil: an email that names no account) with the steps it
+// took, when audit is configured.
+func (s *Service) audit(ctx context.Context, u *models.User, action models.AuditAction, sessionID, ip, userAgent string, now time.Time, steps ...string) error {
+	return s.auditRecord(ctx, u, action, AuditResource, sessionID, ip, userAgent, now, steps...)
+}
+
+func (s *Service) auditRecord(ctx context.Context, u *models.User, action models.AuditAction, resource, id, ip, userAgent string, now time.Time, fields ...string) error {
+	if s.cfg.Audit == nil {
+		return nil
+	}
+	actor := models.AuditActor{Role: "anonymous", IP: truncate(ip, models.AuditIPMaxChars), UserAgent: userAgent}
+	if u != nil {
+		actor.UserID = &u.ID
+		actor.Role = string(models.RoleClient)
+		if r := u.StaffRole(); r != "" {
+			actor.Role = string(r)
+		}
+	}
+	changes := make(map[string]models.AuditChange, len(fields))
+	for _, f := range fields {
+		changes[f] = models.AuditChange{}
+	}
+	entry, err := models.NewAuditLog(actor, action, resource, id, changes, now)
+	if err != nil { // a bug of ours, not of the request
+		return fmt.Errorf("audit %s of %s %s: %v", action, resource, id, err)
+	}
+	return s.cfg.Audit.Append(ctx, entry)
+}
+
+// inTx runs fn in one transaction when the service has a Transactor.
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if s.cfg.Tx == nil {
+		return fn(ctx)
+	}
+	return s.cfg.Tx.InTx(ctx, fn)
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // CSRFToken derives the anti-CSRF token of a session from its secret token, so nothing more

@@ -130,13 +130,13 @@ func TestLoginAndAuthenticate(t *testing.T) {
 			t.Errorf("last_seen_at = %v, want %v", stored.LastSeenAt, t0.Add(90*time.Second))
 		}
 
-		if err := e.svc.Logout(ctx, in.Token); err != nil {
+		if err := e.svc.Logout(ctx, in.Token, "203.0.113.7", "test-agent"); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := e.svc.Authenticate(ctx, in.Token); !errors.Is(err, models.ErrUnauthenticated) {
 			t.Errorf("after logout err = %v, want ErrUnauthenticated", err)
 		}
-		if err := e.svc.Logout(ctx, "never-issued"); err != nil {
+		if err := e.svc.Logout(ctx, "never-issued", "", ""); err != nil {
 			t.Errorf("logout of unknown token = %v, want nil", err)
 		}
 	})

@@ -114,6 +114,10 @@ func (s *Service) VerifyTOTP(ctx context.Context, token, code, recoveryCode, ip,
 	if err != nil {
 		return nil, err
 	}
+	step := stepTOTP
+	if recoveryCode != "" {
+		step = stepRecoveryCode
+	}
 	err = s.throttled(ctx, u, ip, func(now time.Time) (bool, error) {
 		if recoveryCode != "" {
 			return s.cfg.TOTP.UseRecoveryCode(ctx, u.ID, hashRecoveryCode(recoveryCode), now)
@@ -125,10 +129,21 @@ func (s *Service) VerifyTOTP(ctx context.Context, token, code, recoveryCode, ip,
 		}
 		return false, nil
 	})
-	if err != nil {
+	if err := s.auditCodeFailure(ctx, u, err, ip, userAgent, step); err != nil {
 		return nil, err
 	}
-	return s.promote(ctx, u, sess, ip, userAgent)
+	return s.promote(ctx, u, sess, ip, userAgent, step)
+}
+
+// auditCodeFailure passes err on, after auditing a wrong code as a failed sign-in step.
+func (s *Service) auditCodeFailure(ctx context.Context, u *models.User, err error, ip, userAgent, step string) error {
+	if !errors.Is(err, models.ErrInvalidTOTPCode) {
+		return err
+	}
+	if aerr := s.audit(ctx, u, models.AuditActionLoginFailed, "", ip, userAgent, s.clock.Now(), step); aerr != nil {
+		return aerr
+	}
+	return err
 }
 
 // EnrolTOTP starts (or restarts) the enrolment of an authenticator for u. The secret is stored,
@@ -200,17 +215,24 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *models.User, sess *models.
 		}
 		return ok, err
 	})
-	if err != nil {
+	if err := s.auditCodeFailure(ctx, u, err, ip, userAgent, stepTOTPEnrolment); err != nil {
+		return nil, err
+	}
+	if err := s.auditRecord(ctx, u, models.AuditActionCreate, TOTPAuditResource, u.ID.String(), ip, userAgent, s.clock.Now(), stepTOTPEnrolment); err != nil {
 		return nil, err
 	}
 	out := &TOTPConfirmation{RecoveryCodes: codes}
 	if sess.MFAPending {
-		if out.SignIn, err = s.promote(ctx, u, sess, ip, userAgent); err != nil {
+		if out.SignIn, err = s.promote(ctx, u, sess, ip, userAgent, stepTOTPEnrolment); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
+
+// TOTPAuditResource is the resource of the audit record of an enrolled authenticator (the record
+// id is the user's).
+const TOTPAuditResource = "totp_factors"
 
 // throttled runs check, which reports whether a code was right, under the sign-in throttle of u's
 // account and of ip: a wrong code keeps its hits and answers ErrInvalidTOTPCode; a right one gives
@@ -246,14 +268,21 @@ func (s *Service) throttled(ctx context.Context, u *models.User, ip string, chec
 }
 
 // promote ends the pending session and starts a full one with a new token, so that the token
-// known before the second factor is worth nothing after it.
-func (s *Service) promote(ctx context.Context, u *models.User, pending *models.Session, ip, userAgent string) (*SignIn, error) {
+// known before the second factor is worth nothing after it; the sign-in is audited with the step
+// that completed it.
+func (s *Service) promote(ctx context.Context, u *models.User, pending *models.Session, ip, userAgent, step string) (*SignIn, error) {
 	now := s.clock.Now()
-	pending.Revoke(now)
-	if err := s.sessions.Revoke(ctx, pending); err != nil {
-		return nil, err
-	}
-	return s.startSession(ctx, u, StepNone, ip, userAgent, now)
+	var in *SignIn
+	err := s.inTx(ctx, func(ctx context.Context) error {
+		pending.Revoke(now)
+		if err := s.sessions.Revoke(ctx, pending); err != nil {
+			return err
+		}
+		var err error
+		in, err = s.startSession(ctx, u, StepNone, ip, userAgent, now, step)
+		return err
+	})
+	return in, err
 }
 
 // matchingSteps lists the time steps around now (oldest first) whose code is code.
