@@ -178,16 +178,18 @@ func (s *Records) call(actor Actor, in *Input, now time.Time) *Call {
 	return &Call{Stores: s.stores, Actor: actor, In: in, Now: now}
 }
 
-// checkState refuses an action declared for some states on a record in another.
+// checkState refuses an action declared for some states on a record in another (its state field
+// holding another value).
 func (s *Records) checkState(ctx context.Context, res *Resource, a Action, id any) error {
 	if len(a.States) == 0 {
 		return nil
 	}
-	rec, err := s.store.RecordByID(ctx, res.Model, []string{"status"}, id)
+	field := res.stateField()
+	rec, err := s.store.RecordByID(ctx, res.Model, []string{field}, id)
 	if err != nil {
 		return err
 	}
-	status := fmt.Sprint(rec["status"])
+	status := fmt.Sprint(rec[field])
 	if !slices.Contains(a.States, status) {
 		return &StateError{Action: a.Label, Status: status}
 	}
