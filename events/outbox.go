@@ -346,9 +346,6 @@ type Job struct {
 	ScheduledAt time.Time `json:"scheduled_at"`
 }
 
-// JobStates are the states a job list can filter on.
-var JobStates = []string{"available", "scheduled", "running", "retryable", "completed", "cancelled", "discarded"}
-
 // Jobs lists up to limit jobs in state, newest first.
 func (o *Outbox) Jobs(ctx context.Context, state string, limit int) ([]Job, error) {
 	if err := o.Init(); err != nil {

@@ -12,6 +12,10 @@ import (
 	"balance/repository"
 )
 
+// TestAdminDeliveryLog: the delivery log is the registry's notification_deliveries resource; its
+// older URL, GET /admin/api/notification-deliveries, is the same list (the same handler, the same
+// conventions, the same answer). Owner and assistant read it, newest first, by status; the editor
+// and strangers may not.
 func TestAdminDeliveryLog(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		ctx := context.Background()
@@ -38,32 +42,67 @@ func TestAdminDeliveryLog(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		s, r := newServer(t, db, options{deliveries: log})
+		s, r := newServer(t, db, options{adminResources: true})
 		owner, _ := jobsSignIn(t, s, r, models.RoleOwner)
+		assistant, _ := jobsSignIn(t, s, r, models.RoleAssistant)
+		editor, _ := jobsSignIn(t, s, r, models.RoleEditor)
 
-		resp := owner.Do("GET", `/admin/api/notification-deliveries?filter={"status":"failed"}&range=[0,0]`, nil)
-		var page []struct {
+		type delivery struct {
 			Status       string  `json:"status"`
 			TemplateKey  string  `json:"template_key"`
 			RecipientRef string  `json:"recipient_ref"`
 			LastError    *string `json:"last_error"`
+			CreatedAt    string  `json:"created_at"`
 		}
-		resp.JSON(t, &page)
-		if resp.Status != http.StatusOK || len(page) != 1 || page[0].Status != "failed" || page[0].LastError == nil ||
-			resp.Header.Get("Content-Range") != "notification-deliveries 0-0/2" {
-			t.Fatalf("failed deliveries: %d %s %q", resp.Status, resp.Body, resp.Header.Get("Content-Range"))
-		}
-		resp = owner.Do("GET", "/admin/api/notification-deliveries", nil)
-		resp.JSON(t, &page)
-		if len(page) != 5 || resp.Header.Get("X-Total-Count") != "5" {
-			t.Errorf("all deliveries: %d, total %q", len(page), resp.Header.Get("X-Total-Count"))
-		}
-		for _, bad := range []string{`?filter={"status":"lost"}`, `?filter=nope`, `?range=[3,1]`} {
-			if resp := owner.Do("GET", "/admin/api/notification-deliveries"+bad, nil); resp.Status != http.StatusUnprocessableEntity {
-				t.Errorf("%s: %d", bad, resp.Status)
+		for _, tc := range []struct {
+			query, contentRange string
+			n                   int
+		}{
+			{adminQuery("filter", `{"status":"failed"}`, "range", "[0,0]"), "notification_deliveries 0-0/2", 1},
+			{adminQuery("filter", `{"status":["failed","sent"]}`), "notification_deliveries 0-4/5", 5},
+			{"", "notification_deliveries 0-4/5", 5},
+			{adminQuery("range", "[3,9]"), "notification_deliveries 3-4/5", 2},
+			{adminQuery("filter", `{"status":"skipped"}`), "notification_deliveries */0", 0},
+		} {
+			var bodies [2]string
+			for i, path := range []string{"/admin/api/notification-deliveries", "/admin/api/notification_deliveries"} {
+				resp := owner.Do("GET", path+tc.query, nil)
+				var page []delivery
+				resp.JSON(t, &page)
+				if resp.Status != http.StatusOK || len(page) != tc.n || resp.Header.Get("Content-Range") != tc.contentRange {
+					t.Errorf("%s%s: %d, %d deliveries, %q; want %d, %q", path, tc.query, resp.Status, len(page), resp.Header.Get("Content-Range"), tc.n, tc.contentRange)
+				}
+				for j := 1; j < len(page); j++ {
+					if page[j-1].CreatedAt < page[j].CreatedAt {
+						t.Errorf("%s%s: not newest first: %+v", path, tc.query, page)
+					}
+				}
+				for _, d := range page {
+					if d.TemplateKey != "booking_confirmed" || d.RecipientRef != "email" || (d.Status == "failed") != (d.LastError != nil) {
+						t.Errorf("%s%s: delivery %+v", path, tc.query, d)
+					}
+				}
+				bodies[i] = string(resp.Body)
+			}
+			if bodies[0] != bodies[1] {
+				t.Errorf("%s: the older URL answers %s, the resource %s", tc.query, bodies[0], bodies[1])
 			}
 		}
-		editor, _ := jobsSignIn(t, s, r, models.RoleEditor)
+		if r := assistant.Do("GET", "/admin/api/notification-deliveries", nil); r.Status != http.StatusOK || r.Header.Get("X-Total-Count") != "5" {
+			t.Errorf("assistant: %d, total %q", r.Status, r.Header.Get("X-Total-Count"))
+		}
+
+		for _, tc := range []struct{ query, field string }{
+			{adminQuery("filter", `{"status":"lost"}`), "filter.status"},
+			{adminQuery("filter", "nope"), "filter"},
+			{adminQuery("range", "[3,1]"), "range"},
+			{adminQuery("sort", `["recipient_ref","ASC"]`), "sort"},
+		} {
+			resp := owner.Do("GET", "/admin/api/notification-deliveries"+tc.query, nil)
+			if p := resp.Problem(t); resp.Status != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != tc.field {
+				t.Errorf("%s: %d %s, want 422 on %s", tc.query, resp.Status, resp.Body, tc.field)
+			}
+		}
 		if resp := editor.Do("GET", "/admin/api/notification-deliveries", nil); resp.Status != http.StatusForbidden {
 			t.Errorf("editor: %d", resp.Status)
 		}
@@ -73,8 +112,8 @@ func TestAdminDeliveryLog(t *testing.T) {
 	})
 }
 
-// TestAdminDeliveriesInTheRegistry: the registry's notification_deliveries resource serves the same
-// log to the owner and the assistant (by status, by day), not to the editor.
+// TestAdminDeliveriesInTheRegistry: the registry's notification_deliveries resource serves the
+// log to the owner and the assistant by status and by day, not to the editor.
 func TestAdminDeliveriesInTheRegistry(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		ctx := context.Background()
@@ -97,7 +136,7 @@ func TestAdminDeliveriesInTheRegistry(t *testing.T) {
 				}
 			}
 		}
-		s, r := newServer(t, db, options{deliveries: log, adminResources: true})
+		s, r := newServer(t, db, options{adminResources: true})
 		assistant, _ := jobsSignIn(t, s, r, models.RoleAssistant)
 		editor, _ := jobsSignIn(t, s, r, models.RoleEditor)
 		for _, tc := range []struct {
@@ -116,10 +155,6 @@ func TestAdminDeliveriesInTheRegistry(t *testing.T) {
 		}
 		if r := editor.Do("GET", "/admin/api/notification_deliveries", nil); r.Status != http.StatusForbidden {
 			t.Errorf("the editor reads the delivery log: %d", r.Status)
-		}
-		// The older path still answers in its own shape.
-		if r := assistant.Do("GET", "/admin/api/notification-deliveries", nil); r.Status != http.StatusOK || r.Header.Get("Content-Range") != "notification-deliveries 0-2/3" {
-			t.Errorf("older path: %d %q", r.Status, r.Header.Get("Content-Range"))
 		}
 	})
 }

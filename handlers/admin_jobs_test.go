@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"balance/api"
@@ -80,7 +78,7 @@ func jobsCaptureLeads(t *testing.T, db *repository.DB, n int) {
 }
 
 // jobsWaitDiscarded polls until job id is discarded after attempt runs (or, with id 0, until at
-// least n jobs are discarded), and returns the discarded jobs.
+// least n jobs are discarded), and returns the discarded jobs, newest first.
 func jobsWaitDiscarded(t *testing.T, o *events.Outbox, n int, id int64, attempt int) []events.Job {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -126,62 +124,74 @@ func jobsCSRF(token string) http.Header {
 	return h
 }
 
-// jobsJSON mirrors the admin API's job.
-type jobsJSON struct {
-	ID          int64   `json:"id"`
-	Kind        string  `json:"kind"`
-	State       string  `json:"state"`
-	Event       *string `json:"event"`
-	Subscriber  *string `json:"subscriber"`
-	Task        *string `json:"task"`
-	Attempt     int     `json:"attempt"`
-	MaxAttempts int     `json:"max_attempts"`
-	LastError   *string `json:"last_error"`
-	CreatedAt   string  `json:"created_at"`
-	ScheduledAt string  `json:"scheduled_at"`
-}
-
-// jobsList fetches a page of jobs and checks the list headers.
-func jobsList(t *testing.T, client *testkit.API, query string) ([]jobsJSON, int) {
+// jobsPage lists jobs with a react-admin query and checks the list headers; it returns the jobs'
+// ids, the records and Content-Range.
+func jobsPage(t *testing.T, client *testkit.API, query string) ([]int64, []map[string]any, string) {
 	t.Helper()
-	r := client.Do("GET", "/admin/api/jobs?"+query, nil)
+	r := client.Do("GET", "/admin/api/jobs"+query, nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("list %s = %d %s", query, r.Status, r.Body)
 	}
 	if got := r.Header.Get("Access-Control-Expose-Headers"); got != "X-Total-Count, Content-Range" {
 		t.Errorf("Access-Control-Expose-Headers = %q", got)
 	}
-	total, err := strconv.Atoi(r.Header.Get("X-Total-Count"))
-	if err != nil {
-		t.Fatalf("X-Total-Count = %q", r.Header.Get("X-Total-Count"))
+	cr := r.Header.Get("Content-Range")
+	if total := r.Header.Get("X-Total-Count"); !strings.HasSuffix(cr, "/"+total) {
+		t.Errorf("Content-Range %q disagrees with X-Total-Count %q", cr, total)
 	}
-	if cr := r.Header.Get("Content-Range"); !strings.HasSuffix(cr, "/"+strconv.Itoa(total)) {
-		t.Errorf("Content-Range %q disagrees with X-Total-Count %d", cr, total)
+	var recs []map[string]any
+	r.JSON(t, &recs)
+	var ids []int64
+	for _, rec := range recs {
+		ids = append(ids, int64(rec["id"].(float64)))
 	}
-	var jobs []jobsJSON
-	r.JSON(t, &jobs)
-	return jobs, total
+	return ids, recs, cr
 }
 
+// jobsAudits are the audit rows of job id.
 func jobsAudits(t *testing.T, db *repository.DB, id int64) []models.AuditLog {
 	t.Helper()
 	logs, err := repository.NewAuditLogs(db).List(context.Background(),
-		repository.AuditLogFilter{Resource: "job", ResourceID: strconv.FormatInt(id, 10)}, repository.Page{Limit: 10})
+		repository.AuditLogFilter{Resource: "jobs", ResourceID: strconv.FormatInt(id, 10)}, repository.Page{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return logs
 }
 
-func jobsIsUTC(s string) bool {
+func jobsIsUTC(v any) bool {
+	s, _ := v.(string)
 	ts, err := time.Parse(time.RFC3339Nano, s)
 	return err == nil && strings.HasSuffix(s, "Z") && !ts.IsZero()
 }
 
+// jobsInsert writes a job into River's table as the queue would leave it in state (finalized
+// when the state is final), for the states a real queue reaches only by timing.
+func jobsInsert(t *testing.T, db *repository.DB, kind, args, state string) int64 {
+	t.Helper()
+	var finalized *time.Time
+	if slices.Contains([]string{"cancelled", "completed", "discarded"}, state) {
+		at := t0
+		finalized = &at
+	}
+	var id int64
+	err := db.Gorm.Raw("INSERT INTO river_job (kind, args, state, max_attempts, finalized_at) VALUES (?, ?, ?, 3, ?) RETURNING id",
+		kind, args, state, finalized).Scan(&id).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestAdminJobs: the job queue is the registry's jobs resource. The owner and the assistant list
+// it with react-admin's conventions (by state, kind, event, subscriber, task and time; sorted;
+// paged with exact totals) and show a job with its last error; the owner retries a failed job —
+// through the registry's action or its older URL POST /admin/api/jobs/{id}/retry, the same
+// handler — and each retry is audited; the assistant, the editor and strangers may not.
 func TestAdminJobs(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		outbox := jobsOutbox(t, db)
-		s, r := newServer(t, db, options{jobs: outbox})
+		s, r := newServer(t, db, options{jobs: outbox, adminResources: true})
 		owner, ownerCSRF := jobsSignIn(t, s, r, models.RoleOwner)
 		assistant, assistantCSRF := jobsSignIn(t, s, r, models.RoleAssistant)
 		editor, editorCSRF := jobsSignIn(t, s, r, models.RoleEditor)
@@ -189,74 +199,93 @@ func TestAdminJobs(t *testing.T) {
 
 		jobsCaptureLeads(t, db, 3)
 		discarded := jobsWaitDiscarded(t, outbox, 3, 0, 0)
+		all := []int64{discarded[0].ID, discarded[1].ID, discarded[2].ID}
 		newest := discarded[0]
+		path := "/admin/api/jobs/" + strconv.FormatInt(newest.ID, 10)
 
-		// Owner and assistant see the discarded jobs, newest first, as documented.
+		// Owner and assistant list the failed jobs, newest first, with what each is about.
 		for name, client := range map[string]*testkit.API{"owner": owner, "assistant": assistant} {
-			jobs, total := jobsList(t, client, "state=discarded")
-			if len(jobs) != 3 || total != 3 {
-				t.Fatalf("%s lists %d jobs, X-Total-Count %d, want 3: %+v", name, len(jobs), total, jobs)
+			ids, recs, cr := jobsPage(t, client, adminQuery("filter", `{"state":"discarded"}`))
+			if !slices.Equal(ids, all) || cr != "jobs 0-2/3" {
+				t.Fatalf("%s lists %v (%s), want %v", name, ids, cr, all)
 			}
-			j := jobs[0]
-			if j.ID != newest.ID || j.ID <= jobs[1].ID || jobs[1].ID <= jobs[2].ID {
-				t.Errorf("%s: not newest first: %d, %d, %d (newest %d)", name, j.ID, jobs[1].ID, jobs[2].ID, newest.ID)
+			j := recs[0]
+			if j["kind"] != "event" || j["state"] != "discarded" || j["event"] != "lead.captured" || j["subscriber"] != jobsFailingSubscriber ||
+				j["task"] != nil || j["attempt"] != float64(1) || j["max_attempts"] != float64(1) {
+				t.Errorf("%s sees job %v", name, j)
 			}
-			if j.Kind != "event" || j.State != "discarded" || j.Event == nil || *j.Event != "lead.captured" ||
-				j.Subscriber == nil || *j.Subscriber != jobsFailingSubscriber || j.Task != nil ||
-				j.Attempt != 1 || j.MaxAttempts != 1 || j.LastError == nil || !strings.Contains(*j.LastError, "mail server unreachable") {
-				t.Errorf("%s sees job %+v", name, j)
+			if !jobsIsUTC(j["created_at"]) || !jobsIsUTC(j["scheduled_at"]) || !jobsIsUTC(j["finalized_at"]) {
+				t.Errorf("times not RFC 3339 UTC: %v", j)
 			}
-			if !jobsIsUTC(j.CreatedAt) || !jobsIsUTC(j.ScheduledAt) {
-				t.Errorf("times not RFC 3339 UTC: created %q, scheduled %q", j.CreatedAt, j.ScheduledAt)
+			if _, listed := j["last_error"]; listed {
+				t.Errorf("the list carries the last error: %v", j)
 			}
 		}
-		if jobs, total := jobsList(t, owner, "state=completed"); len(jobs) != 0 || total != 0 {
-			t.Errorf("completed jobs = %+v, X-Total-Count %d", jobs, total)
+		// One job shows its last error.
+		var job map[string]any
+		if r := assistant.Do("GET", path, nil); r.Status != http.StatusOK {
+			t.Fatalf("show: %d %s", r.Status, r.Body)
+		} else {
+			r.JSON(t, &job)
+		}
+		if msg, _ := job["last_error"].(string); !strings.Contains(msg, "mail server unreachable") || job["queue"] != "default" || job["state"] != "discarded" {
+			t.Errorf("shown job: %v", job)
 		}
 
-		// react-admin's pages: _start inclusive, _end exclusive; the total lets it offer the next page.
+		// Filters, sorting and pages (inclusive ranges, exact totals).
 		for _, tc := range []struct {
 			query string
 			ids   []int64
-			total int
+			cr    string
 		}{
-			{"state=discarded&_start=0&_end=2&_sort=id&_order=DESC", []int64{discarded[0].ID, discarded[1].ID}, 3},
-			{"state=discarded&_start=2&_end=4", []int64{discarded[2].ID}, 3},
-			{"state=discarded&_start=1&_end=1", nil, 2},
-			{"state=discarded&_start=5&_end=10", nil, 3},
-			{"state=discarded&_start=0&_end=900", []int64{discarded[0].ID, discarded[1].ID, discarded[2].ID}, 3},
+			{"", all, "jobs 0-2/3"},
+			{adminQuery("filter", `{"state":"completed"}`), nil, "jobs */0"},
+			{adminQuery("filter", `{"state":["completed","running","discarded"]}`), all, "jobs 0-2/3"},
+			{adminQuery("filter", `{"kind":"event","event":"lead.captured"}`), all, "jobs 0-2/3"},
+			{adminQuery("filter", `{"subscriber":"`+jobsFailingSubscriber+`"}`), all, "jobs 0-2/3"},
+			{adminQuery("filter", `{"subscriber":"someone_else"}`), nil, "jobs */0"},
+			{adminQuery("filter", `{"task":"remind"}`), nil, "jobs */0"},
+			{adminQuery("filter", `{"kind":"task"}`), nil, "jobs */0"},
+			{adminQuery("filter", `{"created_at_lte":"2000-01-01"}`), nil, "jobs */0"},
+			{adminQuery("filter", `{"scheduled_at_gte":"2000-01-01"}`), all, "jobs 0-2/3"},
+			{adminQuery("filter", fmt.Sprintf(`{"id":[%d,%d]}`, all[0], all[2])), []int64{all[0], all[2]}, "jobs 0-1/2"},
+			{adminQuery("sort", `["id","ASC"]`), []int64{all[2], all[1], all[0]}, "jobs 0-2/3"},
+			{adminQuery("sort", `["created_at","DESC"]`), all, "jobs 0-2/3"},
+			{adminQuery("sort", `["scheduled_at","ASC"]`, "range", "[0,0]"), []int64{all[2]}, "jobs 0-0/3"},
+			{adminQuery("range", "[0,1]"), all[:2], "jobs 0-1/3"},
+			{adminQuery("range", "[2,3]"), all[2:], "jobs 2-2/3"},
+			{adminQuery("range", "[5,9]"), nil, "jobs */3"},
 		} {
-			jobs, total := jobsList(t, owner, tc.query)
-			var ids []int64
-			for _, j := range jobs {
-				ids = append(ids, j.ID)
-			}
-			if !slices.Equal(ids, tc.ids) || total != tc.total {
-				t.Errorf("%s: ids %v, X-Total-Count %d; want %v, %d", tc.query, ids, total, tc.ids, tc.total)
+			ids, _, cr := jobsPage(t, owner, tc.query)
+			if !slices.Equal(ids, tc.ids) || cr != tc.cr {
+				t.Errorf("%s: ids %v (%s), want %v (%s)", tc.query, ids, cr, tc.ids, tc.cr)
 			}
 		}
 
-		// Bad queries name the field.
+		// Bad queries name the parameter or the filter's field.
 		for _, tc := range []struct{ query, field string }{
-			{"", "state"},
-			{"state=", "state"},
-			{"state=dead", "state"},
-			{"state=discarded&_start=x", "_start"},
-			{"state=discarded&_start=-1", "_start"},
-			{"state=discarded&_end=1.5", "_end"},
-			{"state=discarded&_start=5&_end=2", "_end"},
-			{"state=discarded&_end=1001", "_end"},
-			{"state=discarded&_start=1001", "_start"},
+			{adminQuery("filter", `{"state":"dead"}`), "filter.state"},
+			{adminQuery("filter", `{"kind":"cron"}`), "filter.kind"},
+			{adminQuery("filter", `{"last_error":"mail"}`), "filter.last_error"},
+			{adminQuery("filter", `{"event":7}`), "filter.event"},
+			{adminQuery("filter", `{"id":["abc"]}`), "filter.id"},
+			{adminQuery("filter", "not-json"), "filter"},
+			{adminQuery("sort", `["event","ASC"]`), "sort"},
+			{adminQuery("sort", `["last_error","DESC"]`), "sort"},
+			{adminQuery("range", "[2]"), "range"},
+			{adminQuery("range", "[3,1]"), "range"},
+			{adminQuery("range", "[-1,4]"), "range"},
 		} {
-			resp := owner.Do("GET", "/admin/api/jobs?"+tc.query, nil)
+			resp := owner.Do("GET", "/admin/api/jobs"+tc.query, nil)
 			p := resp.Problem(t)
 			if resp.Status != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != tc.field || p.Errors[0].Message == "" {
-				t.Errorf("?%s = %d %s, want 422 on %s", tc.query, resp.Status, resp.Body, tc.field)
+				t.Errorf("%s = %d %s, want 422 on %s", tc.query, resp.Status, resp.Body, tc.field)
 			}
 		}
 
-		// Editors and strangers may neither list nor retry.
-		retryPath := "/admin/api/jobs/" + strconv.FormatInt(newest.ID, 10) + "/retry"
+		// Only the owner retries: the assistant reads the queue (ARCHITECTURE.md, "dead jobs"),
+		// the editor does not see it, and strangers and cross-site requests are refused.
+		alias, action := path+"/retry", path+"/actions/retry"
 		for _, tc := range []struct {
 			name         string
 			client       *testkit.API
@@ -265,12 +294,17 @@ func TestAdminJobs(t *testing.T) {
 			status       int
 			problem      string
 		}{
-			{"editor lists", editor, "GET", "/admin/api/jobs?state=discarded", nil, http.StatusForbidden, "forbidden"},
-			{"editor retries", editor, "POST", retryPath, jobsCSRF(editorCSRF), http.StatusForbidden, "forbidden"},
-			{"anonymous lists", anonymous, "GET", "/admin/api/jobs?state=discarded", nil, http.StatusUnauthorized, "unauthenticated"},
-			{"anonymous retries", anonymous, "POST", retryPath, nil, http.StatusUnauthorized, "unauthenticated"},
-			{"owner retries without CSRF", owner, "POST", retryPath, nil, http.StatusForbidden, "csrf"},
-			{"owner retries with another's CSRF", owner, "POST", retryPath, jobsCSRF(assistantCSRF), http.StatusForbidden, "csrf"},
+			{"assistant retries (older URL)", assistant, "POST", alias, jobsCSRF(assistantCSRF), http.StatusForbidden, "forbidden"},
+			{"assistant retries", assistant, "POST", action, jobsCSRF(assistantCSRF), http.StatusForbidden, "forbidden"},
+			{"editor lists", editor, "GET", "/admin/api/jobs", nil, http.StatusForbidden, "forbidden"},
+			{"editor shows", editor, "GET", path, nil, http.StatusForbidden, "forbidden"},
+			{"editor retries (older URL)", editor, "POST", alias, jobsCSRF(editorCSRF), http.StatusForbidden, "forbidden"},
+			{"editor retries", editor, "POST", action, jobsCSRF(editorCSRF), http.StatusForbidden, "forbidden"},
+			{"anonymous lists", anonymous, "GET", "/admin/api/jobs", nil, http.StatusUnauthorized, "unauthenticated"},
+			{"anonymous retries (older URL)", anonymous, "POST", alias, nil, http.StatusUnauthorized, "unauthenticated"},
+			{"anonymous retries", anonymous, "POST", action, nil, http.StatusUnauthorized, "unauthenticated"},
+			{"owner retries without CSRF", owner, "POST", alias, nil, http.StatusForbidden, "csrf"},
+			{"owner retries with another's CSRF", owner, "POST", action, jobsCSRF(assistantCSRF), http.StatusForbidden, "csrf"},
 		} {
 			resp := tc.client.Do(tc.method, tc.path, nil, tc.header)
 			if p := resp.Problem(t); resp.Status != tc.status || !strings.HasSuffix(p.Type, "/"+tc.problem) {
@@ -280,20 +314,12 @@ func TestAdminJobs(t *testing.T) {
 		if logs := jobsAudits(t, db, newest.ID); len(logs) != 0 {
 			t.Fatalf("refused requests left audit rows: %+v", logs)
 		}
-		if again := jobsWaitDiscarded(t, outbox, 3, 0, 0); again[0].ID != newest.ID {
+		if again := jobsWaitDiscarded(t, outbox, 3, 0, 0); again[0].ID != newest.ID || again[0].Attempt != 1 {
 			t.Fatalf("a refused retry moved job %d: discarded now %+v", newest.ID, again)
 		}
 
-		// The owner retries: the job is available again with one more attempt, and audited.
-		resp := owner.Do("POST", retryPath, nil, jobsCSRF(ownerCSRF))
-		if resp.Status != http.StatusOK {
-			t.Fatalf("retry = %d %s", resp.Status, resp.Body)
-		}
-		var retried jobsJSON
-		resp.JSON(t, &retried)
-		if retried.ID != newest.ID || retried.State != "available" || retried.MaxAttempts != 2 || retried.Attempt != 1 {
-			t.Errorf("retried job = %+v", retried)
-		}
+		// The owner retries through the older URL: the job is available again with one more
+		// attempt, and the retry is audited (who, when, which job, the action — in one transaction).
 		ownerEmail, err := models.ParseEmail("owner@example.org")
 		if err != nil {
 			t.Fatal(err)
@@ -302,345 +328,144 @@ func TestAdminJobs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logs := jobsAudits(t, db, newest.ID)
-		if len(logs) != 1 {
-			t.Fatalf("audit rows for job %d = %+v, want 1", newest.ID, logs)
-		}
-		l := logs[0]
-		if l.Action != models.AuditActionUpdate || l.ActorRole != "owner" || l.ActorUserID == nil || *l.ActorUserID != ownerUser.ID ||
-			!l.At.Equal(t0) || len(l.Changes) != 1 || l.Changes["state"].From != "discarded" || l.Changes["state"].To != "available" {
-			t.Errorf("audit row = %+v", l)
+		for i, retryPath := range []string{alias, action} {
+			resp := owner.Do("POST", retryPath, nil, jobsCSRF(ownerCSRF))
+			var retried map[string]any
+			resp.JSON(t, &retried)
+			if resp.Status != http.StatusOK || retried["id"] != float64(newest.ID) || retried["state"] != "available" ||
+				retried["max_attempts"] != float64(2+i) || retried["attempt"] != float64(1+i) {
+				t.Fatalf("retry through %s: %d %s", retryPath, resp.Status, resp.Body)
+			}
+			logs := jobsAudits(t, db, newest.ID)
+			if len(logs) != i+1 {
+				t.Fatalf("after retry %d, audit rows %+v", i+1, logs)
+			}
+			for _, l := range logs {
+				if l.Action != models.AuditActionUpdate || l.ActorRole != "owner" || l.ActorUserID == nil || *l.ActorUserID != ownerUser.ID ||
+					!l.At.Equal(t0) || !slices.Equal(slices.Collect(maps.Keys(l.Changes)), []string{"action:retry"}) {
+					t.Errorf("audit row = %+v", l)
+				}
+			}
+			// It runs, fails again and is discarded again, after one more attempt.
+			jobsWaitDiscarded(t, outbox, 0, newest.ID, 2+i)
 		}
 
-		// It runs, fails again and is discarded again; the assistant may retry it too.
-		jobsWaitDiscarded(t, outbox, 0, newest.ID, 2)
-		if resp := assistant.Do("POST", retryPath, nil, jobsCSRF(assistantCSRF)); resp.Status != http.StatusOK {
-			t.Fatalf("assistant retry = %d %s", resp.Status, resp.Body)
-		}
-		logs = jobsAudits(t, db, newest.ID)
-		if len(logs) != 2 || !slices.ContainsFunc(logs, func(l models.AuditLog) bool {
-			return l.ActorRole == "assistant" && l.Changes["state"].From == "discarded"
-		}) {
-			t.Errorf("audit rows after the assistant's retry = %+v", logs)
-		}
-
-		// Unknown and malformed ids.
-		for _, tc := range []struct {
-			id     string
-			status int
-			field  string
-		}{
-			{"987654321", http.StatusNotFound, ""},
-			{"abc", http.StatusUnprocessableEntity, "id"},
-			{"0", http.StatusUnprocessableEntity, "id"},
-			{"-3", http.StatusUnprocessableEntity, "id"},
-			{"99999999999999999999", http.StatusUnprocessableEntity, "id"},
-		} {
-			resp := owner.Do("POST", "/admin/api/jobs/"+tc.id+"/retry", nil, jobsCSRF(ownerCSRF))
-			p := resp.Problem(t)
-			if resp.Status != tc.status || (tc.field != "" && (len(p.Errors) != 1 || p.Errors[0].Field != tc.field)) {
-				t.Errorf("retry %s = %d %s, want %d", tc.id, resp.Status, resp.Body, tc.status)
+		// Unknown and malformed ids, on both URLs: 404, nothing audited.
+		for _, id := range []string{"987654321", "abc", "0", "-3", "99999999999999999999"} {
+			for _, p := range []string{"/admin/api/jobs/" + id + "/retry", "/admin/api/jobs/" + id + "/actions/retry"} {
+				if resp := owner.Do("POST", p, nil, jobsCSRF(ownerCSRF)); resp.Status != http.StatusNotFound {
+					t.Errorf("POST %s = %d %s, want 404", p, resp.Status, resp.Body)
+				}
+			}
+			if resp := owner.Do("GET", "/admin/api/jobs/"+id, nil); resp.Status != http.StatusNotFound {
+				t.Errorf("GET job %s = %d, want 404", id, resp.Status)
 			}
 		}
 		if logs := jobsAudits(t, db, 987654321); len(logs) != 0 {
 			t.Errorf("a failed retry was audited: %+v", logs)
 		}
+		if r := owner.Do("POST", path+"/actions/shine", nil, jobsCSRF(ownerCSRF)); r.Status != http.StatusNotFound {
+			t.Errorf("an undeclared action: %d", r.Status)
+		}
 	})
 }
 
-// jobsFake is a job queue whose answers a test sets, for states a real queue reaches only by
-// timing (a job running while it is retried) and for failures.
+// jobsFake is a job queue whose answers a test sets, for what a real queue reaches only by
+// timing (a job that starts running while it is retried) and for failures.
 type jobsFake struct {
 	job      events.Job
 	retried  events.Job
-	listErr  error
 	retryErr error
 }
 
-func (f *jobsFake) Jobs(context.Context, string, int) ([]events.Job, error) {
-	return []events.Job{f.job}, f.listErr
-}
 func (f *jobsFake) Job(context.Context, int64) (events.Job, error) { return f.job, nil }
 func (f *jobsFake) Retry(context.Context, int64) (events.Job, error) {
 	return f.retried, f.retryErr
 }
 
+// TestAdminJobRetryRefusals: a retry applies to the states admin.RetryJob accepts — a running,
+// completed (its side effects would repeat) or pending job answers 409 and the queue is not
+// asked; a job that starts running meanwhile is 409 too; a failing queue is a 500 that does not
+// leak its error; without a job queue the action is not available (503). Nothing refused is
+// audited. A task job shows its task, not an event.
 func TestAdminJobRetryRefusals(t *testing.T) {
-	t.Parallel()
-	db := testkit.NewDB(t, "sqlite")
-	now := t0.Add(-time.Hour)
-	fake := &jobsFake{}
-	s, r := newServer(t, db, options{jobs: fake})
-	owner, csrf := jobsSignIn(t, s, r, models.RoleOwner)
-	for _, tc := range []struct {
-		name     string
-		before   string
-		after    string
-		listErr  error
-		retryErr error
-		method   string
-		status   int
-		problem  string
-	}{
-		{"running job", "running", "running", nil, nil, "POST", http.StatusConflict, "invalid-transition"},
-		{"completed job is not re-run", "completed", "available", nil, nil, "POST", http.StatusConflict, "invalid-transition"},
-		{"started running meanwhile", "retryable", "running", nil, nil, "POST", http.StatusConflict, "invalid-transition"},
-		{"queue fails on retry", "discarded", "available", nil, errors.New("connection reset"), "POST", http.StatusInternalServerError, "internal"},
-		{"queue fails on list", "discarded", "", errors.New("connection reset"), nil, "GET", http.StatusInternalServerError, "internal"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			fake.job = events.Job{ID: 7, Kind: "task", Task: "remind", State: tc.before, Attempt: 1, MaxAttempts: 3, CreatedAt: now, ScheduledAt: now}
-			fake.retried = fake.job
-			fake.retried.State = tc.after
-			fake.listErr, fake.retryErr = tc.listErr, tc.retryErr
-			path, header := "/admin/api/jobs/7/retry", jobsCSRF(csrf)
-			if tc.method == "GET" {
-				path, header = "/admin/api/jobs?state=discarded", nil
-			}
-			resp := owner.Do(tc.method, path, nil, header)
-			p := resp.Problem(t)
-			if resp.Status != tc.status || !strings.HasSuffix(p.Type, "/"+tc.problem) || strings.Contains(string(resp.Body), "connection reset") {
-				t.Errorf("%s = %d %s, want %d %s", tc.name, resp.Status, resp.Body, tc.status, tc.problem)
-			}
-			if logs := jobsAudits(t, db, 7); len(logs) != 0 {
-				t.Errorf("a refused retry was audited: %+v", logs)
-			}
-		})
-	}
-
-	// The fake answers a task job: event and subscriber are null, task is set.
-	fake.job.State, fake.retried.State, fake.listErr, fake.retryErr = "discarded", "available", nil, nil
-	jobs, _ := jobsList(t, owner, "state=discarded")
-	if len(jobs) != 1 || jobs[0].Task == nil || *jobs[0].Task != "remind" || jobs[0].Event != nil || jobs[0].Subscriber != nil || jobs[0].LastError != nil {
-		t.Errorf("task job = %+v", jobs)
-	}
-	if resp := owner.Do("POST", "/admin/api/jobs/7/retry", nil, jobsCSRF(csrf)); resp.Status != http.StatusOK || len(jobsAudits(t, db, 7)) != 1 {
-		t.Errorf("retry of a discarded task = %d %s", resp.Status, resp.Body)
-	}
-}
-
-func TestAdminJobsWiring(t *testing.T) {
-	t.Parallel()
-	db := testkit.NewDB(t, "sqlite")
-	base := handlers.Deps{Log: testkit.Logger(t), OpenAPI: api.Spec, MaxBodyBytes: 1 << 20}
-
-	// Without Jobs there is no jobs API.
-	deps := base
-	deps.Registry = prometheus.NewRegistry()
-	r, err := handlers.NewRouter(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// (Not through testkit.API: the document describes the API with its job queue.)
-	rec := httptest.NewRecorder()
-	r.ServeHTTP(rec, httptest.NewRequest("GET", "/admin/api/jobs?state=discarded", nil))
-	if rec.Code != http.StatusNotFound {
-		t.Errorf("jobs without a queue = %d", rec.Code)
-	}
-
-	// Jobs without a way to audit them is a wiring mistake, refused at start.
-	for name, d := range map[string]handlers.Deps{
-		"no audit": {Jobs: &jobsFake{}, Tx: db},
-		"no tx":    {Jobs: &jobsFake{}, Audit: repository.NewAuditLogs(db)},
-	} {
-		deps := base
-		deps.Registry = prometheus.NewRegistry()
-		deps.Jobs, deps.Audit, deps.Tx = d.Jobs, d.Audit, d.Tx
-		if _, err := handlers.NewRouter(deps); err == nil {
-			t.Errorf("%s: router built", name)
-		}
-	}
-}
-
-// react-admin's simple REST data provider asks with filter and range and reads Content-Range.
-func TestAdminJobsSimpleRESTDialect(t *testing.T) {
-	t.Parallel()
-	db := testkit.NewDB(t, "sqlite")
-	now := t0.Add(-time.Hour)
-	fake := &jobsManyFake{}
-	for id := int64(5); id >= 1; id-- {
-		fake.jobs = append(fake.jobs, events.Job{ID: id, Kind: "task", Task: "remind", State: "discarded", Attempt: 3, MaxAttempts: 3, CreatedAt: now, ScheduledAt: now})
-	}
-	s, r := newServer(t, db, options{jobs: fake})
-	owner, _ := jobsSignIn(t, s, r, models.RoleOwner)
-	for _, tc := range []struct {
-		query        string
-		ids          []int64
-		contentRange string
-	}{
-		{`filter={"state":"discarded"}&range=[0,1]`, []int64{5, 4}, "jobs 0-1/3"},
-		{`filter={"state":"discarded"}&range=[3,9]`, []int64{2, 1}, "jobs 3-4/5"},
-		{`filter={"state":"discarded"}&range=[7,9]`, nil, "jobs */5"},
-		{`filter={"state":"discarded"}`, []int64{5, 4, 3, 2, 1}, "jobs 0-4/5"},
-	} {
-		resp := owner.Do("GET", "/admin/api/jobs?"+urlQuery(tc.query), nil)
-		var got []jobsJSON
-		resp.JSON(t, &got)
-		var ids []int64
-		for _, j := range got {
-			ids = append(ids, j.ID)
-		}
-		if resp.Status != http.StatusOK || !slices.Equal(ids, tc.ids) || resp.Header.Get("Content-Range") != tc.contentRange {
-			t.Errorf("%s = %d ids %v Content-Range %q; want ids %v, %q", tc.query, resp.Status, ids, resp.Header.Get("Content-Range"), tc.ids, tc.contentRange)
-		}
-	}
-	for _, tc := range []struct{ query, field string }{
-		{`filter=not-json`, "filter"},
-		{`filter={"state":"sleeping"}`, "state"},
-		{`filter={}`, "state"},
-		{`filter={"state":"discarded"}&range=[2]`, "range"},
-		{`filter={"state":"discarded"}&range=[3,1]`, "range"},
-		{`filter={"state":"discarded"}&range=[-1,4]`, "range"},
-	} {
-		resp := owner.Do("GET", "/admin/api/jobs?"+urlQuery(tc.query), nil)
-		p := resp.Problem(t)
-		if resp.Status != http.StatusUnprocessableEntity || !slices.ContainsFunc(p.Errors, func(e struct {
-			Field   string `json:"field"`
-			Message string `json:"message"`
-		}) bool {
-			return e.Field == tc.field
-		}) {
-			t.Errorf("%s = %d %s, want 422 on %s", tc.query, resp.Status, resp.Body, tc.field)
-		}
-	}
-}
-
-// jobsManyFake lists a fixed set of jobs, newest first, up to the limit asked.
-type jobsManyFake struct{ jobs []events.Job }
-
-func (f *jobsManyFake) Jobs(_ context.Context, _ string, limit int) ([]events.Job, error) {
-	return f.jobs[:min(limit, len(f.jobs))], nil
-}
-func (f *jobsManyFake) Job(context.Context, int64) (events.Job, error)   { return events.Job{}, nil }
-func (f *jobsManyFake) Retry(context.Context, int64) (events.Job, error) { return events.Job{}, nil }
-
-// urlQuery escapes the values of a raw query such as filter={"a":1}&range=[0,1].
-func urlQuery(raw string) string {
-	var parts []string
-	for _, kv := range strings.Split(raw, "&") {
-		k, v, _ := strings.Cut(kv, "=")
-		parts = append(parts, k+"="+url.QueryEscape(v))
-	}
-	return strings.Join(parts, "&")
-}
-
-// TestAdminQueueJobsInTheRegistry: the registry's queue_jobs resource lists and shows River's jobs
-// (integer ids, what each is about, its last error) to the owner and the assistant; the owner
-// retries a failed one through the same retry code as the older /admin/api/jobs path, audited;
-// the older paths keep answering beside it.
-func TestAdminQueueJobsInTheRegistry(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
-		outbox := jobsOutbox(t, db)
-		s, r := newServer(t, db, options{jobs: outbox, adminResources: true})
-		owner, ownerCSRF := jobsSignIn(t, s, r, models.RoleOwner)
-		assistant, assistantCSRF := jobsSignIn(t, s, r, models.RoleAssistant)
-		editor, _ := jobsSignIn(t, s, r, models.RoleEditor)
-
-		jobsCaptureLeads(t, db, 2)
-		discarded := jobsWaitDiscarded(t, outbox, 2, 0, 0)
-		newest, older := discarded[0], discarded[1]
-		path := "/admin/api/queue_jobs/" + strconv.FormatInt(newest.ID, 10)
-
-		// Lists: newest first by default, filters on the state, the kind and the time.
+		fake := &jobsFake{}
+		s, r := newServer(t, db, options{jobs: fake, adminResources: true})
+		owner, csrf := jobsSignIn(t, s, r, models.RoleOwner)
 		for _, tc := range []struct {
-			query string
-			ids   []int64
+			name, state, after string
+			retryErr           error
+			status             int
+			problem            string
 		}{
-			{"", []int64{newest.ID, older.ID}},
-			{adminQuery("filter", `{"state":"discarded","kind":"event"}`), []int64{newest.ID, older.ID}},
-			{adminQuery("filter", `{"state":["completed","running"]}`), nil},
-			{adminQuery("filter", `{"created_at_lte":"2000-01-01"}`), nil},
-			{adminQuery("filter", fmt.Sprintf(`{"id":[%d]}`, older.ID)), []int64{older.ID}},
-			{adminQuery("sort", `["id","ASC"]`), []int64{older.ID, newest.ID}},
+			{"running job", "running", "running", nil, http.StatusConflict, "conflict"},
+			{"completed job is not re-run", "completed", "available", nil, http.StatusConflict, "conflict"},
+			{"pending job", "pending", "available", nil, http.StatusConflict, "conflict"},
+			{"started running meanwhile", "retryable", "running", nil, http.StatusConflict, "invalid-transition"},
+			{"queue fails on retry", "discarded", "available", errors.New("connection reset"), http.StatusInternalServerError, "internal"},
 		} {
-			recs, cr := adminList(t, assistant, "queue_jobs", tc.query)
-			var ids []int64
-			for _, rec := range recs {
-				ids = append(ids, int64(rec["id"].(float64)))
-			}
-			if !slices.Equal(ids, tc.ids) || !strings.HasSuffix(cr, fmt.Sprintf("/%d", len(tc.ids))) {
-				t.Errorf("%s: ids %v (%s), want %v", tc.query, ids, cr, tc.ids)
-			}
-			if tc.query == "" {
-				j := recs[0]
-				if j["kind"] != "event" || j["event"] != "lead.captured" || j["subscriber"] != jobsFailingSubscriber || j["task"] != nil ||
-					j["state"] != "discarded" || j["attempt"] != float64(1) || j["max_attempts"] != float64(1) || j["finalized_at"] == nil {
-					t.Errorf("listed job: %v", j)
+			t.Run(tc.name, func(t *testing.T) {
+				id := jobsInsert(t, db, "task", `{"task":"remind"}`, tc.state)
+				fake.job = events.Job{ID: id, Kind: "task", Task: "remind", State: tc.state, Attempt: 1, MaxAttempts: 3}
+				fake.retried = fake.job
+				fake.retried.State, fake.retryErr = tc.after, tc.retryErr
+				resp := owner.Do("POST", fmt.Sprintf("/admin/api/jobs/%d/retry", id), nil, jobsCSRF(csrf))
+				p := resp.Problem(t)
+				if resp.Status != tc.status || !strings.HasSuffix(p.Type, "/"+tc.problem) || strings.Contains(string(resp.Body), "connection reset") {
+					t.Errorf("%s = %d %s, want %d %s", tc.name, resp.Status, resp.Body, tc.status, tc.problem)
 				}
-			}
-		}
-		var job map[string]any
-		assistant.Do("GET", path, nil).JSON(t, &job)
-		if msg, _ := job["last_error"].(string); !strings.Contains(msg, "mail server unreachable") || job["queue"] != "default" {
-			t.Errorf("shown job: %v", job)
-		}
-		for _, bad := range []string{"abc", "0", "-1", uuid.NewString(), "987654321"} {
-			if r := owner.Do("GET", "/admin/api/queue_jobs/"+bad, nil); r.Status != http.StatusNotFound {
-				t.Errorf("GET job %s: %d", bad, r.Status)
-			}
-		}
-		if r := editor.Do("GET", "/admin/api/queue_jobs", nil); r.Status != http.StatusForbidden {
-			t.Errorf("the editor lists jobs: %d", r.Status)
+				if logs := jobsAudits(t, db, id); len(logs) != 0 {
+					t.Errorf("a refused retry was audited: %+v", logs)
+				}
+			})
 		}
 
-		// Only the owner retries through the registry; the retry is audited with the job.
-		if r := assistant.Do("POST", path+"/actions/retry", nil, jobsCSRF(assistantCSRF)); r.Status != http.StatusForbidden {
-			t.Errorf("the assistant retried: %d %s", r.Status, r.Body)
+		// A discarded task job: listed with its task, retried and audited.
+		id := jobsInsert(t, db, "task", `{"task":"digest"}`, "discarded")
+		ids, recs, _ := jobsPage(t, owner, adminQuery("filter", `{"task":"digest","state":"discarded"}`))
+		if !slices.Equal(ids, []int64{id}) || recs[0]["task"] != "digest" || recs[0]["event"] != nil || recs[0]["subscriber"] != nil || recs[0]["kind"] != "task" {
+			t.Errorf("task job = %v", recs)
 		}
-		resp := owner.Do("POST", path+"/actions/retry", nil, jobsCSRF(ownerCSRF))
-		var retried map[string]any
-		resp.JSON(t, &retried)
-		if resp.Status != http.StatusOK || retried["id"] != float64(newest.ID) || retried["state"] != "available" || retried["max_attempts"] != float64(2) {
-			t.Fatalf("retry: %d %s", resp.Status, resp.Body)
-		}
-		logs, err := repository.NewAuditLogs(db).List(context.Background(),
-			repository.AuditLogFilter{Resource: "queue_jobs", ResourceID: strconv.FormatInt(newest.ID, 10)}, repository.Page{Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(logs) != 1 || logs[0].ActorRole != "owner" || len(logs[0].Changes) != 1 || !slices.Contains(slices.Collect(maps.Keys(logs[0].Changes)), "action:retry") {
-			t.Errorf("audit rows of the retry: %+v", logs)
-		}
-		// It runs and fails again: the queue discards it once more, after its second attempt.
-		jobsWaitDiscarded(t, outbox, 0, newest.ID, 2)
-		if r := owner.Do("POST", "/admin/api/queue_jobs/987654321/actions/retry", nil, jobsCSRF(ownerCSRF)); r.Status != http.StatusNotFound {
-			t.Errorf("retry of no job: %d %s", r.Status, r.Body)
+		fake.job = events.Job{ID: id, Kind: "task", Task: "digest", State: "discarded"}
+		fake.retried, fake.retryErr = fake.job, nil
+		fake.retried.State = "available"
+		if resp := owner.Do("POST", fmt.Sprintf("/admin/api/jobs/%d/actions/retry", id), nil, jobsCSRF(csrf)); resp.Status != http.StatusOK || len(jobsAudits(t, db, id)) != 1 {
+			t.Errorf("retry of a discarded task = %d %s", resp.Status, resp.Body)
 		}
 
-		// The older paths answer as before, beside the registry's.
-		if jobs, total := jobsList(t, owner, "state=discarded"); len(jobs) != 2 || total != 2 {
-			t.Errorf("GET /admin/api/jobs: %d jobs, total %d", len(jobs), total)
-		}
-		if r := assistant.Do("POST", "/admin/api/jobs/"+strconv.FormatInt(older.ID, 10)+"/retry", nil, jobsCSRF(assistantCSRF)); r.Status != http.StatusOK {
-			t.Errorf("POST /admin/api/jobs/{id}/retry: %d %s", r.Status, r.Body)
-		}
-		if logs := jobsAudits(t, db, older.ID); len(logs) != 1 {
-			t.Errorf("the older path's audit rows: %+v", logs)
+		// Without a job queue, a retry the state allows is not available; one it does not is 409.
+		bare := testkit.NewDB(t, db.Dialect)
+		s, r = newServer(t, bare, options{adminResources: true})
+		owner, csrf = jobsSignIn(t, s, r, models.RoleOwner)
+		for state, status := range map[string]int{"discarded": http.StatusServiceUnavailable, "completed": http.StatusConflict} {
+			id := jobsInsert(t, bare, "task", `{"task":"remind"}`, state)
+			if r := owner.Do("POST", fmt.Sprintf("/admin/api/jobs/%d/retry", id), nil, jobsCSRF(csrf)); r.Status != status {
+				t.Errorf("retry of a %s job without a job queue: %d %s, want %d", state, r.Status, r.Body, status)
+			}
 		}
 	})
 }
 
-// TestAdminQueueJobRetryRefusals: the registry's retry refuses what the queue's retry code refuses
-// (a running or completed job: 409), and without a job queue it is not available (503).
-func TestAdminQueueJobRetryRefusals(t *testing.T) {
+// TestAdminJobsWiring: the job queue and the delivery log, older URLs included, are served by the
+// admin resources only: a router without them has none of their routes.
+func TestAdminJobsWiring(t *testing.T) {
 	t.Parallel()
-	db := testkit.NewDB(t, "sqlite")
-	fake := &jobsFake{}
-	s, r := newServer(t, db, options{jobs: fake, adminResources: true})
-	owner, csrf := jobsSignIn(t, s, r, models.RoleOwner)
-	for _, state := range []string{"running", "completed"} {
-		fake.job = events.Job{ID: 7, Kind: "task", Task: "remind", State: state}
-		fake.retried = fake.job
-		r := owner.Do("POST", "/admin/api/queue_jobs/7/actions/retry", nil, jobsCSRF(csrf))
-		if p := r.Problem(t); r.Status != http.StatusConflict || !strings.HasSuffix(p.Type, "/invalid-transition") {
-			t.Errorf("retry of a %s job: %d %s", state, r.Status, r.Body)
-		}
+	r, err := handlers.NewRouter(handlers.Deps{Log: testkit.Logger(t), OpenAPI: api.Spec, MaxBodyBytes: 1 << 20, Registry: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
 	}
-
-	bare := testkit.NewDB(t, "sqlite")
-	s, r = newServer(t, bare, options{adminResources: true})
-	owner, csrf = jobsSignIn(t, s, r, models.RoleOwner)
-	if r := owner.Do("POST", "/admin/api/queue_jobs/7/actions/retry", nil, jobsCSRF(csrf)); r.Status != http.StatusServiceUnavailable {
-		t.Errorf("retry without a job queue: %d %s", r.Status, r.Body)
+	// (Not through testkit.API: the document describes the API with its resources.)
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/admin/api/jobs"},
+		{"POST", "/admin/api/jobs/1/retry"},
+		{"POST", "/admin/api/jobs/1/actions/retry"},
+		{"GET", "/admin/api/notification-deliveries"},
+	} {
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("%s %s without the admin resources = %d", tc.method, tc.path, rec.Code)
+		}
 	}
 }

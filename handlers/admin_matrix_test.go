@@ -58,7 +58,7 @@ var adminWriteMatrix = map[string]struct {
 	"telegram_accounts":       {},
 	"deep_links":              {},
 	"audit_logs":              {},
-	"queue_jobs":              {actions: map[string]string{"retry": "o"}},
+	"jobs":                    {actions: map[string]string{"retry": "o"}},
 }
 
 // matrixRoles are the callers of the matrix: the three staff roles, a client who holds a session

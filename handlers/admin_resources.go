@@ -29,6 +29,13 @@ type AdminRecords interface {
 	ActInt(ctx context.Context, res *admin.Resource, actor admin.Actor, id int64, action string, body map[string]any) (repository.Record, error)
 }
 
+const (
+	// totalCountHeader carries a list's total for react-admin's pagination (json-server dialect);
+	// Content-Range carries it for the simple-REST dialect.
+	totalCountHeader   = "X-Total-Count"
+	contentRangeHeader = "Content-Range"
+)
+
 type adminResources struct {
 	reg     *admin.Registry
 	records AdminRecords
@@ -57,7 +64,24 @@ func (h *adminResources) mount(signedIn *gin.RouterGroup) {
 			signedIn.DELETE(base+"/:id", h.remove(res))
 		}
 		if len(res.Actions) > 0 {
-			signedIn.POST(base+"/:id/actions/:action", h.act(res))
+			signedIn.POST(base+"/:id/actions/:action", h.act(res, ""))
+		}
+	}
+	h.mountAliases(signedIn)
+}
+
+// mountAliases adds the older URLs of two registry routes, kept for the clients that use them:
+// the same handlers, so the same role checks, list conventions and audit records.
+//   - GET /admin/api/notification-deliveries: the list of notification_deliveries (its
+//     Content-Range names notification_deliveries).
+//   - POST /admin/api/jobs/{id}/retry: the jobs resource's retry action (the owner's).
+func (h *adminResources) mountAliases(signedIn *gin.RouterGroup) {
+	if res, ok := h.reg.Resource("notification_deliveries"); ok {
+		signedIn.GET("/notification-deliveries", h.list(res))
+	}
+	if res, ok := h.reg.Resource("jobs"); ok {
+		if _, ok := res.Action("retry"); ok {
+			signedIn.POST("/jobs/:id/retry", h.act(res, "retry"))
 		}
 	}
 }
@@ -113,8 +137,13 @@ func (h *adminResources) remove(res *admin.Resource) gin.HandlerFunc {
 	}
 }
 
-func (h *adminResources) act(res *admin.Resource) gin.HandlerFunc {
+// act starts an action on a record: the named one, or (name empty) the route's :action.
+func (h *adminResources) act(res *admin.Resource, name string) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		action := name
+		if action == "" {
+			action = c.Param("action")
+		}
 		var id uuid.UUID
 		var intID int64
 		var ok bool
@@ -133,9 +162,9 @@ func (h *adminResources) act(res *admin.Resource) gin.HandlerFunc {
 		var rec repository.Record
 		var err error
 		if res.IntID {
-			rec, err = h.records.ActInt(c.Request.Context(), res, staffActor(c), intID, c.Param("action"), body)
+			rec, err = h.records.ActInt(c.Request.Context(), res, staffActor(c), intID, action, body)
 		} else {
-			rec, err = h.records.Act(c.Request.Context(), res, staffActor(c), id, c.Param("action"), body)
+			rec, err = h.records.Act(c.Request.Context(), res, staffActor(c), id, action, body)
 		}
 		if err != nil {
 			respondAdminError(c, err)

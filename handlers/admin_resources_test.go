@@ -53,7 +53,7 @@ var adminRoleMatrix = map[string]map[string]int{
 	"telegram_accounts":       {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"deep_links":              {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"audit_logs":              {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
-	"queue_jobs":              {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"jobs":                    {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 }
 
 type adminEnv struct {
@@ -320,10 +320,11 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 		e := adminSetup(t, db)
 		type schema struct {
 			Resources []struct {
-				Name   string   `json:"name"`
-				Label  string   `json:"label"`
-				Verbs  []string `json:"verbs"`
-				Fields []struct {
+				Name       string   `json:"name"`
+				Label      string   `json:"label"`
+				Verbs      []string `json:"verbs"`
+				StateField string   `json:"state_field"`
+				Fields     []struct {
 					Name    string `json:"name"`
 					Type    string `json:"type"`
 					Choices []struct {
@@ -371,7 +372,7 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 			"payments", "refunds", "leads", "lead_identities", "lead_timeline_events", "questions", "answers",
 			"moderation_items", "content_items", "topics", "tags", "interactive_definitions", "interactive_runs",
 			"message_templates", "notification_deliveries", "users", "consents", "staff", "sessions",
-			"data_export_requests", "telegram_accounts", "deep_links", "audit_logs", "queue_jobs",
+			"data_export_requests", "telegram_accounts", "deep_links", "audit_logs", "jobs",
 		}; !slices.Equal(names, want) {
 			t.Errorf("owner's resources (menu order) %v, want %v", names, want)
 		}
@@ -388,9 +389,19 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 		}; !slices.Equal(editor, want) {
 			t.Errorf("the editor sees %v, want %v (no client data)", editor, want)
 		}
+		// The actions' states are values of the state field the schema names: a job's "state".
+		for _, r := range owner.Resources {
+			want := map[string]string{"jobs": "state", "appointments": "status", "audit_logs": ""}
+			if w, ok := want[r.Name]; ok && r.StateField != w {
+				t.Errorf("%s's state field %q, want %q", r.Name, r.StateField, w)
+			}
+		}
 		for _, r := range get("assistant").Resources {
 			if r.Name == "intake_forms" {
 				t.Error("the assistant's schema shows intake forms")
+			}
+			if r.Name == "jobs" && r.StateField != "" {
+				t.Errorf("the assistant, who may not retry, gets the jobs' state field %q", r.StateField)
 			}
 		}
 		if r := e.clients["anonymous"].Do("GET", "/admin/api/schema", nil); r.Status != http.StatusUnauthorized {

@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"balance/models"
-	"balance/service"
 	"balance/service/admin"
 )
 
@@ -37,14 +36,6 @@ type Deps struct {
 	TrustedProxies []string
 	CookieSecure   bool
 	SessionTTL     time.Duration
-	// Jobs enables the job queue's admin API (/admin/api/jobs); it then needs Audit and Tx.
-	Jobs JobAdmin
-	// Audit records every admin write.
-	Audit AuditWriter
-	// Tx runs an admin write and its audit record in one transaction.
-	Tx Transactor
-	// Clock stamps audit records; nil is the system clock.
-	Clock service.Clock
 	// Catalogue enables the public service catalogue (GET /api/v1/services, .../{slug}).
 	Catalogue Catalogue
 	// Slots enables GET /api/v1/services/{slug}/slots; it needs Catalogue.
@@ -59,10 +50,9 @@ type Deps struct {
 	// (POST /api/v1/telegram/deep-links).
 	Bot       Bot
 	BotSecret SecretChecker
-	// Deliveries enables the delivery log for the admin panel (owner, assistant).
-	Deliveries DeliveryLog
 	// AdminResources enables the declared admin resources (/admin/api/schema, /admin/api/<name>…),
-	// read through AdminRecords.
+	// read through AdminRecords; the job queue (jobs) and the delivery log
+	// (notification_deliveries) among them.
 	AdminResources *admin.Registry
 	AdminRecords   AdminRecords
 	// AdminUI enables the admin panel at /admin/: the built files of admin/ (adminui.Dist()).
@@ -101,9 +91,6 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 
 // NewRouter builds the HTTP handler with all routes and middleware.
 func NewRouter(d Deps) (*Router, error) {
-	if d.Jobs != nil && (d.Audit == nil || d.Tx == nil) {
-		return nil, errors.New("router: the jobs admin API needs Audit and Tx, so that every retry is audited")
-	}
 	if d.Bot != nil && d.BotSecret == nil {
 		return nil, errors.New("router: the Telegram webhook needs BotSecret, so that only Telegram can call it")
 	}
@@ -116,9 +103,6 @@ func NewRouter(d Deps) (*Router, error) {
 	allowed, err := ParseCIDRs(d.WebhookCIDRs)
 	if err != nil {
 		return nil, fmt.Errorf("router: webhook addresses: %w", err)
-	}
-	if d.Clock == nil {
-		d.Clock = service.SystemClock{}
 	}
 	metrics, err := NewMetrics(d.Registry)
 	if err != nil {
@@ -201,16 +185,6 @@ func NewRouter(d Deps) (*Router, error) {
 	secondFactor.POST("", auth.verifyTOTP)
 	secondFactor.POST("/enrol", auth.enrolTOTP)
 	secondFactor.POST("/enrol/confirm", auth.confirmTOTP)
-	if d.Jobs != nil {
-		jobs := &jobsAdmin{jobs: d.Jobs, audit: d.Audit, tx: d.Tx, clock: d.Clock}
-		staff := signedIn.Group("", RequireRole(jobRoles...))
-		staff.GET("/jobs", jobs.list)
-		staff.POST("/jobs/:id/retry", jobs.retry)
-	}
-	if d.Deliveries != nil {
-		deliveries := &deliveriesAdmin{log: d.Deliveries}
-		signedIn.GET("/notification-deliveries", RequireRole(jobRoles...), deliveries.list)
-	}
 	if d.AdminResources != nil {
 		res := &adminResources{reg: d.AdminResources, records: d.AdminRecords}
 		res.mount(signedIn.Group("", RequireRole(models.StaffRoles...)))

@@ -40,8 +40,8 @@ type server struct {
 type options struct {
 	checks  []handlers.Check
 	maxBody int64
-	// jobs enables the jobs admin API, audited into db at the server's clock.
-	jobs handlers.JobAdmin
+	// jobs is the job queue the admin resources' retry goes through (none: 503 not-available).
+	jobs admin.JobQueue
 	// catalogue and slots enable the public service catalogue and slots API.
 	catalogue handlers.Catalogue
 	slots     handlers.SlotFinder
@@ -53,8 +53,6 @@ type options struct {
 	// bot enables the Telegram webhook (checked with botSecret) and deep links.
 	bot       handlers.Bot
 	botSecret handlers.SecretChecker
-	// deliveries enables the notification delivery log for staff.
-	deliveries handlers.DeliveryLog
 	// log receives the router's logs (the test's log when nil).
 	log *slog.Logger
 	// counts adds the database gauges to the metrics.
@@ -94,16 +92,12 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		OpenAPI: api.Spec, MaxBodyBytes: opt.maxBody, CookieSecure: true, SessionTTL: 12 * time.Hour,
 		Counts: opt.counts,
 	}
-	if opt.jobs != nil {
-		deps.Jobs, deps.Audit, deps.Tx, deps.Clock = opt.jobs, repository.NewAuditLogs(db), db, clock
-	}
 	deps.Catalogue, deps.Slots = opt.catalogue, opt.slots
 	if opt.bookings != nil {
 		deps.Bookings, deps.Payments = opt.bookings, opt.bookings
 	}
 	deps.WebhookCIDRs, deps.TrustedProxies = opt.webhookCIDRs, opt.trustedProxies
 	deps.Bot, deps.BotSecret = opt.bot, opt.botSecret
-	deps.Deliveries = opt.deliveries
 	if opt.adminResources {
 		reg, err := admin.NewRegistry(admin.Resources()...)
 		if err != nil {

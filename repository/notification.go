@@ -62,29 +62,3 @@ func (r *Deliveries) BySubject(ctx context.Context, subjectID uuid.UUID) ([]mode
 	}
 	return out, nil
 }
-
-// List lists deliveries newest first, optionally of one status.
-func (r *Deliveries) List(ctx context.Context, status models.DeliveryStatus, page Page) ([]models.NotificationDelivery, error) {
-	var out []models.NotificationDelivery
-	q := r.db.conn(ctx).Order("created_at DESC, id DESC")
-	if status != "" {
-		q = q.Where("status = ?", status)
-	}
-	if err := page.apply(q).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("deliveries: %w", translate(err))
-	}
-	return out, nil
-}
-
-// Count counts deliveries, optionally of one status.
-func (r *Deliveries) Count(ctx context.Context, status models.DeliveryStatus) (int64, error) {
-	var n int64
-	q := r.db.conn(ctx).Model(&models.NotificationDelivery{})
-	if status != "" {
-		q = q.Where("status = ?", status)
-	}
-	if err := q.Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("count deliveries: %w", translate(err))
-	}
-	return n, nil
-}

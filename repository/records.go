@@ -87,11 +87,19 @@ func (db *DB) Records(ctx context.Context, model any, q RecordQuery) ([]Record, 
 	if err := checkColumns(s, q.Search...); err != nil {
 		return nil, 0, err
 	}
+	var exprs map[string]string // computed columns: filtered through their expressions
+	if c, ok := model.(computedColumns); ok {
+		exprs = c.computedColumns(db.Dialect)
+	}
 	where := func(tx *gorm.DB) *gorm.DB {
 		for _, c := range q.Where {
 			tx = tx.Where(c.SQL, c.Args...)
 		}
 		for col, vals := range q.Equal {
+			if e, computed := exprs[col]; computed {
+				tx = tx.Where(clauseIn("("+e+")"), vals)
+				continue
+			}
 			tx = tx.Where(clauseIn(col), vals)
 		}
 		for _, b := range q.Bounds {
@@ -123,20 +131,15 @@ func (db *DB) Records(ctx context.Context, model any, q RecordQuery) ([]Record, 
 			return nil, 0, err
 		}
 	}
-	if c, ok := model.(computedColumns); ok {
-		// A computed column is read only: it orders, filters and matches nothing.
-		exprs := c.computedColumns(db.Dialect)
-		used := append([]string{q.Sort, q.ThenSort}, q.Search...)
-		for col := range q.Equal {
-			used = append(used, col)
-		}
-		for _, b := range q.Bounds {
-			used = append(used, b.Column)
-		}
-		for _, col := range used {
-			if _, computed := exprs[col]; computed {
-				return nil, 0, fmt.Errorf("records of %s: computed column %q cannot be sorted, filtered or searched", s.Table, col)
-			}
+	// A computed column is read, and filtered by equality (a scan: no index serves it), but it
+	// orders, bounds and matches nothing.
+	used := append([]string{q.Sort, q.ThenSort}, q.Search...)
+	for _, b := range q.Bounds {
+		used = append(used, b.Column)
+	}
+	for _, col := range used {
+		if _, computed := exprs[col]; computed {
+			return nil, 0, fmt.Errorf("records of %s: computed column %q cannot be sorted, bounded or searched", s.Table, col)
 		}
 	}
 	var total int64

@@ -103,6 +103,9 @@ type Resource struct {
 	// IntID: the records' ids are positive integers (the job queue's), not UUIDs. Such a resource
 	// is read-only; its actions run through RunInt.
 	IntID bool
+	// StateField names the field whose value an action's States are (a job's "state"); empty
+	// means "status".
+	StateField string
 	// Writer creates, updates and deletes records through the models' rules; nil for a resource
 	// nobody may write. Actions are its state transitions (publish, cancel, ...).
 	Writer  Writer
@@ -117,8 +120,9 @@ type Resource struct {
 type Action struct {
 	Name, Label string
 	Roles       []models.Role
-	// States are the values of the record's "status" field the action applies to (empty: any);
-	// the panel shows the button only then, and the server refuses it otherwise (409).
+	// States are the values of the record's state field (Resource.StateField, "status" unless it
+	// names another) the action applies to (empty: any); the panel shows the button only then, and
+	// the server refuses it otherwise (409).
 	States []string
 	// Fields are what the action asks for (a reason, an amount, a new time): the body's fields,
 	// converted and checked through c.In like a resource's editable fields.
@@ -283,8 +287,8 @@ func (r *Resource) check() error {
 		if a.Name == "" || a.Label == "" || !run || len(a.Roles) == 0 {
 			return fmt.Errorf("admin resource %s: action %q needs a name, a label, roles and Run (RunInt for integer ids)", r.Name, a.Name)
 		}
-		if len(a.States) > 0 && !names["status"] {
-			return fmt.Errorf("admin resource %s: action %s names states but the resource has no status field", r.Name, a.Name)
+		if len(a.States) > 0 && !names[r.stateField()] {
+			return fmt.Errorf("admin resource %s: action %s names states but the resource has no %s field", r.Name, a.Name, r.stateField())
 		}
 		if err := checkInputs(a.Fields); err != nil {
 			return fmt.Errorf("admin resource %s: action %s: %w", r.Name, a.Name, err)
@@ -320,6 +324,14 @@ func checkInputs(fields []Field) error {
 		names[f.Name] = true
 	}
 	return nil
+}
+
+// stateField is the field an action's States are values of.
+func (r *Resource) stateField() string {
+	if r.StateField == "" {
+		return "status"
+	}
+	return r.StateField
 }
 
 // defaultSort splits DefaultSort into its first key and the key that breaks its ties (or "").

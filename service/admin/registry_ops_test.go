@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"balance/models"
 	"balance/repository"
 	"balance/service/admin"
@@ -69,6 +71,10 @@ func TestIntegerIDsAndSortKeys(t *testing.T) {
 		"an unsortable second key":    func(r *admin.Resource) { r.DefaultSort = "state,-kind" },
 		"an empty first key":          func(r *admin.Resource) { r.DefaultSort = ",-id" },
 		"a UUID resource with RunInt": func(r *admin.Resource) { r.IntID = false },
+		"states without a status":     func(r *admin.Resource) { r.Actions[0].States = []string{"discarded"} },
+		"states of an undeclared field": func(r *admin.Resource) {
+			r.Actions[0].States, r.StateField = []string{"discarded"}, "phase"
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := jobs()
@@ -77,5 +83,74 @@ func TestIntegerIDsAndSortKeys(t *testing.T) {
 				t.Error("accepted")
 			}
 		})
+	}
+}
+
+// TestJobsResource: the job queue offers every River state (with a Russian label) to filter on;
+// its retry applies to the states admin.RetryJob accepts, read from the job's "state" — which the
+// schema names, to the owner who may retry, so that the panel shows the button only then.
+func TestJobsResource(t *testing.T) {
+	reg, err := admin.NewRegistry(admin.Resources()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, ok := reg.Resource("jobs")
+	if !ok {
+		t.Fatal("no jobs resource")
+	}
+	state, _ := res.Field("state")
+	var values []string
+	for _, c := range state.Choices {
+		if c.Label == "" || c.Label == c.Value {
+			t.Errorf("state %s has no Russian label", c.Value)
+		}
+		values = append(values, c.Value)
+	}
+	for _, s := range rivertype.JobStates() {
+		if !slices.Contains(values, string(s)) {
+			t.Errorf("River's state %s is not a choice of jobs.state", s)
+		}
+	}
+	if len(values) != len(rivertype.JobStates()) || !state.Filter || !state.Sort {
+		t.Errorf("jobs.state: %+v", state)
+	}
+	for _, name := range []string{"kind", "event", "subscriber", "task", "scheduled_at", "created_at"} {
+		if f, _ := res.Field(name); !f.Filter {
+			t.Errorf("jobs.%s is not filterable", name)
+		}
+	}
+	for _, name := range []string{"scheduled_at", "created_at"} {
+		if f, _ := res.Field(name); !f.Sort {
+			t.Errorf("jobs.%s is not sortable", name)
+		}
+	}
+	if f, ok := res.Field("last_error"); !ok || f.List {
+		t.Errorf("jobs.last_error is shown on a job only: %+v", f)
+	}
+	retry, _ := res.Action("retry")
+	if !slices.Equal(retry.States, admin.RetryableJobStates) {
+		t.Errorf("retry applies to %v, RetryJob accepts %v", retry.States, admin.RetryableJobStates)
+	}
+
+	schema := func(role models.Role) admin.ResourceSchema {
+		for _, rs := range reg.Schema([]models.Role{role}) {
+			if rs.Name == "jobs" {
+				return rs
+			}
+		}
+		t.Fatalf("%s's schema has no jobs", role)
+		return admin.ResourceSchema{}
+	}
+	owner, assistant := schema(models.RoleOwner), schema(models.RoleAssistant)
+	if owner.StateField != "state" || len(owner.Actions) != 1 || !slices.Equal(owner.Actions[0].States, admin.RetryableJobStates) {
+		t.Errorf("owner's jobs schema: state field %q, actions %+v", owner.StateField, owner.Actions)
+	}
+	if assistant.StateField != "" || len(assistant.Actions) != 0 {
+		t.Errorf("assistant's jobs schema: state field %q, actions %+v", assistant.StateField, assistant.Actions)
+	}
+	for _, rs := range reg.Schema([]models.Role{models.RoleOwner}) {
+		if rs.Name == "appointments" && rs.StateField != "status" {
+			t.Errorf("appointments' state field: %q", rs.StateField)
+		}
 	}
 }

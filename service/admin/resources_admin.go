@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"balance/events"
 	"balance/models"
 	"balance/repository"
 )
@@ -18,17 +17,12 @@ var (
 		{string(models.AuditActionExport), "Выдача выгрузки"},
 		{string(models.AuditActionEvent), "Событие"},
 	}
-	jobStateLabels = map[string]string{
-		"available": "Ждёт выполнения", "scheduled": "Запланирована", "running": "Выполняется",
-		"retryable": "Ждёт повтора", "completed": "Выполнена", "cancelled": "Отменена", "discarded": "Не выполнена",
+	// jobStateChoices are River's job states (rivertype.JobStates), in the order of a job's life.
+	jobStateChoices = []Choice{
+		{"available", "Ждёт выполнения"}, {"running", "Выполняется"}, {"retryable", "Ждёт повтора"},
+		{"scheduled", "Запланирована"}, {"completed", "Выполнена"}, {"cancelled", "Отменена"},
+		{"discarded", "Не выполнена"}, {"pending", "Отложена"},
 	}
-	jobStateChoices = func() []Choice {
-		out := make([]Choice, 0, len(events.JobStates))
-		for _, s := range events.JobStates {
-			out = append(out, Choice{s, jobStateLabels[s]})
-		}
-		return out
-	}()
 	jobKindChoices = []Choice{{"event", "Доставка события"}, {"task", "Задача"}}
 )
 
@@ -56,20 +50,21 @@ func auditResources() []Resource {
 		},
 		{
 			// River's jobs: event deliveries and tasks, with their attempts and last error. The ids
-			// are River's integers. (GET /admin/api/jobs and POST /admin/api/jobs/{id}/retry, the
-			// older screens of the same queue, stay as they were.)
-			Name: "queue_jobs", Label: "Фоновые задачи", Singular: "Фоновая задача", Model: &repository.QueueJob{},
-			Access: readOnly(clientData), DefaultSort: "-id", IntID: true,
+			// are River's integers; the action's states are the job's "state". POST
+			// /admin/api/jobs/{id}/retry is an older URL of the retry action (handlers).
+			Name: "jobs", Label: "Фоновые задачи", Singular: "Фоновая задача", Model: &repository.QueueJob{},
+			Access: readOnly(clientData), DefaultSort: "-id", IntID: true, StateField: "state",
 			Actions: []Action{
-				// The states are the job's "state", not a "status": RetryJob refuses the others (409).
-				{Name: "retry", Label: "Повторить", Roles: ownerOnly, RunInt: retryJob},
+				{Name: "retry", Label: "Повторить", Roles: ownerOnly, States: RetryableJobStates, RunInt: retryJob},
 			},
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: Integer, List: true, Sort: true},
 				{Name: "kind", Label: "Вид", Type: Enum, Choices: jobKindChoices, List: true, Filter: true},
-				{Name: "event", Label: "Событие", Type: Text, List: true},
-				{Name: "subscriber", Label: "Получатель события", Type: Text, List: true},
-				{Name: "task", Label: "Задача", Type: Text, List: true},
+				// event, subscriber and task are read out of the job's JSON: filtered by equality
+				// (a scan of the queue's table), never sorted or searched.
+				{Name: "event", Label: "Событие", Type: Text, List: true, Filter: true},
+				{Name: "subscriber", Label: "Получатель события", Type: Text, List: true, Filter: true},
+				{Name: "task", Label: "Задача", Type: Text, List: true, Filter: true},
 				{Name: "state", Label: "Состояние", Type: Enum, Choices: jobStateChoices, List: true, Filter: true, Sort: true},
 				{Name: "attempt", Label: "Попытка", Type: Integer, List: true},
 				{Name: "max_attempts", Label: "Попыток всего", Type: Integer, List: true},

@@ -51,7 +51,7 @@ func notificationResources() []Resource {
 				{Name: "subject_id", Label: "ID предмета", Type: ID, Filter: true},
 				{Name: "status", Label: "Статус", Type: Enum, Choices: deliveryStatusChoices, List: true, Filter: true, Sort: true},
 				{Name: "attempts", Label: "Попыток", Type: Integer, List: true},
-				{Name: "last_error", Label: "Последняя ошибка", Type: Text},
+				{Name: "last_error", Label: "Последняя ошибка", Type: Text, List: true},
 				{Name: "provider_message_id", Label: "ID сообщения у провайдера", Type: Text},
 				{Name: "dedup_key", Label: "Ключ дедупликации", Type: Text},
 				{Name: "sent_at", Label: "Отправлено", Type: DateTime, List: true, Sort: true},

@@ -18,7 +18,7 @@ var secretColumns = map[string][]string{
 }
 
 // foreignTables are the resources over another system's table, named our way.
-var foreignTables = map[string]string{"queue_jobs": "river_job"} // River's jobs
+var foreignTables = map[string]string{"jobs": "river_job"} // River's jobs
 
 // TestDeclarationsNameColumnsAndHoldNoSecrets: every resource is its model's table, every field
 // one of its columns, and no field is an encrypted (P2) column not marked P2, or a secret.

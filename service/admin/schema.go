@@ -15,10 +15,14 @@ type ResourceSchema struct {
 	// create, and the resource has such inputs).
 	CreateFields []FieldSchema  `json:"create_fields,omitempty"`
 	Actions      []ActionSchema `json:"actions"`
+	// StateField is the field whose value the actions' States are ("status", a job's "state");
+	// present when some action the user may start names states.
+	StateField string `json:"state_field,omitempty"`
 }
 
-// ActionSchema is an action the user's roles may start: on records whose status is one of
-// States (any, when empty), with a form of Fields (none: a plain button).
+// ActionSchema is an action the user's roles may start: on records whose state field
+// (ResourceSchema.StateField) holds one of States (any, when empty), with a form of Fields (none:
+// a plain button).
 type ActionSchema struct {
 	Name   string        `json:"name"`
 	Label  string        `json:"label"`
@@ -69,6 +73,9 @@ func (reg *Registry) Schema(roles []models.Role) []ResourceSchema {
 					states = []string{}
 				}
 				rs.Actions = append(rs.Actions, ActionSchema{Name: a.Name, Label: a.Label, States: states, Fields: fieldSchemas(a.Fields)})
+				if len(states) > 0 {
+					rs.StateField = r.stateField()
+				}
 			}
 		}
 		out = append(out, rs)

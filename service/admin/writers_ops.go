@@ -18,7 +18,8 @@ type JobQueue interface {
 
 // RetryableJobStates are the states a job may be retried from: it ended without succeeding
 // (discarded, cancelled) or waits to run. A completed job is never re-run (its side effects
-// would repeat), and a running one is left alone.
+// would repeat), and a running or pending one is left alone. They are the jobs resource's retry
+// States, so the panel offers the button only then.
 var RetryableJobStates = []string{"discarded", "cancelled", "retryable", "scheduled", "available"}
 
 // RetryJob makes job id run again at once, inside the transaction of ctx, and returns it before

@@ -208,16 +208,18 @@ func (s *Records) inScope(ctx context.Context, res *Resource, id any) error {
 	return err
 }
 
-// checkState refuses an action declared for some states on a record in another.
+// checkState refuses an action declared for some states on a record in another (its state field
+// holding another value).
 func (s *Records) checkState(ctx context.Context, res *Resource, a Action, id any) error {
 	if len(a.States) == 0 {
 		return nil
 	}
-	rec, err := s.store.RecordByID(ctx, res.Model, []string{"status"}, id, res.scope()...)
+	field := res.stateField()
+	rec, err := s.store.RecordByID(ctx, res.Model, []string{field}, id, res.scope()...)
 	if err != nil {
 		return err
 	}
-	status := fmt.Sprint(rec["status"])
+	status := fmt.Sprint(rec[field])
 	if !slices.Contains(a.States, status) {
 		return &StateError{Action: a.Label, Status: status}
 	}
