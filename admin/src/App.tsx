@@ -4,7 +4,9 @@ import { authProvider } from './auth/authProvider';
 import { LoginPage } from './auth/LoginPage';
 import { clearSession } from './auth/session';
 import { BASENAME } from './config';
-import { Dashboard } from './Dashboard';
+import { customRoutes } from './custom/extensions';
+import { PanelLayout } from './custom/Layout';
+import { Dashboard } from './dashboard/Dashboard';
 import { i18nProvider, setSchemaNames } from './i18n';
 import { makeDataProvider } from './providers/dataProvider';
 import { resourceElements } from './schema/screens';
@@ -20,7 +22,7 @@ async function resources() {
     try {
         const schema = await loadSchema();
         setSchemaNames(schema);
-        return resourceElements(schema);
+        return [...resourceElements(schema), ...customRoutes(schema)];
     } catch (e) {
         if ((e as { status?: number })?.status === 401) {
             // Signed out (or the session ended): react-admin's auth check shows the sign-in page.
@@ -37,7 +39,7 @@ export function App() {
         // Real paths (/admin/appointments/…), not hash routes: the server answers index.html for them.
         <BrowserRouter basename={BASENAME} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
             <Admin title="Эмоциональный баланс" dataProvider={dataProvider} authProvider={authProvider}
-                i18nProvider={i18nProvider} loginPage={LoginPage} dashboard={Dashboard} requireAuth
+                i18nProvider={i18nProvider} loginPage={LoginPage} dashboard={Dashboard} layout={PanelLayout} requireAuth
                 disableTelemetry>
                 {resources}
             </Admin>

@@ -6,6 +6,7 @@ import {
     NullableBooleanInput, NumberField, NumberInput, ReferenceField, ReferenceInput, SearchInput,
     SelectInput, TextField, TextInput, required, type Validator,
 } from 'react-admin';
+import { MarkdownInput } from '../markdown/MarkdownInput';
 import { formatDate, formatDateTime, formatMoney, instantToZonedWall, minorToUnits, unitsToMinor, zonedWallToInstant } from '../format';
 import { currencyOf, labelField, referenceTarget, type FilterSpec, type InputSpec } from './plan';
 import type { AdminField, AdminResource, AdminSchema } from './types';
@@ -100,7 +101,8 @@ export function fieldElement(schema: AdminSchema, f: AdminField, opt: FieldOptio
     }
 }
 
-function validators(spec: InputSpec): Validator[] {
+/** validators: the checks the panel makes before sending (the server checks again). */
+export function validators(spec: InputSpec): Validator[] {
     const v: Validator[] = [];
     if (spec.required) {
         v.push(required());
@@ -142,7 +144,7 @@ export function inputElement(schema: AdminSchema, spec: InputSpec): ReactElement
         case 'multiline':
             return <TextInput key={k} {...common} multiline minRows={3} fullWidth />;
         case 'markdown':
-            return <TextInput key={k} {...common} multiline minRows={8} fullWidth helperText="Текст в формате Markdown" />;
+            return <MarkdownInput key={k} {...common} />;
         case 'integer':
             return <NumberInput key={k} {...common} step={1} />;
         case 'money':

@@ -61,6 +61,8 @@ describe('list', () => {
         expect(defaultSort(res(ownerSchema, 'appointments'))).toEqual({ field: 'start_at', order: 'DESC' });
         expect(defaultSort(services)).toEqual({ field: 'title', order: 'ASC' });
         expect(defaultSort({ ...services, default_sort: undefined })).toEqual({ field: 'id', order: 'ASC' });
+        // Two keys: the list sorts by the first, the server breaks ties by the second.
+        expect(defaultSort({ ...services, default_sort: '-crisis,-created_at' })).toEqual({ field: 'crisis', order: 'DESC' });
     });
 });
 

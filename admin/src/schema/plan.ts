@@ -38,8 +38,12 @@ export interface Sort {
     order: 'ASC' | 'DESC';
 }
 
+/**
+ * defaultSort is the list's initial order: the first key of default_sort ("-crisis,-created_at"
+ * sorts by crisis, descending; the server breaks the ties by the second key itself).
+ */
 export function defaultSort(res: AdminResource): Sort {
-    const s = res.default_sort ?? '';
+    const s = (res.default_sort ?? '').split(',')[0].trim();
     if (!s) {
         return { field: 'id', order: 'ASC' };
     }
@@ -203,4 +207,13 @@ export function screens(res: AdminResource): ScreenPlan {
 export function currencyOf(record: Record<string, unknown> | undefined): string {
     const c = record?.currency;
     return typeof c === 'string' && c ? c : 'RUB';
+}
+
+/** choiceText: the label of an enum field's value as the schema names it (the value otherwise). */
+export function choiceText(res: AdminResource | undefined, field: string, value: unknown): string {
+    if (value === null || value === undefined) {
+        return '';
+    }
+    const f = res?.fields.find(x => x.name === field);
+    return f?.choices?.find(c => c.value === value)?.label ?? String(value);
 }

@@ -8,10 +8,11 @@ import {
     Toolbar, TopToolbar, useDataProvider, useNotify, useRecordContext, useRefresh,
 } from 'react-admin';
 import type { BalanceDataProvider } from '../providers/dataProvider';
-import { fieldElement, filterElement, inputElement } from './fields';
+import { formExtras, formInput, showActions, showSections } from '../custom/extensions';
+import { fieldElement, filterElement, inputElement, validators } from './fields';
 import {
     actionInputs, createInputs, defaultSort, editInputs, labelField, listColumns, listFilters,
-    recordActions, screens, showFields,
+    recordActions, screens, showFields, type InputSpec,
 } from './plan';
 import type { AdminAction, AdminRecord, AdminResource, AdminSchema } from './types';
 
@@ -101,7 +102,8 @@ function ActionButton({ schema, res, action, record }: ScreenProps & { action: A
                     confirm="Выполнить" cancel="Отмена"
                     onConfirm={() => void run()} onClose={() => setOpen(false)} />
             ) : (
-                <Dialog open={open} onClose={() => setOpen(false)} aria-labelledby={`action-${action.name}`} fullWidth maxWidth="sm">
+                <Dialog open={open} onClose={() => setOpen(false)} aria-labelledby={`action-${action.name}`} fullWidth
+                    maxWidth={inputs.some(i => i.kind === 'markdown') ? 'lg' : 'sm'}>
                     <Form onSubmit={(values: Record<string, unknown>) => run(values)} record={{}}>
                         <DialogTitle id={`action-${action.name}`}>{action.label}</DialogTitle>
                         <DialogContent>
@@ -124,6 +126,7 @@ function ShowActions({ schema, res }: ScreenProps) {
     const plan = screens(res);
     return (
         <TopToolbar>
+            {showActions(schema, res)}
             <ActionButtons schema={schema} res={res} />
             {plan.edit && <EditButton />}
             {plan.delete && <DeleteButton mutationMode="pessimistic" />}
@@ -144,6 +147,7 @@ export function ResourceShow({ schema, res }: ScreenProps) {
             <SimpleShowLayout>
                 {showFields(res).map(f => fieldElement(schema, f))}
             </SimpleShowLayout>
+            {showSections(schema, res)}
         </Show>
     );
 }
@@ -157,6 +161,11 @@ function EditToolbar({ res }: { res: AdminResource }) {
     );
 }
 
+/** formElement: a hand-made input where one replaces the generated (custom/extensions.tsx). */
+function formElement(schema: AdminSchema, res: AdminResource, spec: InputSpec): ReactElement {
+    return formInput(res, spec, validators(spec)) ?? inputElement(schema, spec);
+}
+
 export function ResourceEdit({ schema, res }: ScreenProps) {
     const plan = screens(res);
     return (
@@ -165,7 +174,8 @@ export function ResourceEdit({ schema, res }: ScreenProps) {
         <Edit title={<RecordTitle res={res} />} mutationMode="pessimistic" redirect={plan.show ? 'show' : 'list'}
             actions={<TopToolbar><ActionButtons schema={schema} res={res} /></TopToolbar>}>
             <SimpleForm toolbar={<EditToolbar res={res} />}>
-                {editInputs(schema, res).map(spec => inputElement(schema, spec))}
+                {editInputs(schema, res).map(spec => formElement(schema, res, spec))}
+                {formExtras(res, 'edit')}
             </SimpleForm>
         </Edit>
     );
@@ -175,7 +185,8 @@ export function ResourceCreate({ schema, res }: ScreenProps) {
     return (
         <Create title={`${res.singular}: создание`} redirect={screens(res).show ? 'show' : 'list'}>
             <SimpleForm>
-                {createInputs(schema, res).map(spec => inputElement(schema, spec))}
+                {createInputs(schema, res).map(spec => formElement(schema, res, spec))}
+                {formExtras(res, 'create')}
             </SimpleForm>
         </Create>
     );
