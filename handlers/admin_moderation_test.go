@@ -201,10 +201,18 @@ func TestAdminModerationFlow(t *testing.T) {
 			var p struct {
 				Errors map[string]string `json:"errors"`
 			}
-			if r.Status == 200 {
+			switch r.Status {
+			case 200:
 				r.JSON(t, &rec)
-			} else {
+			case 422:
 				r.JSON(t, &p)
+			case 409: // why, in Russian, for the person
+				var refusal struct {
+					Message string `json:"message"`
+				}
+				if r.JSON(t, &refusal); refusal.Message == "" {
+					t.Errorf("%s: a 409 without a message: %s", step.name, r.Body)
+				}
 			}
 			if step.check != nil {
 				t.Run(step.name, func(t *testing.T) { step.check(t, rec, p.Errors) })

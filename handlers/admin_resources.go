@@ -232,12 +232,6 @@ func respondAdminError(c *gin.Context, err error) {
 		c.Data(http.StatusUnprocessableEntity, ProblemContentType, body)
 		return
 	}
-	var ce *admin.ConflictError
-	if errors.As(err, &ce) {
-		problem(c, http.StatusConflict, "conflict", "the record's current state does not allow this change",
-			FieldError{Field: ce.Field, Message: ce.Message})
-		return
-	}
 	if errors.Is(err, admin.ErrNotAvailable) {
 		problem(c, http.StatusServiceUnavailable, "not-available", "this action is not available in this configuration")
 		return
@@ -246,26 +240,31 @@ func respondAdminError(c *gin.Context, err error) {
 	if errors.As(err, &vc) {
 		body, _ := json.Marshal(struct {
 			Problem
-			CurrentVersion int `json:"current_version"`
+			CurrentVersion int    `json:"current_version"`
+			Message        string `json:"message"`
 		}{Problem{
 			Type: problemTypeBase + "version-conflict", Title: http.StatusText(http.StatusConflict), Status: http.StatusConflict,
 			Detail: "another staff member changed this record first; reload it and edit again", Instance: c.Request.URL.Path,
 			RequestID: c.GetString(requestIDKey),
-		}, vc.Current})
+		}, vc.Current, "Запись уже изменил другой сотрудник: обновите её и внесите изменения снова."})
 		c.Abort()
 		c.Data(http.StatusConflict, ProblemContentType, body)
 		return
 	}
 	var refusal *admin.Refusal
 	if errors.As(err, &refusal) {
-		body, _ := json.Marshal(struct {
-			Problem
-			Message string `json:"message"`
-		}{Problem{
+		p := Problem{
 			Type: problemTypeBase + "conflict", Title: http.StatusText(http.StatusConflict), Status: http.StatusConflict,
 			Detail: "the record's state or its use does not allow this; message says why", Instance: c.Request.URL.Path,
 			RequestID: c.GetString(requestIDKey),
-		}, refusal.Message})
+		}
+		if refusal.Field != "" {
+			p.Errors = []FieldError{{Field: refusal.Field, Message: refusal.Message}}
+		}
+		body, _ := json.Marshal(struct {
+			Problem
+			Message string `json:"message"`
+		}{p, refusal.Message})
 		c.Abort()
 		c.Data(http.StatusConflict, ProblemContentType, body)
 		return

@@ -91,7 +91,7 @@ func TestAdminBuildsABookableSchedule(t *testing.T) {
 			t.Fatalf("rule: %d %s", rule.Status, rule.Body)
 		}
 		if r := owner.Do("POST", "/admin/api/availability_rules", map[string]any{"weekday": 1, "start_minute": 800, "end_minute": 700}, h); r.Status != http.StatusUnprocessableEntity ||
-			!strings.Contains(string(r.Body), `"end_minute"`) {
+			!strings.Contains(string(r.Body), `"end_minute":"позже начала и не больше 1440 минут от полуночи"`) {
 			t.Errorf("a window ending before it starts: %d %s", r.Status, r.Body)
 		}
 		var extra map[string]any
@@ -224,8 +224,9 @@ func TestAdminCancelsABookingWithARefund(t *testing.T) {
 		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"status":"canceled"`) || !strings.Contains(string(r.Body), `"canceled_by":"staff"`) {
 			t.Fatalf("cancel: %d %s", r.Status, r.Body)
 		}
-		if r := assistant.Do("POST", path+"cancel", nil, jobsCSRF(csrf)); r.Status != http.StatusConflict {
-			t.Errorf("cancel twice: %d", r.Status)
+		if r := assistant.Do("POST", path+"cancel", nil, jobsCSRF(csrf)); r.Status != http.StatusConflict ||
+			!strings.Contains(string(r.Body), `"message":"«Отменить с возвратом оплаты» недоступно: сейчас «Отменена»"`) {
+			t.Errorf("cancel twice: %d %s", r.Status, r.Body)
 		}
 
 		// A full refund, sent to YooKassa by the booking service's job.

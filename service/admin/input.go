@@ -277,7 +277,7 @@ func (e *InputError) Error() string { return "invalid fields" }
 // form shows it beside the field; other errors pass through.
 func inputError(err error) error {
 	var ve *models.ValidationError
-	if errors.As(err, &ve) {
+	if errors.As(inRussian(err), &ve) {
 		return &InputError{Fields: map[string]string{ve.Field: ve.Message}}
 	}
 	return err

@@ -8,9 +8,8 @@ import (
 )
 
 // The models explain a bad value in English (the public API speaks English); staff read Russian.
-// russianMessages translates the models' messages of the contexts whose writers use inRussian —
-// content, interactive tools and message templates — keeping the field; an unknown message
-// passes through unchanged.
+// russianMessages translates the models' messages for every admin form (inputError applies it),
+// keeping the field; an unknown message passes through unchanged.
 var russianMessages = []struct {
 	re *regexp.Regexp
 	ru string
@@ -47,6 +46,34 @@ var russianMessages = []struct {
 	{regexp.MustCompile(`^scores from (-?\d+) to (-?\d+) fall in no band$`), "баллы от $1 до $2 не попадают ни в один диапазон"},
 	{regexp.MustCompile(`^is not a valid template: (.*)$`), "шаблон с ошибкой: $1"},
 	{regexp.MustCompile(`^must be empty for telegram$`), "у сообщения Telegram нет темы"},
+	// Services, the weekly schedule and its exceptions.
+	{regexp.MustCompile(`^must not be negative$`), "не может быть отрицательным"},
+	{regexp.MustCompile(`^must be online, offline or hybrid; got .*$`), "выберите формат: онлайн, очно или оба"},
+	{regexp.MustCompile(`^must be online or offline; got .*$`), "выберите: онлайн или очно"},
+	{regexp.MustCompile(`^must be day_off or extra_hours; got .*$`), "выберите: выходной или дополнительные часы"},
+	{regexp.MustCompile(`^must be an IANA time zone such as Europe/Moscow$`), "укажите часовой пояс, например Europe/Moscow"},
+	{regexp.MustCompile(`^unknown time zone (".*")$`), "неизвестный часовой пояс $1"},
+	{regexp.MustCompile(`^start_minute and end_minute go together$`), "начало и конец указываются вместе"},
+	{regexp.MustCompile(`^must not exceed cancel_free_hours$`), "не больше срока бесплатной отмены"},
+	{regexp.MustCompile(`^must not be before valid_from$`), "не раньше даты начала действия"},
+	{regexp.MustCompile(`^must not be before date_from$`), "не раньше начальной даты"},
+	{regexp.MustCompile(`^must be lower-case letters and digits separated by single hyphens, at most (\d+) characters$`), "строчные латинские буквы и цифры через одиночные дефисы, не длиннее $1 символов"},
+	{regexp.MustCompile(`^must be between 0 and the price$`), "от нуля до цены услуги"},
+	{regexp.MustCompile(`^must be between 0 and 1439$`), "от 0 до 1439 минут от полуночи"},
+	{regexp.MustCompile(`^must be after start_minute and at most 1440$`), "позже начала и не больше 1440 минут от полуночи"},
+	{regexp.MustCompile(`^must be a whole minute$`), "целое число минут"},
+	{regexp.MustCompile(`^must be 1 \(Monday\) to 7 \(Sunday\)$`), "от 1 (понедельник) до 7 (воскресенье)"},
+	{regexp.MustCompile(`^is required for extra hours$`), "для дополнительных часов укажите время"},
+	{regexp.MustCompile(`^must be positive for a paid service$`), "у платной услуги цена больше нуля"},
+	{regexp.MustCompile(`^must be an ISO 4217 code such as RUB$`), "код валюты ISO 4217, например RUB"},
+	// People.
+	{regexp.MustCompile(`^is not a valid email address$`), "неверный адрес электронной почты"},
+	{regexp.MustCompile(`^is not a valid international phone number$`), "неверный номер телефона"},
+	{regexp.MustCompile(`^may contain only digits, spaces, dashes, brackets and a leading \+$`), "только цифры, пробелы, дефисы, скобки и + в начале"},
+	{regexp.MustCompile(`^must be owner, assistant or editor$`), "выберите роль: владелец, ассистент или редактор"},
+	{regexp.MustCompile(`^must be (\d+) to (\d+) characters$`), "от $1 до $2 символов"},
+	{regexp.MustCompile(`^must be at most (\d+) bytes$`), "слишком длинно (не больше $1 байт)"},
+	{regexp.MustCompile(`^must be valid UTF-8$`), "недопустимые символы"},
 	{regexp.MustCompile(`^must be absent for telegram$`), "у сообщения Telegram нет HTML-версии"},
 }
 
@@ -64,11 +91,17 @@ func inRussian(err error) error {
 	return err
 }
 
-// Refusal is a write the record's state or its use does not allow (deleting a topic that content
-// refers to, a published article): a 409 whose Message tells the person why, in Russian.
-type Refusal struct{ Message string }
+// Refusal is a write or an action the record's state or its use does not allow (deleting a topic
+// that content refers to, removing the last owner, an action in the wrong state): a 409 whose
+// Message tells the person why, in Russian, and names the Field that asked for it, if one did.
+type Refusal struct{ Field, Message string }
 
-func (e *Refusal) Error() string { return e.Message }
+func (e *Refusal) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
 
 // Unwrap makes a Refusal a models.ErrConflict.
 func (e *Refusal) Unwrap() error { return models.ErrConflict }

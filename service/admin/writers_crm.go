@@ -47,7 +47,7 @@ func setLeadStatus(ctx context.Context, c *Call, id uuid.UUID) error {
 			if from == to {
 				msg = fmt.Sprintf("лид уже в статусе «%s»", leadStatusLabel(to))
 			}
-			return &ConflictError{Field: "status", Message: msg}
+			return &Refusal{Field: "status", Message: msg}
 		}
 		return err
 	})
@@ -100,7 +100,7 @@ func mergeLead(ctx context.Context, c *Call, id uuid.UUID) error {
 		return err
 	}
 	if *other == id {
-		return &ConflictError{Field: "other_id", Message: "лида нельзя объединить с самим собой"}
+		return &Refusal{Field: "other_id", Message: "лида нельзя объединить с самим собой"}
 	}
 	leads := repository.NewLeads(c.DB)
 	if _, err := leads.ByID(ctx, *other); errors.Is(err, models.ErrNotFound) {
@@ -111,9 +111,9 @@ func mergeLead(ctx context.Context, c *Call, id uuid.UUID) error {
 	err := crm.MergeLeads(ctx, leads, repository.NewLeadTimeline(c.DB), id, *other, c.Now)
 	switch {
 	case errors.Is(err, crm.ErrMergeSelf):
-		return &ConflictError{Field: "other_id", Message: "лида нельзя объединить с самим собой"}
+		return &Refusal{Field: "other_id", Message: "лида нельзя объединить с самим собой"}
 	case errors.Is(err, crm.ErrMergeUsers):
-		return &ConflictError{Field: "other_id", Message: "лиды связаны с разными пользователями сайта — это разные люди"}
+		return &Refusal{Field: "other_id", Message: "лиды связаны с разными пользователями сайта — это разные люди"}
 	}
 	return err
 }

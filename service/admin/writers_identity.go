@@ -28,7 +28,7 @@ func accounts(c *Call, what string) (Accounts, error) {
 // form shows beside field.
 func lastOwner(err error, field string) error {
 	if errors.As(err, new(identity.LastOwnerError)) {
-		return &ConflictError{Field: field, Message: "нельзя лишить практику последнего владельца: сначала назначьте владельцем другого сотрудника"}
+		return &Refusal{Field: field, Message: "нельзя лишить практику последнего владельца: сначала назначьте владельцем другого сотрудника"}
 	}
 	return err
 }
@@ -118,7 +118,7 @@ func resendInvite(ctx context.Context, c *Call, id uuid.UUID) error {
 	}
 	err = acc.ResendInvite(ctx, id, c.Actor.UserID)
 	if errors.Is(err, models.ErrInvalidTransition) {
-		return &ConflictError{Field: "password_set", Message: "сотрудник уже задал пароль: приглашение не нужно"}
+		return &Refusal{Field: "password_set", Message: "сотрудник уже задал пароль: приглашение не нужно"}
 	}
 	return err
 }
@@ -131,7 +131,7 @@ func revokeSession(ctx context.Context, c *Call, id uuid.UUID) error {
 	}
 	err = acc.RevokeSession(ctx, id)
 	if errors.Is(err, models.ErrInvalidTransition) {
-		return &ConflictError{Field: "revoked_at", Message: "сеанс уже завершён"}
+		return &Refusal{Field: "revoked_at", Message: "сеанс уже завершён"}
 	}
 	return err
 }

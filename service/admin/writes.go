@@ -219,31 +219,18 @@ func (s *Records) checkState(ctx context.Context, res *Resource, a Action, id an
 	if err != nil {
 		return err
 	}
-	status := fmt.Sprint(rec[field])
-	if !slices.Contains(a.States, status) {
-		return &StateError{Action: a.Label, Status: status}
+	state := fmt.Sprint(rec[field])
+	if slices.Contains(a.States, state) {
+		return nil
 	}
-	return nil
+	label := state
+	if f, ok := res.Field(field); ok {
+		if i := slices.IndexFunc(f.Choices, func(c Choice) bool { return c.Value == state }); i >= 0 {
+			label = f.Choices[i].Label
+		}
+	}
+	return &Refusal{Field: field, Message: fmt.Sprintf("«%s» недоступно: сейчас «%s»", a.Label, label)}
 }
-
-// ConflictError refuses a change the record's state does not allow, with a message for the
-// person (Russian) about the field that asked for it: a 409 whose errors name the field.
-type ConflictError struct{ Field, Message string }
-
-func (e *ConflictError) Error() string { return e.Field + ": " + e.Message }
-
-// Unwrap makes a ConflictError a models.ErrConflict.
-func (e *ConflictError) Unwrap() error { return models.ErrConflict }
-
-// StateError: the action does not apply to the record in its current state.
-type StateError struct{ Action, Status string }
-
-func (e *StateError) Error() string {
-	return fmt.Sprintf("действие «%s» недоступно в состоянии %q", e.Action, e.Status)
-}
-
-// Unwrap makes a StateError a models.ErrConflict.
-func (e *StateError) Unwrap() error { return models.ErrConflict }
 
 // audited runs a write and appends its audit record (who, what, which fields — never values) in
 // one transaction.
