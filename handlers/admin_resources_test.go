@@ -324,6 +324,7 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 				Label      string   `json:"label"`
 				Verbs      []string `json:"verbs"`
 				StateField string   `json:"state_field"`
+				TitleField string   `json:"title_field"`
 				Fields     []struct {
 					Name    string `json:"name"`
 					Type    string `json:"type"`
@@ -388,6 +389,13 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 			"questions", "answers", "moderation_items", "content_items", "topics", "tags", "interactive_definitions", "message_templates",
 		}; !slices.Equal(editor, want) {
 			t.Errorf("the editor sees %v, want %v (no client data)", editor, want)
+		}
+		// A service stands for itself by its title where an appointment refers to it.
+		for _, r := range owner.Resources {
+			want := map[string]string{"services": "title", "appointments": "start_at", "audit_logs": ""}
+			if w, ok := want[r.Name]; ok && r.TitleField != w {
+				t.Errorf("%s's title field %q, want %q", r.Name, r.TitleField, w)
+			}
 		}
 		// The actions' states are values of the state field the schema names: a job's "state".
 		for _, r := range owner.Resources {

@@ -100,6 +100,9 @@ type Resource struct {
 	// second key after a comma ("-crisis,-created_at") breaks ties whenever the list is sorted by
 	// the first.
 	DefaultSort string
+	// TitleField names the field that stands for a record where another refers to it (a service's
+	// title, an appointment's start); empty: the panel takes the first text field.
+	TitleField string
 	// IntID: the records' ids are positive integers (the job queue's), not UUIDs. Such a resource
 	// is read-only; its actions run through RunInt.
 	IntID bool
@@ -296,6 +299,11 @@ func (r *Resource) check() error {
 	}
 	if !names["id"] {
 		return fmt.Errorf("admin resource %s: declares no id field", r.Name)
+	}
+	if r.TitleField != "" {
+		if f, ok := r.Field(r.TitleField); !ok || f.P2 || f.Roles != nil {
+			return fmt.Errorf("admin resource %s: title field %q is not a field every reader sees", r.Name, r.TitleField)
+		}
 	}
 	if r.DefaultSort != "" {
 		first, then := r.defaultSort()

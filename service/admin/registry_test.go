@@ -53,6 +53,8 @@ func TestRegistryRefusesIncompleteDeclarations(t *testing.T) {
 		"a reference to nothing":         func(r *admin.Resource) { r.Fields[1].Type, r.Fields[1].Ref = admin.Reference, "ghosts" },
 		"a reference without a name":     func(r *admin.Resource) { r.Fields[1].Type = admin.Reference },
 		"an unsortable default sort":     func(r *admin.Resource) { r.DefaultSort = "secret" },
+		"a title field that is not one":  func(r *admin.Resource) { r.TitleField = "name" },
+		"a P2 title field":               func(r *admin.Resource) { r.TitleField = "secret" },
 		"writes without a writer":        func(r *admin.Resource) { r.Writer = nil },
 		"an editable P2 field":           func(r *admin.Resource) { r.Fields[2].Edit = true },
 		"an action without roles":        func(r *admin.Resource) { r.Actions[0].Roles = nil },

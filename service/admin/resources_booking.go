@@ -49,8 +49,8 @@ func bookingResources() []Resource {
 	return []Resource{
 		{
 			Name: "services", Label: "Услуги", Singular: "Услуга", Model: &models.Service{},
-			Access:      map[Verb][]models.Role{List: practice, Show: practice, Create: practice, Update: practice, Delete: nobody},
-			DefaultSort: "title", Writer: serviceWriter{},
+			Access:     map[Verb][]models.Role{List: practice, Show: practice, Create: practice, Update: practice, Delete: nobody},
+			TitleField: "title", DefaultSort: "title", Writer: serviceWriter{},
 			Actions: []Action{
 				{Name: "publish", Label: "Опубликовать", Roles: practice, Run: publication((*models.Service).Publish)},
 				{Name: "unpublish", Label: "Снять с публикации", Roles: practice, Run: publication((*models.Service).Unpublish)},
@@ -115,8 +115,8 @@ func bookingResources() []Resource {
 		},
 		{
 			Name: "appointments", Label: "Записи", Singular: "Запись", Model: &models.Appointment{},
-			Access:      map[Verb][]models.Role{List: practice, Show: practice, Create: practice, Update: practice, Delete: nobody},
-			DefaultSort: "-start_at", Writer: appointmentWriter{},
+			Access:     map[Verb][]models.Role{List: practice, Show: practice, Create: practice, Update: practice, Delete: nobody},
+			TitleField: "start_at", DefaultSort: "-start_at", Writer: appointmentWriter{},
 			// A create books a client staff talked to (on the phone): through the public booking's
 			// slot checks, confirmed at once without an online payment.
 			CreateFields: []Field{

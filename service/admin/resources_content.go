@@ -41,7 +41,7 @@ func contentResources() []Resource {
 	return []Resource{
 		{
 			Name: "content_items", Label: "Материалы", Singular: "Материал", Model: &models.ContentItem{},
-			Access: editorialAccess(editorial), DefaultSort: "-updated_at", Writer: contentItemWriter{},
+			Access: editorialAccess(editorial), TitleField: "title", DefaultSort: "-updated_at", Writer: contentItemWriter{},
 			Actions: []Action{
 				{Name: "publish", Label: "Опубликовать", Roles: editorial, States: draftOnly, Run: contentChange((*models.ContentItem).Publish)},
 				{Name: "unpublish", Label: "Снять с публикации", Roles: editorial, States: publishedOnly, Run: contentChange((*models.ContentItem).Unpublish)},
@@ -71,7 +71,7 @@ func contentResources() []Resource {
 		},
 		{
 			Name: "topics", Label: "Темы", Singular: "Тема", Model: &models.Topic{},
-			Access: editorialAccess(editorial), DefaultSort: "sort_order", Writer: topicWriter{},
+			Access: editorialAccess(editorial), TitleField: "title", DefaultSort: "sort_order", Writer: topicWriter{},
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "code", Label: "Код", Type: Text, List: true, Sort: true, Search: true, Edit: true, Required: true},
@@ -84,7 +84,7 @@ func contentResources() []Resource {
 		},
 		{
 			Name: "tags", Label: "Теги", Singular: "Тег", Model: &models.Tag{},
-			Access: editorialAccess(editorial), DefaultSort: "title", Writer: tagWriter{},
+			Access: editorialAccess(editorial), TitleField: "title", DefaultSort: "title", Writer: tagWriter{},
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "slug", Label: "Адрес (slug)", Type: Text, List: true, Sort: true, Search: true, Edit: true, Required: true},

@@ -31,7 +31,7 @@ func interactiveResources() []Resource {
 		{
 			Name: "interactive_definitions", Label: "Интерактивы", Singular: "Интерактив", Model: &models.InteractiveDefinition{},
 			// Never deleted: runs refer to a tool, so it is archived instead.
-			Access: editorialAccess(nobody), DefaultSort: "title", Writer: interactiveWriter{},
+			Access: editorialAccess(nobody), TitleField: "title", DefaultSort: "title", Writer: interactiveWriter{},
 			Actions: []Action{
 				{Name: "publish", Label: "Опубликовать", Roles: editorial, States: draftOnly, Run: interactiveChange((*models.InteractiveDefinition).Publish)},
 				{Name: "unpublish", Label: "Снять с публикации", Roles: editorial, States: publishedOnly, Run: interactiveChange((*models.InteractiveDefinition).Unpublish)},

@@ -10,6 +10,7 @@ type ResourceSchema struct {
 	Singular    string        `json:"singular"`
 	Verbs       []Verb        `json:"verbs"`
 	DefaultSort string        `json:"default_sort,omitempty"`
+	TitleField  string        `json:"title_field,omitempty"`
 	Fields      []FieldSchema `json:"fields"`
 	// CreateFields are what a create asks for besides the editable fields (when the user may
 	// create, and the resource has such inputs).
@@ -60,7 +61,7 @@ func (reg *Registry) Schema(roles []models.Role) []ResourceSchema {
 		if len(verbs) == 0 {
 			continue
 		}
-		rs := ResourceSchema{Name: r.Name, Label: r.Label, Singular: r.Singular, Verbs: verbs, DefaultSort: r.DefaultSort}
+		rs := ResourceSchema{Name: r.Name, Label: r.Label, Singular: r.Singular, Verbs: verbs, DefaultSort: r.DefaultSort, TitleField: r.TitleField}
 		rs.Fields = fieldSchemas(r.FieldsFor(roles))
 		if len(r.CreateFields) > 0 && r.Allows(Create, roles) {
 			rs.CreateFields = fieldSchemas(r.CreateFields)
