@@ -162,7 +162,7 @@ func bookingResources() []Resource {
 				{Name: "cancel_reason", Label: "Причина отмены (системная)", Type: Text},
 				{Name: "rescheduled_from_id", Label: "Перенесена с записи", Type: Reference, Ref: "appointments", Filter: true},
 				{Name: "version", Label: "Версия", Type: Integer},
-				{Name: "created_at", Label: "Создана", Type: DateTime, Sort: true},
+				{Name: "created_at", Label: "Создана", Type: DateTime, Sort: true, Filter: true},
 				{Name: "updated_at", Label: "Изменена", Type: DateTime, Sort: true},
 			},
 		},
