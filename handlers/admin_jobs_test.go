@@ -332,8 +332,10 @@ func TestAdminJobs(t *testing.T) {
 			resp := owner.Do("POST", retryPath, nil, jobsCSRF(ownerCSRF))
 			var retried map[string]any
 			resp.JSON(t, &retried)
-			if resp.Status != http.StatusOK || retried["id"] != float64(newest.ID) || retried["state"] != "available" ||
-				retried["max_attempts"] != float64(2+i) || retried["attempt"] != float64(1+i) {
+			// The answer reads the job after the retry commits; a worker may have taken it by then.
+			state, attempt := retried["state"], retried["attempt"]
+			if resp.Status != http.StatusOK || retried["id"] != float64(newest.ID) || (state != "available" && state != "running") ||
+				retried["max_attempts"] != float64(2+i) || (attempt != float64(1+i) && attempt != float64(2+i)) {
 				t.Fatalf("retry through %s: %d %s", retryPath, resp.Status, resp.Body)
 			}
 			logs := jobsAudits(t, db, newest.ID)
