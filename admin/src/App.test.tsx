@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The whole panel in a simulated browser against a fake admin API: what a role sees after
 // sign-in is generated from its schema.
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from './App';
 import { clearSession } from './auth/session';
@@ -82,12 +82,54 @@ describe('the panel', () => {
         open('/admin/appointments/a1/show');
         expect(await screen.findByText('10 дек. 2026, 14:00')).toBeTruthy();
         expect(await screen.findByText('Подтверждена')).toBeTruthy();
-        expect(await screen.findByText('individual-session')).toBeTruthy();
+        // The service is named by its title field (the schema's title_field), not its first text field.
+        expect(await screen.findByText('Консультация')).toBeTruthy();
         expect(await screen.findByText('Анна')).toBeTruthy();
         for (const label of ['Отменить', 'Состоялась', 'Отправить напоминание', 'Редактировать']) {
             expect(screen.queryByRole('button', { name: label }) ?? screen.queryByRole('link', { name: label })).toBeTruthy();
         }
         expect(seen).toContain('GET /admin/api/appointments/a1');
+    });
+
+    it('an action the record’s state refuses shows the server’s message', async () => {
+        const message = '«Состоялась» недоступно: сейчас «Отменена»';
+        const seen = fakeAPI(signedIn(['owner'], ownerSchema, (url, init) => {
+            if (url.pathname === '/admin/api/appointments/a1') {
+                return { status: 200, body: { id: 'a1', service_id: 's1', start_at: '2026-12-10T11:00:00Z', status: 'confirmed', version: 3 } };
+            }
+            if (url.pathname === '/admin/api/appointments/a1/actions/complete' && init.method === 'POST') {
+                return { status: 409, body: { type: 'https://balance.example/problems/conflict', title: 'Conflict', status: 409, message, errors: [{ field: 'status', message }] } };
+            }
+            if (url.pathname === '/admin/api/services') {
+                return { status: 200, body: [], headers: { 'Content-Range': 'services 0-0/0' } };
+            }
+            return undefined;
+        }));
+        open('/admin/appointments/a1/show');
+        fireEvent.click(await screen.findByRole('button', { name: 'Состоялась' }, { timeout: 4000 }));
+        fireEvent.click(await screen.findByRole('button', { name: 'Выполнить' }));
+        expect(await screen.findByText(message)).toBeTruthy();
+        expect(seen).toContain('POST /admin/api/appointments/a1/actions/complete');
+        expect(screen.queryByText('Это действие сейчас невозможно: запись в другом состоянии.')).toBeNull();
+    });
+
+    it('a save the server refuses with a message naming a field shows the message', async () => {
+        const message = 'Запись уже изменил другой сотрудник: обновите её и внесите изменения снова.';
+        const seen = fakeAPI(signedIn(['owner'], ownerSchema, (url, init) => {
+            if (url.pathname === '/admin/api/appointments/a1' && init.method === 'PUT') {
+                return { status: 409, body: { type: 'https://balance.example/problems/version-conflict', title: 'Conflict', status: 409, current_version: 4, message, errors: [{ field: 'version', message }] } };
+            }
+            if (url.pathname === '/admin/api/appointments/a1') {
+                return { status: 200, body: { id: 'a1', service_id: 's1', start_at: '2026-12-10T11:00:00Z', status: 'confirmed', meeting_url: null, version: 3 } };
+            }
+            return undefined;
+        }));
+        open('/admin/appointments/a1');
+        const input = await screen.findByLabelText('Ссылка на встречу', undefined, { timeout: 4000 });
+        fireEvent.change(input, { target: { value: 'https://meet.example/a1' } });
+        fireEvent.click(screen.getByRole('button', { name: 'Сохранить' }));
+        expect(await screen.findByText(message, undefined, { timeout: 4000 })).toBeTruthy();
+        expect(seen).toContain('PUT /admin/api/appointments/a1');
     });
 
     it('a list whose session has expired returns to the sign-in page', async () => {

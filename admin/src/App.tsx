@@ -1,5 +1,6 @@
-import { Admin } from 'react-admin';
-import { BrowserRouter } from 'react-router-dom';
+import { Admin, CustomRoutes } from 'react-admin';
+import { BrowserRouter, Route } from 'react-router-dom';
+import { AcceptInvitePage } from './auth/AcceptInvitePage';
 import { authProvider } from './auth/authProvider';
 import { LoginPage } from './auth/LoginPage';
 import { clearSession } from './auth/session';
@@ -41,6 +42,10 @@ export function App() {
             <Admin title="Эмоциональный баланс" dataProvider={dataProvider} authProvider={authProvider}
                 i18nProvider={i18nProvider} loginPage={LoginPage} dashboard={Dashboard} layout={PanelLayout} requireAuth
                 disableTelemetry>
+                {/* Public, outside the layout: an invited staff member has no session yet. */}
+                <CustomRoutes noLayout>
+                    <Route path="/accept-invite" element={<AcceptInvitePage />} />
+                </CustomRoutes>
                 {resources}
             </Admin>
         </BrowserRouter>

@@ -140,12 +140,58 @@ describe('the dashboard', () => {
         expect(asked('/admin/api/leads')?.filter).toEqual({ status: 'new' });
     });
 
+    it('shows the bookings made in the last week, newest first, each opening its record', async () => {
+        const withCreation: AdminSchema = {
+            resources: owner.resources.map(r => (r.name === 'appointments'
+                ? { ...r, fields: r.fields.map(x => (x.name === 'created_at' ? { ...x, filterable: true } : x)) } : r)),
+        };
+        const seen = fakeAPI(signedIn(['owner'], withCreation, url => {
+            const p = url.pathname;
+            const sort = JSON.parse(url.searchParams.get('sort') ?? '[]');
+            if (p === '/admin/api/appointments' && sort[0] === 'created_at') {
+                return {
+                    status: 200, headers: { 'Content-Range': 'appointments 0-1/7' }, body: [
+                        { id: 'a9', service_id: 's1', client_user_id: 'c1', status: 'pending_payment', start_at: '2027-01-20T07:00:00Z', created_at: new Date().toISOString() },
+                        { id: 'a8', service_id: 's1', status: 'confirmed', start_at: '2026-12-24T12:30:00Z', created_at: new Date().toISOString() },
+                    ],
+                };
+            }
+            if (p === '/admin/api/services') {
+                return list('services', [{ id: 's1', title: 'Консультация', slug: 'konsultaciya' }]);
+            }
+            if (p === '/admin/api/users') {
+                return list('users', [{ id: 'c1', display_name: 'Анна', email: 'anna@example.com' }]);
+            }
+            return undefined;
+        }));
+        const before = Date.now();
+        open('/admin/');
+        const card = await screen.findByTestId('dashboard-new-bookings', undefined, { timeout: 4000 });
+        expect(within(card).getByRole('heading', { name: 'Новые записи' })).toBeTruthy();
+        expect(await within(card).findByText('20 янв. 2027, 10:00 · Консультация')).toBeTruthy();
+        const items = within(card).getAllByTestId('dashboard-item');
+        expect(items.map(i => i.getAttribute('href'))).toEqual(['/admin/appointments/a9/show', '/admin/appointments/a8/show']);
+        expect(within(items[0]).getByText(/^Ждёт оплаты · Анна · создана /)).toBeTruthy();
+        expect(within(items[1]).getByText('24 дек. 2026, 15:30 · Консультация')).toBeTruthy();
+        expect(within(items[1]).getByText(/^Подтверждена · создана /)).toBeTruthy();
+        expect(within(card).getByTestId('dashboard-new-bookings-count').textContent).toBe('7');
+        expect(within(card).getByRole('link', { name: 'Показать все (7)' }).getAttribute('href')).toMatch(/^\/admin\/appointments\?/);
+
+        const q = seen.find(s => s.path === '/admin/api/appointments' && Array.isArray(s.sort) && s.sort[0] === 'created_at')!;
+        expect(q.sort).toEqual(['created_at', 'DESC']);
+        const since = Date.parse(String(q.filter?.created_at_gte));
+        const week = 7 * 24 * 60 * 60 * 1000;
+        expect(since).toBeGreaterThanOrEqual(before - week - 60_000);
+        expect(since).toBeLessThanOrEqual(Date.now() - week);
+    });
+
     it('shows the editor the moderation queue only', async () => {
         const seen = fakeAPI(signedIn(['editor'], editor));
         open('/admin/');
         expect(await screen.findByTestId('dashboard-moderation', undefined, { timeout: 4000 })).toBeTruthy();
         expect(screen.queryByTestId('dashboard-sessions')).toBeNull();
         expect(screen.queryByTestId('dashboard-leads')).toBeNull();
+        expect(screen.queryByTestId('dashboard-new-bookings')).toBeNull();
         expect(screen.queryByText('Календарь')).toBeNull();
         expect(seen.some(s => s.path === '/admin/api/appointments')).toBe(false);
     });
@@ -185,7 +231,7 @@ describe('the week calendar', () => {
 });
 
 describe('the schedule editor', () => {
-    it('shows the windows by weekday, adds one and says the server’s objection in Russian', async () => {
+    it('shows the windows by weekday, adds one and shows the server’s objection beside the field', async () => {
         let created = 0;
         const seen = fakeAPI(signedIn(['owner'], ownerSchema, (url, init) => {
             const p = url.pathname;
@@ -201,7 +247,7 @@ describe('the schedule editor', () => {
             if (p === '/admin/api/availability_rules' && init.method === 'POST') {
                 created++;
                 return created === 1
-                    ? { status: 422, body: { type: 'https://balance.example/problems/validation', status: 422, errors: { end_minute: 'must be after start_minute and at most 1440' } } }
+                    ? { status: 422, body: { type: 'https://balance.example/problems/validation', status: 422, errors: { end_minute: 'позже начала и не больше 1440 минут от полуночи' } } }
                     : { status: 201, body: { id: 'r3', ...JSON.parse(init.body as string) } };
             }
             return undefined;
@@ -221,11 +267,11 @@ describe('the schedule editor', () => {
         expect(await within(monday).findByText('пересекается с окном 09:00–13:00')).toBeTruthy();
         expect(seen.some(s => s.method === 'POST')).toBe(false);
 
-        // The server refuses the first try (in English): shown in Russian beside the field.
+        // The server refuses the first try (in Russian): shown as it is, beside the field.
         fireEvent.change(within(monday).getByTestId('schedule-start'), { target: { value: '14:00' } });
         fireEvent.change(within(monday).getByTestId('schedule-end'), { target: { value: '18:00' } });
         fireEvent.click(within(monday).getByTestId('schedule-save'));
-        expect(await within(monday).findByText('конец должен быть позже начала и не позже 24:00')).toBeTruthy();
+        expect(await within(monday).findByText('позже начала и не больше 1440 минут от полуночи')).toBeTruthy();
         fireEvent.click(within(monday).getByTestId('schedule-save'));
         await waitFor(() => expect(created).toBe(2));
         const posts = seen.filter(s => s.method === 'POST' && s.path === '/admin/api/availability_rules');

@@ -24,9 +24,10 @@ function errorText(e: unknown, wrong: string): string {
     return 'Нет связи с сервером. Проверьте подключение.';
 }
 
-function Frame({ title, children }: { title: string; children: ReactNode }) {
+/** Frame: the card the pages outside the panel (sign-in, accepting an invitation) are shown in. */
+export function Frame({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
     return (
-        <Box component="main" sx={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', bgcolor: 'grey.100', p: 2 }}>
+        <Box component="main" data-testid={testId} sx={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', bgcolor: 'grey.100', p: 2 }}>
             <Card sx={{ width: '100%', maxWidth: 420 }}>
                 <CardContent>
                     <Typography variant="h5" component="h1" gutterBottom>{title}</Typography>
@@ -154,8 +155,12 @@ export function LoginPage() {
         );
     }
 
+    // A page that sends the person here may leave a word for them (the invitation page: the
+    // password is set).
+    const notice = (location.state as { notice?: unknown } | null)?.notice;
     return (
         <Frame title="Вход">
+            {typeof notice === 'string' && notice && <Alert severity="success" data-testid="login-notice" sx={{ mt: 1 }}>{notice}</Alert>}
             <Box component="form" onSubmit={submit(async () => go(await signIn(email.trim(), password)), 'Неверный e-mail или пароль')}>
                 <TextField label="E-mail" name="email" type="email" value={email} required autoFocus fullWidth margin="normal"
                     autoComplete="username" onChange={e => setEmail(e.target.value)} />

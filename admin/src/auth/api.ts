@@ -71,3 +71,12 @@ export async function fetchMe(): Promise<Me> {
 export async function signOut(): Promise<void> {
     await post<unknown>('/auth/logout');
 }
+
+/**
+ * acceptInvite sets an invited staff member's password with the token of their invitation link.
+ * It starts no session (204): the member then signs in. A used, expired or unknown link answers
+ * 422 naming `token`; a password the server refuses, 422 naming `password`.
+ */
+export async function acceptInvite(token: string, password: string): Promise<void> {
+    await post<unknown>('/auth/invite/accept', { token, password });
+}

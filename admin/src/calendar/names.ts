@@ -1,7 +1,7 @@
 // The names an appointment refers to: its service's title and its client's name, read with
 // getMany when the role may list services and users (otherwise nothing: the screens say "Сеанс").
 import { useGetMany, type RaRecord } from 'react-admin';
-import { can, findResource } from '../schema/plan';
+import { can, findResource, recordText } from '../schema/plan';
 import type { AdminSchema } from '../schema/types';
 
 type Rec = RaRecord & Record<string, unknown>;
@@ -25,12 +25,16 @@ function text(r: Rec | undefined, ...fields: string[]): string | undefined {
     return undefined;
 }
 
-/** useAppointmentNames: service titles and client names (else e-mails) of appointments, by id. */
+/** useAppointmentNames: service titles (the services' title field) and client names (else e-mails) of appointments, by id. */
 export function useAppointmentNames(s: AdminSchema, data: Rec[]) {
     const services = useRecordsById(s, 'services', data.map(r => r.service_id));
     const clients = useRecordsById(s, 'users', data.map(r => r.client_user_id));
+    const serviceRes = findResource(s, 'services');
     return {
-        service: (r: Rec) => text(services.get(String(r.service_id)), 'title', 'slug'),
+        service: (r: Rec) => {
+            const svc = services.get(String(r.service_id));
+            return (serviceRes?.title_field && svc ? recordText(serviceRes, svc) : '') || text(svc, 'title', 'slug');
+        },
         client: (r: Rec) => text(clients.get(String(r.client_user_id)), 'display_name', 'email', 'phone'),
     };
 }

@@ -1,5 +1,5 @@
-// The home screen: what needs the staff's attention today, one card per thing, each only when the
-// role may list it (dashboardQueries decides). Cards are lists, not tables: they read on a tablet.
+// The home screen: what needs the staff's attention today (and the bookings made lately), one card
+// per thing, each only when the role may list it (dashboardQueries decides). Cards are lists, not tables: they read on a tablet.
 import { Alert, Box, Card, CardContent, CardHeader, Chip, Grid, List, ListItemButton, ListItem, ListItemText, Skeleton, Typography } from '@mui/material';
 import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
@@ -9,7 +9,7 @@ import { dayLabel, hhmm, zonedTime } from '../calendar/week';
 import { formatDateTime } from '../format';
 import { choiceText, findResource } from '../schema/plan';
 import { schema, schemaError } from '../schema/store';
-import { dashboardQueries, sessionDays, type CardQuery } from './queries';
+import { dashboardQueries, sessionDays, type CardKey, type CardQuery } from './queries';
 
 type Rec = RaRecord & Record<string, unknown>;
 
@@ -84,6 +84,22 @@ function Payments({ q, data }: { q: CardQuery; data: Rec[] }) {
     );
 }
 
+function NewBookings({ q, data }: { q: CardQuery; data: Rec[] }) {
+    const s = schema();
+    const appts = findResource(s, 'appointments');
+    const names = useAppointmentNames(s, data);
+    return (
+        <List dense disablePadding>
+            {data.map(r => (
+                <Item key={String(r.id)} q={q} record={r}
+                    primary={`${formatDateTime(r.start_at as string)} · ${names.service(r) ?? 'Сеанс'}`}
+                    secondary={[choiceText(appts, 'status', r.status), names.client(r), r.created_at ? `создана ${formatDateTime(r.created_at as string)}` : '']
+                        .filter(Boolean).join(' · ') || undefined} />
+            ))}
+        </List>
+    );
+}
+
 function Generic({ q, data }: { q: CardQuery; data: Rec[] }) {
     const res = findResource(schema(), q.resource);
     const line = (r: Rec): { primary: string; secondary?: string; crisis?: boolean } => {
@@ -126,6 +142,9 @@ function Generic({ q, data }: { q: CardQuery; data: Rec[] }) {
     );
 }
 
+/** Cards that inform rather than ask for action: their count is not a warning. */
+const informational = new Set<CardKey>(['sessions', 'new-bookings']);
+
 function DashboardCard({ q }: { q: CardQuery }) {
     const { data, total, isPending, error } = useGetList<Rec>(q.resource, {
         pagination: { page: 1, perPage: q.perPage }, sort: q.sort, filter: q.filter,
@@ -142,6 +161,8 @@ function DashboardCard({ q }: { q: CardQuery }) {
         body = <Typography variant="body2" color="text.secondary" sx={{ px: 2 }}>{q.empty}</Typography>;
     } else if (q.key === 'payments') {
         body = <Payments q={q} data={rows} />;
+    } else if (q.key === 'new-bookings') {
+        body = <NewBookings q={q} data={rows} />;
     } else {
         body = <Generic q={q} data={rows} />;
     }
@@ -150,7 +171,7 @@ function DashboardCard({ q }: { q: CardQuery }) {
         <Card variant="outlined" data-testid={q.testId} component="section" aria-labelledby={`${q.testId}-title`} sx={{ height: '100%' }}>
             <CardHeader sx={{ pb: 0 }}
                 title={<Typography id={`${q.testId}-title`} variant="h6" component="h2">{q.title}</Typography>}
-                action={!isPending && !error ? <Chip label={count} color={count > 0 && q.key !== 'sessions' ? 'warning' : 'default'} size="small" data-testid={`${q.testId}-count`} aria-label={`Всего: ${count}`} sx={{ mt: 1 }} /> : undefined} />
+                action={!isPending && !error ? <Chip label={count} color={count > 0 && !informational.has(q.key) ? 'warning' : 'default'} size="small" data-testid={`${q.testId}-count`} aria-label={`Всего: ${count}`} sx={{ mt: 1 }} /> : undefined} />
             <CardContent sx={{ px: 0, pt: 1, '&:last-child': { pb: 1 } }}>
                 {body}
                 {count > rows.length && (

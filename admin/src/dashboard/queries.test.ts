@@ -27,6 +27,7 @@ describe('dashboardQueries', () => {
     it('gives the owner every card, in order', () => {
         expect(dashboardQueries(owner, now).map(q => [q.key, q.testId, q.resource])).toEqual([
             ['sessions', 'dashboard-sessions', 'appointments'],
+            ['new-bookings', 'dashboard-new-bookings', 'appointments'],
             ['payments', 'dashboard-payments', 'appointments'],
             ['moderation', 'dashboard-moderation', 'moderation_items'],
             ['leads', 'dashboard-leads', 'leads'],
@@ -56,6 +57,29 @@ describe('dashboardQueries', () => {
         expect(q.sort).toEqual({ field: 'start_at', order: 'ASC' });
         expect(q.listPath).toContain('/appointments?');
         expect(JSON.parse(new URLSearchParams(q.listPath.split('?')[1]).get('filter')!)).toEqual({ start_at_gte: '2026-12-09', start_at_lte: '2026-12-10' });
+    });
+    it('asks for the bookings made in the last 7 days, newest first, when the API filters by creation time', () => {
+        const q = dashboardQueries(owner, now).find(c => c.key === 'new-bookings')!;
+        expect(q.filter).toEqual({ created_at_gte: '2026-12-02T20:30:00.000Z' });
+        expect(q.sort).toEqual({ field: 'created_at', order: 'DESC' });
+        expect(q.perPage).toBe(5);
+        expect(q.linkToShow).toBe(true);
+        // "Show all": the list from that Moscow day, newest first.
+        const params = new URLSearchParams(q.listPath.split('?')[1]);
+        expect(q.listPath.startsWith('/appointments?')).toBe(true);
+        expect(JSON.parse(params.get('filter')!)).toEqual({ created_at_gte: '2026-12-02' });
+        expect([params.get('sort'), params.get('order')]).toEqual(['created_at', 'DESC']);
+    });
+    it('asks for the newest bookings only when created_at is not filterable', () => {
+        const unfiltered: AdminSchema = {
+            resources: owner.resources.map(r => (r.name === 'appointments'
+                ? { ...r, fields: r.fields.map(f => (f.name === 'created_at' ? { ...f, filterable: false } : f)) } : r)),
+        };
+        const q = dashboardQueries(unfiltered, now).find(c => c.key === 'new-bookings')!;
+        expect(q.filter).toEqual({});
+        expect(q.sort).toEqual({ field: 'created_at', order: 'DESC' });
+        expect(q.perPage).toBe(5);
+        expect(JSON.parse(new URLSearchParams(q.listPath.split('?')[1]).get('filter')!)).toEqual({});
     });
     it('asks for what waits for someone, the queue’s crisis items first', () => {
         const by = Object.fromEntries(dashboardQueries(owner, now).map(q => [q.key, q]));

@@ -5,7 +5,7 @@ import { PRACTICE_TIME_ZONE } from '../config';
 import { can, findResource, type Sort } from '../schema/plan';
 import type { AdminResource, AdminSchema } from '../schema/types';
 
-export type CardKey = 'sessions' | 'payments' | 'moderation' | 'leads' | 'jobs' | 'deliveries';
+export type CardKey = 'sessions' | 'new-bookings' | 'payments' | 'moderation' | 'leads' | 'jobs' | 'deliveries';
 
 export interface CardQuery {
     key: CardKey;
@@ -28,6 +28,9 @@ type CardSpec = Omit<CardQuery, 'key' | 'testId' | 'resource' | 'linkToShow' | '
     /** The filter of the "show all" list when it differs (the list's filter form takes one value, and days). */
     listFilter?: Record<string, unknown>;
 };
+
+/** How far back the «Новые записи» card looks, in days. */
+export const NEW_BOOKING_DAYS = 7;
 
 /** The days the sessions card covers: today and tomorrow, in the practice's zone. */
 export function sessionDays(now: Date, zone = PRACTICE_TIME_ZONE): { today: string; tomorrow: string } {
@@ -52,7 +55,8 @@ export function jobsResource(schema: AdminSchema): AdminResource | undefined {
 /**
  * dashboardQueries: one card per thing staff must act on, each only when the role's schema lets it
  * list that resource (the editor gets the moderation queue only):
- * today's and tomorrow's sessions (confirmed or awaiting payment), bookings awaiting payment,
+ * today's and tomorrow's sessions (confirmed or awaiting payment), the bookings made in the last
+ * week (newest first), bookings awaiting payment,
  * moderation items pending (crisis first: the queue's own order), new leads, failed jobs
  * (retryable or discarded) and failed deliveries.
  */
@@ -78,6 +82,17 @@ export function dashboardQueries(schema: AdminSchema, now: Date, zone = PRACTICE
         sort: { field: 'start_at', order: 'ASC' }, perPage: 50,
         // The list's date filters take days (the practice's days: see providers/filters.ts).
         listFilter: { start_at_gte: today, start_at_lte: tomorrow },
+    });
+    // Bookings made lately, whenever they take place: where a booking just made (through the
+    // site, or the demo) shows up even when its session is days ahead. Limited to the last week
+    // when the API filters by the creation time; otherwise simply the newest.
+    const byCreation = !!appts?.fields.some(f => f.name === 'created_at' && f.filterable);
+    const weekAgo = new Date(now.getTime() - NEW_BOOKING_DAYS * 24 * 60 * 60 * 1000);
+    add('new-bookings', appts, {
+        title: 'Новые записи', empty: byCreation ? 'За неделю новых записей нет.' : 'Записей пока нет.',
+        filter: byCreation ? { created_at_gte: weekAgo.toISOString() } : {},
+        sort: { field: 'created_at', order: 'DESC' }, perPage: 5,
+        listFilter: byCreation ? { created_at_gte: dayInZone(weekAgo, zone) } : {},
     });
     add('payments', appts, {
         title: 'Ждут подтверждения оплаты', empty: 'Неоплаченных записей нет.',

@@ -5,6 +5,7 @@ import { ownerSchema } from '../schema/fixture.test-data';
 import { findResource } from '../schema/plan';
 import { makeDataProvider } from './dataProvider';
 import { toApiFilter } from './filters';
+import { fieldErrors } from './http';
 
 const appts = findResource(ownerSchema, 'appointments')!;
 
@@ -92,5 +93,50 @@ describe('dataProvider', () => {
         const err = await dp.update('appointments', { id: 'a1', data: { id: 'a1', version: 3 }, previousData: { id: 'a1' } }).catch(e => e);
         expect(err.status).toBe(409);
         expect(err.message).toMatch(/изменил кто-то другой/);
+    });
+
+    it('a version conflict with a message shows the server’s message', async () => {
+        const message = 'Запись уже изменил другой сотрудник: обновите её и внесите изменения снова.';
+        fakeFetch(409, { type: 'https://balance/problems/version-conflict', status: 409, current_version: 4, message });
+        const err = await dp.update('appointments', { id: 'a1', data: { id: 'a1', version: 3 }, previousData: { id: 'a1' } }).catch(e => e);
+        expect(err.message).toBe(message);
+        expect(err.body.current_version).toBe(4);
+    });
+
+    it('a refusal shows its message; the field it names is not a form error', async () => {
+        const message = 'нельзя лишить практику последнего владельца: назначьте другого владельца сначала';
+        fakeFetch(409, { type: 'https://balance/problems/conflict', status: 409, message, errors: [{ field: 'role', message }] });
+        const err = await dp.act('users', { id: 'u1', action: 'remove_role', data: { role: 'owner' } }).catch(e => e);
+        expect(err.status).toBe(409);
+        expect(err.message).toBe(message);
+        // react-admin treats body.errors as the form's field errors and then shows no message.
+        expect(err.body.errors).toBeUndefined();
+        expect(err.body.field_errors).toEqual({ role: message });
+        expect(fieldErrors(err)).toEqual({ role: message });
+    });
+
+    it('a state refusal without a field shows its message', async () => {
+        fakeFetch(409, { type: 'https://balance/problems/conflict', status: 409, message: '«Одобрить» недоступно: сейчас «Одобрено»' });
+        const err = await dp.act('moderation_items', { id: 'm1', action: 'approve' }).catch(e => e);
+        expect(err.message).toBe('«Одобрить» недоступно: сейчас «Одобрено»');
+    });
+
+    it.each([
+        [403, { type: 'https://balance/problems/forbidden', message: 'Это может только владелец.' }, 'Это может только владелец.'],
+        [503, { type: 'https://balance/problems/not-available', message: 'Платежи не настроены.' }, 'Платежи не настроены.'],
+        [503, { type: 'https://balance/problems/not-available' }, 'Сервис временно недоступен. Попробуйте позже.'],
+        [409, { type: 'https://balance/problems/conflict', errors: [{ field: 'status', message: 'лид уже в работе' }] }, 'лид уже в работе'],
+        [409, { type: 'https://balance/problems/conflict', message: '  ' }, 'Это действие сейчас невозможно: запись в другом состоянии.'],
+    ])('a %i problem shows its message when it has one', async (status, body, want) => {
+        fakeFetch(status, { status, ...body });
+        const err = await dp.getOne('services', { id: 's1' }).catch(e => e);
+        expect(err.message).toBe(want);
+    });
+
+    it('a 422 that lists its fields is turned into the form’s {field: message}', async () => {
+        fakeFetch(422, { type: 'https://balance/problems/invite-invalid', status: 422, errors: [{ field: 'token', message: 'ссылка-приглашение недействительна' }] });
+        const err = await dp.create('services', { data: { title: 'x' } }).catch(e => e);
+        expect(err.body.errors).toEqual({ token: 'ссылка-приглашение недействительна' });
+        expect(fieldErrors(err)).toEqual({ token: 'ссылка-приглашение недействительна' });
     });
 });

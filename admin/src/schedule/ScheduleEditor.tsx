@@ -14,19 +14,20 @@ import { Confirm, HttpError, Title, useDataProvider, useGetList, useGetOne, useN
 import { weekdayName } from '../calendar/week';
 import { PRACTICE_TIME_ZONE } from '../config';
 import { formatDate } from '../format';
+import { fieldErrors } from '../providers/http';
 import { can, choiceText, findResource } from '../schema/plan';
 import { schema } from '../schema/store';
 import {
-    exceptionTimes, exceptionToInput, inRussian, rulesToGrid, windowToRule,
+    exceptionTimes, exceptionToInput, rulesToGrid, windowToRule,
     type ExceptionDraft, type ExceptionRecord, type FieldErrors, type GridDay, type RuleRecord,
 } from './grid';
 
-/** apiErrors: the field errors of a 422 in Russian, or undefined for another failure. */
+/** apiErrors: the field errors of a 422 (the server words them in Russian), or undefined for another failure. */
 export function apiErrors(e: unknown): FieldErrors | undefined {
     if (e instanceof HttpError && e.status === 422) {
-        const errors = (e.body as { errors?: FieldErrors } | undefined)?.errors;
-        if (errors && typeof errors === 'object') {
-            return inRussian(errors);
+        const errors = fieldErrors(e);
+        if (Object.keys(errors).length > 0) {
+            return errors;
         }
     }
     return undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exceptionTimes, exceptionToInput, inRussian, rulesToGrid, windowToRule, type RuleRecord } from './grid';
+import { exceptionTimes, exceptionToInput, rulesToGrid, windowToRule, type RuleRecord } from './grid';
 
 const rule = (id: string, weekday: number, start: number, end: number, extra: Partial<RuleRecord> = {}): RuleRecord => ({
     id, service_id: 's1', weekday, start_minute: start, end_minute: end, timezone: 'Europe/Moscow', ...extra,
@@ -65,23 +65,5 @@ describe('exceptions', () => {
     it('shows the times of an exception', () => {
         expect(exceptionTimes({ id: 'e', service_id: null, kind: 'day_off', date_from: '2026-12-31', date_to: '2026-12-31' })).toBe('весь день');
         expect(exceptionTimes({ id: 'e', service_id: null, kind: 'extra_hours', date_from: '2026-12-05', date_to: '2026-12-05', start_minute: 600, end_minute: 720 })).toBe('10:00–12:00');
-    });
-});
-
-describe('inRussian', () => {
-    it('translates the booking model’s messages and leaves Russian ones alone', () => {
-        expect(inRussian({
-            end_minute: 'must be after start_minute and at most 1440',
-            start_minute: 'must be between 0 and 1439',
-            date_to: 'must not be before date_from',
-            weekday: 'должно быть целым числом',
-            reason: 'must be at most 1000 characters',
-        })).toEqual({
-            end_minute: 'конец должен быть позже начала и не позже 24:00',
-            start_minute: 'начало — от 00:00 до 23:59',
-            date_to: 'не раньше первой даты',
-            weekday: 'должно быть целым числом',
-            reason: 'не длиннее 1000 символов',
-        });
     });
 });

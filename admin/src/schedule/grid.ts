@@ -209,30 +209,3 @@ export function exceptionTimes(e: ExceptionRecord): string {
     }
     return windowLabel(e.start_minute, e.end_minute);
 }
-
-// The booking model explains a bad window in English (its messages serve the public API too);
-// staff read Russian. Unknown messages pass through: the admin API's own input checks are Russian.
-const russian: [RegExp, string][] = [
-    [/^is required$/, 'обязательное поле'],
-    [/^must be 1 \(Monday\) to 7 \(Sunday\)$/, 'день недели — от понедельника до воскресенья'],
-    [/^must be between 0 and 1439$/, 'начало — от 00:00 до 23:59'],
-    [/^must be after start_minute and at most 1440$/, 'конец должен быть позже начала и не позже 24:00'],
-    [/^must not be before valid_from$/, 'не раньше даты начала действия'],
-    [/^must not be before date_from$/, 'не раньше первой даты'],
-    [/^start_minute and end_minute go together$/, 'укажите и начало, и конец'],
-    [/^is required for extra hours$/, 'для дополнительных часов укажите время'],
-    [/^must be day_off or extra_hours.*$/, 'выберите: выходной или дополнительные часы'],
-    [/^must be at most (\d+) characters$/, 'не длиннее $1 символов'],
-    [/^must be an IANA time zone.*$/, 'часовой пояс вида Europe/Moscow'],
-    [/^unknown time zone .*$/, 'неизвестный часовой пояс'],
-];
-
-/** inRussian translates the booking model's messages in a 422's errors; the fields stay. */
-export function inRussian(errors: FieldErrors): FieldErrors {
-    const out: FieldErrors = {};
-    for (const [field, msg] of Object.entries(errors)) {
-        const hit = russian.find(([re]) => re.test(msg));
-        out[field] = hit ? msg.replace(hit[0], hit[1]) : msg;
-    }
-    return out;
-}

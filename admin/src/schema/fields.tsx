@@ -8,7 +8,7 @@ import {
 } from 'react-admin';
 import { MarkdownInput } from '../markdown/MarkdownInput';
 import { formatDate, formatDateTime, formatMoney, instantToZonedWall, minorToUnits, unitsToMinor, zonedWallToInstant } from '../format';
-import { currencyOf, labelField, referenceTarget, type FilterSpec, type InputSpec } from './plan';
+import { currencyOf, labelField, recordText, referenceTarget, type FilterSpec, type InputSpec } from './plan';
 import type { AdminField, AdminResource, AdminSchema } from './types';
 
 type Rec = Record<string, unknown>;
@@ -90,7 +90,7 @@ export function fieldElement(schema: AdminSchema, f: AdminField, opt: FieldOptio
                 return (
                     <ReferenceField key={k} {...common} label={label} reference={target.name}
                         link={target.verbs.includes('show') ? 'show' : false}>
-                        <TextField source={labelField(target) ?? 'id'} />
+                        <FunctionField source={labelField(target) ?? 'id'} render={(r: Rec) => referenceText(target, r)} />
                     </ReferenceField>
                 );
             }
@@ -162,7 +162,7 @@ export function inputElement(schema: AdminSchema, spec: InputSpec): ReactElement
             return (
                 <ReferenceInput key={f.name} source={f.name} reference={target.name}>
                     <AutocompleteInput label={f.label} validate={common.validate}
-                        optionText={labelField(target) ?? 'id'} filterToQuery={searchQuery(target)} />
+                        optionText={optionText(target)} filterToQuery={searchQuery(target)} />
                 </ReferenceInput>
             );
         }
@@ -172,6 +172,16 @@ export function inputElement(schema: AdminSchema, spec: InputSpec): ReactElement
         default:
             return <TextInput key={k} {...common} />;
     }
+}
+
+/** referenceText: how a referenced record is named (its title field, formatted), else its id. */
+export function referenceText(target: AdminResource, record: Rec | undefined): string {
+    return recordText(target, record) || String(record?.id ?? '');
+}
+
+/** The options of a reference's autocomplete are named as references are. */
+function optionText(target: AdminResource): (record: Rec) => string {
+    return (record: Rec) => referenceText(target, record);
 }
 
 /** Typing in a reference's autocomplete searches the target when it has searchable fields. */
@@ -197,7 +207,7 @@ export function filterElement(schema: AdminSchema, spec: FilterSpec): ReactEleme
             const target = referenceTarget(schema, f!)!;
             return (
                 <ReferenceInput key={k} {...common} reference={target.name}>
-                    <AutocompleteInput label={spec.label} optionText={labelField(target) ?? 'id'} filterToQuery={searchQuery(target)} />
+                    <AutocompleteInput label={spec.label} optionText={optionText(target)} filterToQuery={searchQuery(target)} />
                 </ReferenceInput>
             );
         }

@@ -20,6 +20,7 @@ const apptStatus = [
 
 export const services: AdminResource = {
     name: 'services', label: 'Услуги', singular: 'Услуга', verbs: ['list', 'show', 'create', 'update'], default_sort: 'title',
+    title_field: 'title', state_field: 'status',
     fields: [
         f('id', 'ID', 'id', ''),
         f('slug', 'Адрес', 'text', 'lsqer'),
@@ -41,6 +42,7 @@ export const services: AdminResource = {
 
 const appointments = (cancelFields: AdminField[]): AdminResource => ({
     name: 'appointments', label: 'Записи', singular: 'Запись', verbs: ['list', 'show', 'update'], default_sort: '-start_at',
+    title_field: 'start_at', state_field: 'status',
     fields: [
         f('id', 'ID', 'id', ''),
         f('service_id', 'Услуга', 'reference', 'lf', { reference: 'services' }),
@@ -49,6 +51,7 @@ const appointments = (cancelFields: AdminField[]): AdminResource => ({
         f('status', 'Статус', 'enum', 'lsf', { choices: apptStatus }),
         f('meeting_url', 'Ссылка на встречу', 'text', 'e'),
         f('version', 'Версия', 'integer', ''),
+        f('created_at', 'Создана', 'datetime', 's'),
     ],
     actions: [
         { name: 'cancel', label: 'Отменить', states: ['pending_payment', 'confirmed'], fields: cancelFields },

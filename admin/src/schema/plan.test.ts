@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
     actionInputs, createInputs, defaultSort, editInputs, labelField, listColumns, listFilters,
-    menuResources, recordActions, referenceTarget, screens, showFields,
+    menuResources, recordActions, recordText, referenceTarget, screens, showFields, stateField,
 } from './plan';
 import { assistantSchema, availabilityRules, intakeForms, ownerSchema, services } from './fixture.test-data';
 import { findResource } from './plan';
-import type { AdminSchema } from './types';
+import type { AdminResource, AdminSchema } from './types';
 
 const res = (schema: AdminSchema, name: string) => {
     const r = findResource(schema, name);
@@ -143,9 +143,28 @@ describe('forms', () => {
     });
 });
 
-describe('references are labelled by the target’s first text field', () => {
-    it.each([['services', 'slug'], ['users', 'display_name'], ['intake_forms', undefined]])('%s → %s', (name, want) => {
+describe('references are labelled by the target’s title field, else its first text field', () => {
+    it.each([['services', 'title'], ['appointments', 'start_at'], ['users', 'display_name'], ['intake_forms', undefined]])('%s → %s', (name, want) => {
         expect(labelField(res(ownerSchema, name))).toBe(want);
+    });
+    it('without a title field, the first text field names the record', () => {
+        const { title_field: _, ...plain } = services;
+        expect(labelField(plain)).toBe('slug');
+        expect(recordText(plain, { id: 's1', slug: 'konsultaciya', title: 'Консультация' })).toBe('konsultaciya');
+    });
+    it('names a record by its title field as people read it', () => {
+        expect(recordText(res(ownerSchema, 'services'), { id: 's1', slug: 'konsultaciya', title: 'Консультация' })).toBe('Консультация');
+        // An appointment stands for its start, in the practice's zone.
+        expect(recordText(res(ownerSchema, 'appointments'), { id: 'a1', start_at: '2026-12-10T11:00:00Z' })).toBe('10 дек. 2026, 14:00');
+        expect(recordText(res(ownerSchema, 'users'), { id: 'u1', display_name: 'Анна' })).toBe('Анна');
+    });
+    it('a date or a choice as the title field is shown as on the screens', () => {
+        expect(recordText({ ...availabilityRules, title_field: 'valid_from' }, { id: 'r1', valid_from: '2026-12-10' })).toBe('10 дек. 2026');
+        expect(recordText({ ...services, title_field: 'status' }, { id: 's1', status: 'published' })).toBe('Опубликована');
+    });
+    it('an empty title is empty (the screens fall back to the id)', () => {
+        expect(recordText(res(ownerSchema, 'appointments'), { id: 'a1', start_at: null })).toBe('');
+        expect(recordText(intakeForms, { id: 'f1' })).toBe('');
     });
 });
 
@@ -160,6 +179,26 @@ describe('actions', () => {
     });
     it('no record, no buttons', () => {
         expect(recordActions(appts, undefined)).toEqual([]);
+    });
+    it('the states are values of the resource’s state field (the job queue’s is state)', () => {
+        const jobs: AdminResource = {
+            name: 'queue_jobs', label: 'Фоновые задачи', singular: 'Задача', verbs: ['list', 'show'], state_field: 'state',
+            fields: [], actions: [
+                { name: 'retry', label: 'Повторить', states: ['retryable', 'discarded'], fields: [] },
+                { name: 'cancel', label: 'Отменить', states: ['available', 'retryable', 'scheduled'], fields: [] },
+            ],
+        };
+        expect(stateField(jobs)).toBe('state');
+        expect(recordActions(jobs, { id: '7', state: 'discarded' }).map(a => a.name)).toEqual(['retry']);
+        expect(recordActions(jobs, { id: '7', state: 'retryable' }).map(a => a.name)).toEqual(['retry', 'cancel']);
+        // A `status` the record may also hold does not count.
+        expect(recordActions(jobs, { id: '7', state: 'completed', status: 'retryable' })).toEqual([]);
+        expect(recordActions(jobs, { id: '7' })).toEqual([]);
+    });
+    it('without a state field, the states are values of status', () => {
+        const { state_field: _, ...plain } = appts;
+        expect(stateField(plain)).toBe('status');
+        expect(recordActions(plain, { id: '1', status: 'confirmed', state: 'canceled' }).map(a => a.name)).toEqual(['cancel', 'complete', 'resend']);
     });
     it('an action with fields opens a form; the assistant’s cancel is a plain button', () => {
         const cancel = appts.actions.find(a => a.name === 'cancel')!;

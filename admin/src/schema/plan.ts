@@ -1,5 +1,6 @@
 // What each generated screen shows, decided from the schema alone: plain data, so that the rules
 // are tested without a browser and the React side (screens.tsx) only renders the plan.
+import { formatDate, formatDateTime } from '../format';
 import type { AdminAction, AdminField, AdminRecord, AdminResource, AdminSchema, Verb } from './types';
 
 export function can(res: AdminResource, verb: Verb): boolean {
@@ -28,9 +29,36 @@ export function referenceTarget(schema: AdminSchema, field: AdminField): AdminRe
     return target && can(target, 'list') ? target : undefined;
 }
 
-/** The field that names a record of res: its first text field (a title, a name, an e-mail). */
+/**
+ * The field that names a record of res where another refers to it: the schema's title_field (a
+ * service's title, an appointment's start), else its first text field (a name, an e-mail).
+ */
 export function labelField(res: AdminResource): string | undefined {
-    return res.fields.find(f => f.type === 'text' && !f.p2)?.name;
+    return res.title_field ?? res.fields.find(f => f.type === 'text' && !f.p2)?.name;
+}
+
+/**
+ * recordText: what stands for a record where another refers to it (a reference, an option of a
+ * reference input, a screen's title) — its label field as people read it: a time in the
+ * practice's zone, a day, a choice's label. Empty when the record has no value there.
+ */
+export function recordText(res: AdminResource, record: Record<string, unknown> | undefined): string {
+    const name = labelField(res);
+    const value = name ? record?.[name] : undefined;
+    if (value === null || value === undefined || value === '') {
+        return '';
+    }
+    const f = res.fields.find(x => x.name === name);
+    switch (f?.type) {
+        case 'datetime':
+            return formatDateTime(value as string);
+        case 'date':
+            return formatDate(value as string);
+        case 'enum':
+            return choiceText(res, f.name, value);
+        default:
+            return String(value);
+    }
 }
 
 export interface Sort {
@@ -172,13 +200,22 @@ export function actionInputs(schema: AdminSchema, action: AdminAction): InputSpe
     return inputs(schema, action.fields);
 }
 
-/** The actions offered on a record: those whose states include its status (all, when empty). */
+/** The field whose values the actions' states are: the schema's state_field, else `status`. */
+export function stateField(res: AdminResource): string {
+    return res.state_field ?? 'status';
+}
+
+/**
+ * The actions offered on a record: those whose states include the value of its state field (a
+ * job's `state`, everything else's `status`); an action without states applies to any record.
+ */
 export function recordActions(res: AdminResource, record: AdminRecord | undefined): AdminAction[] {
     if (!record) {
         return [];
     }
-    const status = typeof record.status === 'string' ? record.status : undefined;
-    return res.actions.filter(a => a.states.length === 0 || (status !== undefined && a.states.includes(status)));
+    const v = record[stateField(res)];
+    const state = typeof v === 'string' ? v : undefined;
+    return res.actions.filter(a => a.states.length === 0 || (state !== undefined && a.states.includes(state)));
 }
 
 export interface ScreenPlan {

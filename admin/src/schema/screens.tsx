@@ -8,11 +8,12 @@ import {
     Toolbar, TopToolbar, useDataProvider, useNotify, useRecordContext, useRefresh,
 } from 'react-admin';
 import type { BalanceDataProvider } from '../providers/dataProvider';
+import { fieldErrors } from '../providers/http';
 import { formExtras, formInput, showActions, showSections } from '../custom/extensions';
-import { fieldElement, filterElement, inputElement, validators } from './fields';
+import { fieldElement, filterElement, inputElement, referenceText, validators } from './fields';
 import {
-    actionInputs, createInputs, defaultSort, editInputs, labelField, listColumns, listFilters,
-    recordActions, screens, showFields, type InputSpec,
+    actionInputs, createInputs, defaultSort, editInputs, listColumns, listFilters, recordActions, recordText,
+    screens, showFields, type InputSpec,
 } from './plan';
 import type { AdminAction, AdminRecord, AdminResource, AdminSchema } from './types';
 
@@ -66,7 +67,9 @@ function ActionButton({ schema, res, action, record }: ScreenProps & { action: A
     const refresh = useRefresh();
     const inputs = actionInputs(schema, action);
 
-    // run answers a 422's field errors to the form (react-admin shows them beside the inputs).
+    // run answers a 422's errors on the form's inputs to the form (react-admin shows them beside
+    // the inputs); any other refusal — a 409's message, an error on a field the form has no input
+    // for — is a notification.
     const run = async (data?: Record<string, unknown>) => {
         setBusy(true);
         try {
@@ -76,18 +79,18 @@ function ActionButton({ schema, res, action, record }: ScreenProps & { action: A
             refresh();
             return undefined;
         } catch (e) {
-            if (e instanceof HttpError && e.status === 422 && inputs.length > 0) {
-                const errors = (e.body as { errors?: Record<string, string> })?.errors;
-                if (errors) {
-                    return errors;
-                }
+            const invalid = e instanceof HttpError && e.status === 422;
+            const { beside, rest } = splitErrors(invalid ? fieldErrors(e) : {}, inputs.map(i => i.field.name));
+            if (Object.keys(rest).length > 0) {
+                notify(Object.values(rest).join('; '), { type: 'error' });
+            } else if (Object.keys(beside).length === 0) {
+                notify(e instanceof Error ? e.message : 'Действие не выполнено', { type: 'error' });
             }
-            notify(e instanceof Error ? e.message : 'Действие не выполнено', { type: 'error' });
-            if (!(e instanceof HttpError && e.status === 422)) {
+            if (!invalid || inputs.length === 0) {
                 setOpen(false);
             }
             refresh();
-            return undefined;
+            return Object.keys(beside).length > 0 ? beside : undefined;
         } finally {
             setBusy(false);
         }
@@ -122,6 +125,16 @@ function ActionButton({ schema, res, action, record }: ScreenProps & { action: A
     );
 }
 
+/** splitErrors: the field errors the form shows beside its inputs, and the rest. */
+export function splitErrors(errors: Record<string, string>, inputs: string[]): { beside: Record<string, string>; rest: Record<string, string> } {
+    const beside: Record<string, string> = {};
+    const rest: Record<string, string> = {};
+    for (const [field, message] of Object.entries(errors)) {
+        (inputs.includes(field) ? beside : rest)[field] = message;
+    }
+    return { beside, rest };
+}
+
 function ShowActions({ schema, res }: ScreenProps) {
     const plan = screens(res);
     return (
@@ -136,8 +149,7 @@ function ShowActions({ schema, res }: ScreenProps) {
 
 function RecordTitle({ res }: { res: AdminResource }) {
     const record = useRecordContext<AdminRecord>();
-    const name = labelField(res);
-    const what = record && name && record[name] ? String(record[name]) : '';
+    const what = recordText(res, record);
     return <span>{what ? `${res.singular}: ${what}` : res.singular}</span>;
 }
 
@@ -199,10 +211,9 @@ export function ResourceCreate({ schema, res }: ScreenProps) {
 export function resourceElements(schema: AdminSchema): ReactElement[] {
     return schema.resources.map(res => {
         const plan = screens(res);
-        const name = labelField(res);
         return (
             <Resource key={res.name} name={res.name} options={{ label: res.label }}
-                recordRepresentation={name ?? 'id'}
+                recordRepresentation={(record: AdminRecord) => referenceText(res, record)}
                 list={plan.list ? <ResourceList schema={schema} res={res} /> : undefined}
                 show={plan.show ? <ResourceShow schema={schema} res={res} /> : undefined}
                 edit={plan.edit ? <ResourceEdit schema={schema} res={res} /> : undefined}

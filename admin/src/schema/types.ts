@@ -31,7 +31,7 @@ export interface AdminField {
 export interface AdminAction {
     name: string;
     label: string;
-    /** The record's `status` values the action applies to; empty: any. */
+    /** The values of the record's state field (`state_field`, else `status`) the action applies to; empty: any. */
     states: string[];
     /** The action's form; empty: a plain button. */
     fields: AdminField[];
@@ -44,6 +44,10 @@ export interface AdminResource {
     verbs: Verb[];
     /** A field name, "-" first for descending. */
     default_sort?: string;
+    /** The field that stands for a record where another refers to it; absent: the first text field. */
+    title_field?: string;
+    /** The field the actions' `states` are values of; absent: `status` (the job queue's is `state`). */
+    state_field?: string;
     fields: AdminField[];
     actions: AdminAction[];
     /** The inputs of the create form, when they differ from the editable fields. */
