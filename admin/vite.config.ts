@@ -28,5 +28,7 @@ export default defineConfig({
     test: {
         environment: 'node',
         include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+        // The screen tests render the whole app in jsdom: seconds each on a busy CI machine.
+        testTimeout: 30_000,
     },
 });
