@@ -18,8 +18,13 @@ build:
 # Every package, both databases, the race detector, and a coverage floor over our own packages.
 # go test prints each package's share of the whole module's statements ("coverage: 1.5% of
 # statements in ./..."), which reads like a failure: those are dropped, and one total is printed.
+# Tests' artifacts (the browser tests' screenshots) are kept under test-artifacts/_artifacts/, one
+# folder per test; -outputdir would also take a relative coverage profile, hence the absolute path.
+ARTIFACTS   ?= $(CURDIR)/test-artifacts
 test:
-	@set -o pipefail; $(GO) test -race -count=1 -timeout 8m -coverpkg=./... -coverprofile=coverage.out ./... 2>&1 | \
+	@rm -rf '$(ARTIFACTS)' && mkdir -p '$(ARTIFACTS)'
+	@set -o pipefail; $(GO) test -race -count=1 -timeout 8m -coverpkg=./... -coverprofile='$(CURDIR)/coverage.out' \
+		-artifacts -outputdir='$(ARTIFACTS)' ./... 2>&1 | \
 		sed -E -e 's/[[:space:]]*coverage: [0-9.]+% of statements in \.\/\.\.\.$$//' -e '/^[[:space:]]*$$/d'
 	@$(GO) tool cover -func=coverage.out | awk -v min=$(COVER_MIN) \
 		'/^total:/ { sub("%", "", $$3); printf "coverage: %s%% of statements (minimum %s%%)\n", $$3, min; \
@@ -54,4 +59,4 @@ cover-html: test
 	$(GO) tool cover -html=coverage.out
 
 clean:
-	rm -f balance coverage.out
+	rm -rf balance coverage.out test-artifacts
