@@ -45,7 +45,7 @@ func identityResources() []Resource {
 	return []Resource{
 		{
 			Name: "users", Label: "Клиенты", Singular: "Клиент", Model: &models.User{},
-			Access: readOnly(clientData), DefaultSort: "-created_at", Scope: clientsOnly,
+			Access: readOnly(clientData), TitleField: "email", DefaultSort: "-created_at", Scope: clientsOnly,
 			Actions: []Action{
 				{Name: "block", Label: "Заблокировать", Roles: ownerOnly, States: activeUser, Run: blockUser},
 				{Name: "unblock", Label: "Разблокировать", Roles: ownerOnly, States: blockedUser, Run: unblockUser},
@@ -83,7 +83,7 @@ func identityResources() []Resource {
 			Access: map[Verb][]models.Role{
 				List: clientData, Show: clientData, Create: ownerOnly, Update: ownerOnly, Delete: nobody,
 			},
-			DefaultSort: "display_name", Writer: staffWriter{},
+			TitleField: "email", DefaultSort: "display_name", Writer: staffWriter{},
 			Actions: []Action{
 				{Name: "disable", Label: "Отключить доступ", Roles: ownerOnly, States: activeUser, Run: blockUser},
 				{Name: "enable", Label: "Вернуть доступ", Roles: ownerOnly, States: blockedUser, Run: unblockUser},
