@@ -389,5 +389,9 @@ Balance demo at BASE — book and "pay" with curl (README.md, "Try it: the demo"
   # 6. cancel it: the answer shows the refund
   curl -X POST -H 'X-Manage-Token: <manage_token>' BASE/api/v1/bookings/<id>/cancel
 
+  # 7. open the admin panel and sign in as the owner below: the booking is on the dashboard
+  #    («Новые записи») and in the calendar
+  BASE/admin/
+
 `)
 }
