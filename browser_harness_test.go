@@ -38,6 +38,10 @@ import (
 	"balance/repository"
 )
 
+// docsScreenshotsEnv names a directory where the SQLite run saves the screenshots of
+// docs/admin.md (docShot); unset, none are saved.
+const docsScreenshotsEnv = "BALANCE_DOCS_SCREENSHOTS"
+
 // browserRequiredEnv makes a missing browser a failure instead of a skip (CI sets it).
 const browserRequiredEnv = "BALANCE_BROWSER_TESTS"
 
@@ -457,6 +461,27 @@ func (b *tab) save(name string) string {
 	return file
 }
 
+// docShot saves what the window shows (the laptop size, 1280 × 900) as <name>.png in the
+// directory of BALANCE_DOCS_SCREENSHOTS, for the documentation; only on SQLite (one run's
+// pictures), and only when that variable is set.
+func (b *tab) docShot(name string) {
+	b.t.Helper()
+	dir := os.Getenv(docsScreenshotsEnv)
+	if dir == "" || b.srv.dialect != string(migrations.SQLite) {
+		return
+	}
+	// The screen settles before the shot: no spinner, skeleton or progress bar, no notification
+	// (they hide themselves after a few seconds), the fonts loaded.
+	b.waitJS("the screen settled for "+name, `!document.querySelector('.MuiSkeleton-root, .MuiLinearProgress-root, .MuiCircularProgress-root, .MuiSnackbar-root') && document.fonts.status === "loaded"`)
+	png := value(b, "capture "+name, chromedp.CaptureScreenshot())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
 // scenario names the test in screenshot files: "sqlite-1" for TestBrowserAdminPanel/sqlite/1_….
 func (b *tab) scenario() string {
 	parts := strings.Split(b.t.Name(), "/")
@@ -555,6 +580,30 @@ func dialogButton(label string) chromedp.Search {
 // actionButton is a record's action button (data-action="<name>" on the generated show screen).
 func actionButton(name string) chromedp.CSS {
 	return chromedp.CSS(fmt.Sprintf(`button[data-action=%q]`, name))
+}
+
+// testID is the element of the hand-made screens with the data-testid.
+func testID(id string) chromedp.CSS {
+	return chromedp.CSS(fmt.Sprintf(`[data-testid=%q]`, id))
+}
+
+// setValue sets the value of the input the CSS selector finds as typing would end (React sees an
+// input event): for native time and date inputs, whose typing depends on the browser's locale.
+func (b *tab) setValue(selector, v string) {
+	b.t.Helper()
+	b.waitJS("set "+selector+" to "+v, `(() => {
+		const el = document.querySelector(args[0]);
+		if (!el) return false;
+		Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(el, args[1]);
+		el.dispatchEvent(new Event("input", { bubbles: true }));
+		return el.value === args[1];
+	})()`, selector, v)
+}
+
+// scrollTo scrolls the element the CSS selector finds to the top of the window.
+func (b *tab) scrollTo(selector string) {
+	b.t.Helper()
+	b.waitJS("scroll to "+selector, `(() => { const el = document.querySelector(args[0]); if (!el) return false; el.scrollIntoView({ block: "start" }); return true; })()`, selector)
 }
 
 // field is a form input by its field name (react-admin names inputs after their source).
