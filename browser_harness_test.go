@@ -600,10 +600,15 @@ func (b *tab) setValue(selector, v string) {
 	})()`, selector, v)
 }
 
-// scrollTo scrolls the element the CSS selector finds to the top of the window.
+// scrollTo scrolls the element the CSS selector finds to the top of the window, below the app bar.
 func (b *tab) scrollTo(selector string) {
 	b.t.Helper()
-	b.waitJS("scroll to "+selector, `(() => { const el = document.querySelector(args[0]); if (!el) return false; el.scrollIntoView({ block: "start" }); return true; })()`, selector)
+	b.waitJS("scroll to "+selector, `(() => {
+		const el = document.querySelector(args[0]);
+		if (!el) return false;
+		window.scrollBy(0, el.getBoundingClientRect().top - (document.querySelector("header")?.offsetHeight ?? 0) - 16);
+		return true;
+	})()`, selector)
 }
 
 // field is a form input by its field name (react-admin names inputs after their source).

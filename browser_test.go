@@ -366,6 +366,8 @@ func (s *browserServer) editorPublishesAndModerates(t *testing.T) {
 	b.waitJS("the preview shows the heading and the list", `document.querySelector('[data-testid="markdown-editor-body_markdown"] [data-testid="markdown-preview"] h1')?.innerText === "Как уснуть" &&
 		document.querySelectorAll('[data-testid="markdown-preview"] li').length === 2`)
 	b.shot("article-form")
+	b.scrollTo(`[data-testid="markdown-editor-body_markdown"]`)
+	b.docShot("admin-markdown")
 	b.do("press «Сохранить»", chromedp.Click(button("Сохранить")))
 	b.waitJS("the article's screen", `/^\/admin\/content_items\/[0-9a-f-]{36}\/show$/.test(location.pathname)`)
 	b.waitText("Как уснуть")
