@@ -466,8 +466,8 @@ func (b *tab) save(name string) string {
 // pictures), and only when that variable is set.
 func (b *tab) docShot(name string) {
 	b.t.Helper()
-	dir := os.Getenv(docsScreenshotsEnv)
-	if dir == "" || b.srv.dialect != string(migrations.SQLite) {
+	dir := b.docsDir()
+	if dir == "" {
 		return
 	}
 	// The screen settles before the shot: no spinner, skeleton or progress bar, no notification
@@ -480,6 +480,28 @@ func (b *tab) docShot(name string) {
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
+}
+
+// docsDir is the directory of BALANCE_DOCS_SCREENSHOTS on SQLite, else "" (no docs' shots).
+func (b *tab) docsDir() string {
+	if b.srv.dialect != string(migrations.SQLite) {
+		return ""
+	}
+	return os.Getenv(docsScreenshotsEnv)
+}
+
+// docShotAt saves a docs' screenshot (docShot) with the element the CSS selector finds at the top
+// of the window, then scrolls back to the top of the page. Scrolling hides the app bar and moves
+// the menu, so the next step waits until they are back and still.
+func (b *tab) docShotAt(selector, name string) {
+	b.t.Helper()
+	if b.docsDir() == "" {
+		return
+	}
+	b.scrollTo(selector)
+	b.docShot(name)
+	b.waitJS("back at the top of the page", `(window.scrollTo(0, 0), window.scrollY === 0) &&
+		document.getAnimations().every(a => !(a instanceof CSSTransition))`)
 }
 
 // scenario names the test in screenshot files: "sqlite-1" for TestBrowserAdminPanel/sqlite/1_….
@@ -600,14 +622,18 @@ func (b *tab) setValue(selector, v string) {
 	})()`, selector, v)
 }
 
-// scrollTo scrolls the element the CSS selector finds to the top of the window, below the app bar.
+// scrollTo scrolls the element the CSS selector finds to the top of the window, below the app
+// bar, and waits until the page is still (the app bar hides itself in a transition).
 func (b *tab) scrollTo(selector string) {
 	b.t.Helper()
 	b.waitJS("scroll to "+selector, `(() => {
 		const el = document.querySelector(args[0]);
 		if (!el) return false;
-		window.scrollBy(0, el.getBoundingClientRect().top - (document.querySelector("header")?.offsetHeight ?? 0) - 16);
-		return true;
+		if (!el.dataset.scrolled) {
+			window.scrollBy(0, el.getBoundingClientRect().top - (document.querySelector("header")?.offsetHeight ?? 0) - 16);
+			el.dataset.scrolled = "1";
+		}
+		return document.getAnimations().every(a => !(a instanceof CSSTransition));
 	})()`, selector)
 }
 

@@ -206,8 +206,7 @@ func (s *browserServer) ownerCancelsAPaidBooking(t *testing.T) {
 	b.waitJS("the answer shown", `norm(document.querySelector('[data-testid="intake-answers"]').innerText).includes(norm(args[0]))`, answer)
 	b.shot("appointment")
 	b.docShot("admin-appointment")
-	b.scrollTo(`[data-testid="intake-form"]`)
-	b.docShot("admin-intake")
+	b.docShotAt(`[data-testid="intake-form"]`, "admin-intake")
 	// The generated screen of the form says the same, marked P2.
 	b.do("open the intake forms", chromedp.Click(menuLink("intake_forms")))
 	b.waitPath("/admin/intake_forms")
@@ -366,8 +365,7 @@ func (s *browserServer) editorPublishesAndModerates(t *testing.T) {
 	b.waitJS("the preview shows the heading and the list", `document.querySelector('[data-testid="markdown-editor-body_markdown"] [data-testid="markdown-preview"] h1')?.innerText === "Как уснуть" &&
 		document.querySelectorAll('[data-testid="markdown-preview"] li').length === 2`)
 	b.shot("article-form")
-	b.scrollTo(`[data-testid="markdown-editor-body_markdown"]`)
-	b.docShot("admin-markdown")
+	b.docShotAt(`[data-testid="markdown-editor-body_markdown"]`, "admin-markdown")
 	b.do("press «Сохранить»", chromedp.Click(button("Сохранить")))
 	b.waitJS("the article's screen", `/^\/admin\/content_items\/[0-9a-f-]{36}\/show$/.test(location.pathname)`)
 	b.waitText("Как уснуть")
