@@ -38,6 +38,10 @@ import (
 	"balance/repository"
 )
 
+// docsScreenshotsEnv names a directory where the SQLite run saves the screenshots of
+// docs/admin.md (docShot); unset, none are saved.
+const docsScreenshotsEnv = "BALANCE_DOCS_SCREENSHOTS"
+
 // browserRequiredEnv makes a missing browser a failure instead of a skip (CI sets it).
 const browserRequiredEnv = "BALANCE_BROWSER_TESTS"
 
@@ -457,6 +461,49 @@ func (b *tab) save(name string) string {
 	return file
 }
 
+// docShot saves what the window shows (the laptop size, 1280 × 900) as <name>.png in the
+// directory of BALANCE_DOCS_SCREENSHOTS, for the documentation; only on SQLite (one run's
+// pictures), and only when that variable is set.
+func (b *tab) docShot(name string) {
+	b.t.Helper()
+	dir := b.docsDir()
+	if dir == "" {
+		return
+	}
+	// The screen settles before the shot: no spinner, skeleton or progress bar, no notification
+	// (they hide themselves after a few seconds), the fonts loaded.
+	b.waitJS("the screen settled for "+name, `!document.querySelector('.MuiSkeleton-root, .MuiLinearProgress-root, .MuiCircularProgress-root, .MuiSnackbar-root') && document.fonts.status === "loaded"`)
+	png := value(b, "capture "+name, chromedp.CaptureScreenshot())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// docsDir is the directory of BALANCE_DOCS_SCREENSHOTS on SQLite, else "" (no docs' shots).
+func (b *tab) docsDir() string {
+	if b.srv.dialect != string(migrations.SQLite) {
+		return ""
+	}
+	return os.Getenv(docsScreenshotsEnv)
+}
+
+// docShotAt saves a docs' screenshot (docShot) with the element the CSS selector finds at the top
+// of the window, then scrolls back to the top of the page. Scrolling hides the app bar and moves
+// the menu, so the next step waits until they are back and still.
+func (b *tab) docShotAt(selector, name string) {
+	b.t.Helper()
+	if b.docsDir() == "" {
+		return
+	}
+	b.scrollTo(selector)
+	b.docShot(name)
+	b.waitJS("back at the top of the page", `(window.scrollTo(0, 0), window.scrollY === 0) &&
+		document.getAnimations().every(a => !(a instanceof CSSTransition))`)
+}
+
 // scenario names the test in screenshot files: "sqlite-1" for TestBrowserAdminPanel/sqlite/1_….
 func (b *tab) scenario() string {
 	parts := strings.Split(b.t.Name(), "/")
@@ -555,6 +602,39 @@ func dialogButton(label string) chromedp.Search {
 // actionButton is a record's action button (data-action="<name>" on the generated show screen).
 func actionButton(name string) chromedp.CSS {
 	return chromedp.CSS(fmt.Sprintf(`button[data-action=%q]`, name))
+}
+
+// testID is the element of the hand-made screens with the data-testid.
+func testID(id string) chromedp.CSS {
+	return chromedp.CSS(fmt.Sprintf(`[data-testid=%q]`, id))
+}
+
+// setValue sets the value of the input the CSS selector finds as typing would end (React sees an
+// input event): for native time and date inputs, whose typing depends on the browser's locale.
+func (b *tab) setValue(selector, v string) {
+	b.t.Helper()
+	b.waitJS("set "+selector+" to "+v, `(() => {
+		const el = document.querySelector(args[0]);
+		if (!el) return false;
+		Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(el, args[1]);
+		el.dispatchEvent(new Event("input", { bubbles: true }));
+		return el.value === args[1];
+	})()`, selector, v)
+}
+
+// scrollTo scrolls the element the CSS selector finds to the top of the window, below the app
+// bar, and waits until the page is still (the app bar hides itself in a transition).
+func (b *tab) scrollTo(selector string) {
+	b.t.Helper()
+	b.waitJS("scroll to "+selector, `(() => {
+		const el = document.querySelector(args[0]);
+		if (!el) return false;
+		if (!el.dataset.scrolled) {
+			window.scrollBy(0, el.getBoundingClientRect().top - (document.querySelector("header")?.offsetHeight ?? 0) - 16);
+			el.dataset.scrolled = "1";
+		}
+		return document.getAnimations().every(a => !(a instanceof CSSTransition));
+	})()`, selector)
 }
 
 // field is a form input by its field name (react-admin names inputs after their source).

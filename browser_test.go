@@ -5,11 +5,8 @@ package main
 // on each database; each saves screenshots of its key screens in its artifact directory (kept
 // under -outputdir with `go test -artifacts`, as `make test` does), and a failing step saves one
 // too. Without Chromium the test is skipped, unless BALANCE_BROWSER_TESTS=required (CI).
-//
-// The panel's hand-made screens (dashboard, week calendar, schedule grid, the intake form as
-// questions and answers, the markdown preview) are being built apart. Until they are merged the
-// scenarios go through the generated screens, and the steps that need the hand-made ones are
-// written but switched off by handMadeScreens (they log that they wait).
+// With BALANCE_DOCS_SCREENSHOTS=<dir> the SQLite run also saves the screenshots of docs/admin.md
+// there (see docShot).
 
 import (
 	"context"
@@ -26,20 +23,6 @@ import (
 	"balance/models"
 	"balance/repository"
 )
-
-// handMadeScreens switches on the steps that need the panel's hand-made screens. Set it to true
-// once they are merged (and adapt the selectors of those steps if they differ).
-const handMadeScreens = false
-
-// handMade runs a step that needs a hand-made screen, or logs that it waits for one.
-func (b *tab) handMade(what string, step func()) {
-	b.t.Helper()
-	if !handMadeScreens {
-		b.t.Logf("waits for the hand-made screens: %s", what)
-		return
-	}
-	step()
-}
 
 func TestBrowserAdminPanel(t *testing.T) {
 	execPath := findBrowser(t)
@@ -97,29 +80,29 @@ func (s *browserServer) ownerSetsUpAService(t *testing.T) {
 	}
 	tomorrow := time.Now().In(moscow).AddDate(0, 0, 1)
 	weekdays := []int{isoWeekday(tomorrow), isoWeekday(tomorrow.AddDate(0, 0, 1))}
+	b.do("open the schedule", chromedp.Click(testID("service-schedule-link")))
+	b.waitPath("/admin/services/" + id + "/schedule")
+	b.do("the schedule grid", chromedp.WaitVisible(testID("schedule-grid")))
 	for _, wd := range weekdays {
-		b.do("open the weekly hours", chromedp.Click(menuLink("availability_rules")))
-		b.waitPath("/admin/availability_rules")
-		b.do("press «Создать»", chromedp.Click(chromedp.CSS(`a[href="/admin/availability_rules/create"]`)))
-		b.waitText("Правило расписания: создание")
-		b.pick("service_id", "family", "family-session") // a service is shown by its slug
-		b.typeInto("weekday", fmt.Sprint(wd))
-		b.typeInto("start_minute", "600")
-		b.typeInto("end_minute", "1080")
-		b.typeInto("timezone", "Europe/Moscow")
-		b.shot(fmt.Sprintf("weekly-hours-form-%d", wd))
-		b.do("press «Сохранить»", chromedp.Click(button("Сохранить")))
-		b.waitJS("the new rule's screen", `/^\/admin\/availability_rules\/[0-9a-f-]{36}\/show$/.test(location.pathname)`)
-		b.waitText("family-session")
+		form := fmt.Sprintf(`[data-testid="schedule-form-%d"] `, wd)
+		b.do(fmt.Sprintf("add a window on day %d", wd), chromedp.Click(testID(fmt.Sprintf("schedule-add-%d", wd))),
+			chromedp.WaitVisible(chromedp.CSS(form+`[data-testid="schedule-start"]`)))
+		b.setValue(form+`[data-testid="schedule-start"]`, "10:00")
+		b.setValue(form+`[data-testid="schedule-end"]`, "18:00")
+		b.shot(fmt.Sprintf("schedule-window-form-%d", wd))
+		b.do("press «Добавить»", chromedp.Click(chromedp.CSS(form+`[data-testid="schedule-save"]`)))
+		b.waitJS("the window in the grid", `!!document.querySelector(args[0])`,
+			fmt.Sprintf(`[data-testid="schedule-day-%d"] [data-testid="schedule-window"]`, wd))
 	}
+	b.waitJS("two windows, 10:00–18:00", `[...document.querySelectorAll('[data-testid="schedule-window"]')].length === 2 &&
+		[...document.querySelectorAll('[data-testid="schedule-window"]')].every(w => norm(w.innerText).includes("10:00–18:00"))`)
+	b.shot("schedule-grid")
+	b.docShot("admin-schedule")
+	// The grid's windows are the weekly hours' records.
 	b.do("open the weekly hours", chromedp.Click(menuLink("availability_rules")))
-	b.waitJS("two rules listed", `document.querySelectorAll("tbody tr").length === 2`)
+	b.waitPath("/admin/availability_rules")
+	b.waitJS("two rules listed", `document.querySelectorAll("tbody tr").length === 2 && row("Семейная консультация")`)
 	b.shot("weekly-hours")
-	b.handMade("the service's weekly hours in the schedule grid", func() {
-		b.open("/admin/services/" + id + "/show")
-		b.do("the schedule grid", chromedp.WaitVisible(chromedp.CSS(`[data-testid="schedule-grid"]`)))
-		b.shot("schedule-grid")
-	})
 
 	// The public site offers the new service's times, on those weekdays, 10:00–18:00 Moscow time.
 	slots := s.slots(t, "family-session")
@@ -137,6 +120,21 @@ func (s *browserServer) ownerSetsUpAService(t *testing.T) {
 		}
 	}
 	s.serviceSlug = "family-session"
+}
+
+// mondayOf is the Monday (YYYY-MM-DD, Moscow time) of the week that holds the instant start.
+func mondayOf(t *testing.T, start string) string {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moscow, err := time.LoadLocation("Europe/Moscow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := at.In(moscow)
+	return local.AddDate(0, 0, 1-isoWeekday(local)).Format(time.DateOnly)
 }
 
 // isoWeekday is 1 for Monday … 7 for Sunday, as the weekly hours count.
@@ -162,35 +160,54 @@ func (s *browserServer) ownerCancelsAPaidBooking(t *testing.T) {
 	s.pay(t, bk)
 
 	b := s.ownerTab(t)
-	b.handMade("the paid booking on the dashboard", func() {
-		b.open("/admin/")
-		b.waitJS("a dashboard card shows the booking", `[...document.querySelectorAll('[data-testid^="dashboard-"]')].some(e => e.innerText.includes(args[0]))`, "Анна")
-		b.shot("dashboard")
-	})
-	b.handMade("the paid booking in the week calendar, a click through to it", func() {
-		b.open("/admin/calendar")
-		b.do("the booking in the calendar", chromedp.Click(chromedp.CSS(`[data-testid="calendar-event"]`)))
-		b.waitPath("/admin/appointments/" + bk.ID + "/show")
-		b.shot("calendar")
-	})
+	// The dashboard's «Новые записи»: the booking just made, whatever its day; a click opens it.
+	b.open("/admin/")
+	b.waitText("Здравствуйте")
+	newBooking := fmt.Sprintf(`[data-testid="dashboard-new-bookings"] [data-testid="dashboard-item"][data-id=%q]`, bk.ID)
+	b.do("the booking in «Новые записи»", chromedp.WaitVisible(chromedp.CSS(newBooking)))
+	b.waitJS("listed as confirmed, with its service", `norm(document.querySelector(args[0]).innerText).includes("Подтверждена") &&
+		norm(document.querySelector(args[0]).innerText).includes("Семейная консультация")`, newBooking)
+	b.shot("dashboard")
+	b.docShot("admin-dashboard")
+	b.do("open the booking from the dashboard", chromedp.Click(chromedp.CSS(newBooking)))
+	b.waitPath("/admin/appointments/" + bk.ID + "/show")
+	b.waitText("Подтверждена")
 
+	// The week calendar, turned to the booking's week; a click on the booking opens it.
+	b.do("open the calendar", chromedp.Click(testID("menu-calendar")))
+	b.waitPath("/admin/calendar")
+	b.do("the calendar", chromedp.WaitVisible(testID("calendar-grid")))
+	week := mondayOf(t, bk.Start)
+	if evalJS[string](b, "read the calendar's week", `document.querySelector('[data-testid="calendar-grid"]').dataset.week`) != week {
+		b.do("the next week", chromedp.Click(testID("calendar-next")))
+		b.waitJS("the booking's week", `document.querySelector('[data-testid="calendar-grid"]').dataset.week === args[0]`, week)
+	}
+	event := fmt.Sprintf(`[data-testid="calendar-event"][data-id=%q]`, bk.ID)
+	b.do("the booking in the calendar", chromedp.WaitVisible(chromedp.CSS(event)))
+	b.shot("calendar")
+	b.docShot("admin-calendar")
+	b.do("open the booking from the calendar", chromedp.Click(chromedp.CSS(event)))
+	b.waitPath("/admin/appointments/" + bk.ID + "/show")
+	b.waitText("Подтверждена")
+
+	// The appointments list has it too.
 	b.do("open the appointments", chromedp.Click(menuLink("appointments")))
 	b.waitPath("/admin/appointments")
-	row := listRow("Анна")
+	row := listRow("anna@example.com")
 	b.do("the paid booking is listed", chromedp.WaitVisible(row))
-	b.waitJS("listed as confirmed", `row("Анна", "Подтверждена")`)
+	b.waitJS("listed as confirmed", `row("anna@example.com", "Подтверждена")`)
 	b.shot("appointments")
 	b.do("open the booking", chromedp.Click(row))
 	b.waitPath("/admin/appointments/" + bk.ID + "/show")
 	b.waitText("Подтверждена")
-	b.shot("appointment")
 
-	b.handMade("the intake form on the appointment screen, as questions and answers", func() {
-		b.do("the intake form", chromedp.WaitVisible(chromedp.CSS(`[data-testid="intake-answers"]`)))
-		b.waitJS("the answer shown", `document.querySelector('[data-testid="intake-answers"]').innerText.includes(args[0])`, answer)
-		b.shot("appointment-intake-form")
-	})
-	// Until then: the intake forms' generated screens (the answers are P2, the owner's only).
+	// The intake form on the appointment's screen, as questions and answers (the owner's only).
+	b.do("the intake form", chromedp.WaitVisible(testID("intake-answers")))
+	b.waitJS("the answer shown", `norm(document.querySelector('[data-testid="intake-answers"]').innerText).includes(norm(args[0]))`, answer)
+	b.shot("appointment")
+	b.docShot("admin-appointment")
+	b.docShotAt(`[data-testid="intake-form"]`, "admin-intake")
+	// The generated screen of the form says the same, marked P2.
 	b.do("open the intake forms", chromedp.Click(menuLink("intake_forms")))
 	b.waitPath("/admin/intake_forms")
 	b.do("open the form", chromedp.Click(listRow("Отправлена")))
@@ -263,13 +280,13 @@ func (s *browserServer) assistantConfirmsCash(t *testing.T) {
 	}
 
 	b.do("open the appointments", chromedp.Click(menuLink("appointments")))
-	row := listRow("Борис")
+	row := listRow("boris@example.com")
 	b.do("the unpaid booking is listed", chromedp.WaitVisible(row))
 	b.do("open the booking", chromedp.Click(row))
 	b.waitPath("/admin/appointments/" + bk.ID + "/show")
 	b.waitText("Ожидает оплаты")
 	b.do("the confirm button", chromedp.WaitVisible(actionButton("confirm")))
-	if n := evalJS[int](b, "look for the intake form", `document.querySelectorAll('[data-testid="intake-answers"]').length`); n != 0 {
+	if n := evalJS[int](b, "look for the intake form", `document.querySelectorAll('[data-testid="intake-answers"], [data-testid="intake-form"]').length`); n != 0 {
 		t.Error("the assistant's appointment screen shows the intake form")
 	}
 	if text := b.pageText(); strings.Contains(text, "Анкет") || strings.Contains(text, "P2") {
@@ -285,13 +302,13 @@ func (s *browserServer) assistantConfirmsCash(t *testing.T) {
 	// status; with the menu folded to its icons the page fits the screen, no sideways scrolling.
 	b.do("tablet size", chromedp.EmulateViewport(tabletWidth, tabletHeight))
 	b.open("/admin/appointments")
-	b.do("the booking on a tablet", chromedp.WaitVisible(listRow("Борис")))
-	b.waitJS("its status on a tablet", `row("Борис", "Подтверждена")`)
+	b.do("the booking on a tablet", chromedp.WaitVisible(listRow("boris@example.com")))
+	b.waitJS("its status on a tablet", `row("boris@example.com", "Подтверждена")`)
 	b.shot("tablet-appointments")
 	b.do("fold the menu", chromedp.Click(menuToggle(true)), chromedp.WaitVisible(menuToggle(false)))
 	b.waitJS("the list fits a tablet's screen", `document.documentElement.scrollWidth <= window.innerWidth`)
 	b.shot("tablet-appointments-menu-folded")
-	b.do("open the booking on a tablet", chromedp.Click(listRow("Борис")))
+	b.do("open the booking on a tablet", chromedp.Click(listRow("boris@example.com")))
 	b.waitPath("/admin/appointments/" + bk.ID + "/show")
 	b.waitJS("the booking fits a tablet's screen", `shows("Подтверждена") && document.documentElement.scrollWidth <= window.innerWidth`)
 	b.shot("tablet-appointment")
@@ -345,10 +362,10 @@ func (s *browserServer) editorPublishesAndModerates(t *testing.T) {
 	b.typeInto("title", "Как уснуть")
 	b.typeInto("summary", "Пять простых шагов к спокойному сну.")
 	b.typeInto("body_markdown", "# Как уснуть\n\nЛожитесь в одно и то же время.\n\n- Без экрана за час до сна\n- Прохладная комната\n")
-	b.handMade("the markdown preview beside the editor", func() {
-		b.waitJS("the preview shows the heading", `!!document.querySelector('[data-testid="markdown-preview"] h1')`)
-	})
+	b.waitJS("the preview shows the heading and the list", `document.querySelector('[data-testid="markdown-editor-body_markdown"] [data-testid="markdown-preview"] h1')?.innerText === "Как уснуть" &&
+		document.querySelectorAll('[data-testid="markdown-preview"] li').length === 2`)
 	b.shot("article-form")
+	b.docShotAt(`[data-testid="markdown-editor-body_markdown"]`, "admin-markdown")
 	b.do("press «Сохранить»", chromedp.Click(button("Сохранить")))
 	b.waitJS("the article's screen", `/^\/admin\/content_items\/[0-9a-f-]{36}\/show$/.test(location.pathname)`)
 	b.waitText("Как уснуть")
@@ -363,7 +380,8 @@ func (s *browserServer) editorPublishesAndModerates(t *testing.T) {
 
 	// Moderation: the crisis question comes first; the editor approves the other one and rejects
 	// the crisis one with a reason.
-	b.openModerationQueue()
+	b.do("open the moderation queue", chromedp.Click(menuLink("moderation_items")))
+	b.waitPath("/admin/moderation_items")
 	b.waitJS("both questions queued", `document.querySelectorAll("tbody tr").length === 2 &&
 		document.querySelector("tbody tr").innerText.includes(args[0])`, questions[1].ID.String())
 	b.shot("moderation-queue")
@@ -372,7 +390,8 @@ func (s *browserServer) editorPublishesAndModerates(t *testing.T) {
 	b.act("approve", nil)
 	b.waitJS("approved", `!document.querySelector('button[data-action="approve"]') && shows("Одобрено")`)
 	b.shot("question-approved")
-	b.openModerationQueue()
+	b.do("open the moderation queue", chromedp.Click(menuLink("moderation_items")))
+	b.waitPath("/admin/moderation_items")
 	b.do("open the crisis question", chromedp.Click(listRow(questions[1].ID.String())))
 	b.waitText("На модерации")
 	const reason = "Вопрос о кризисе: ответим лично, не публично"
@@ -472,14 +491,4 @@ func (s *browserServer) ensureService(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.serviceSlug = svc.Slug
-}
-
-// openModerationQueue opens the moderation queue. Through the menu it shows nothing today: the
-// panel sends the resource's two-key default sort ("-crisis,-created_at") as one field, which the
-// API refuses with a 422 (admin/src/schema/plan.ts, defaultSort). Until the panel is fixed the
-// queue is opened with its first key as the sort; switch back to the menu entry afterwards.
-func (b *tab) openModerationQueue() {
-	b.t.Helper()
-	b.open(`/admin/moderation_items?sort=crisis&order=DESC`)
-	b.waitPath("/admin/moderation_items")
 }
