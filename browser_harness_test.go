@@ -6,7 +6,6 @@ package main
 // saving a screenshot when it fails.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -232,43 +231,7 @@ func (s *browserServer) logTail() string {
 // nil and the status is below 300); it answers the status and the body.
 func (s *browserServer) call(t *testing.T, method, path string, body, out any, header ...string) (int, []byte) {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = bytes.NewReader(b)
-	}
-	url := path
-	if !strings.HasPrefix(url, "http") {
-		url = s.base + path
-	}
-	req, err := http.NewRequest(method, url, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %d %s: %v", method, url, resp.StatusCode, raw, err)
-		}
-	}
-	return resp.StatusCode, raw
+	return callJSON(t, s.base, method, path, body, out, header...)
 }
 
 // publicBooking is what the public booking API answers (the fields the scenarios use).

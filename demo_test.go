@@ -121,8 +121,21 @@ func (d *demoRun) stop(t *testing.T) {
 // call sends a request and decodes a JSON answer into out (when not nil); it returns the status.
 func (d *demoRun) call(t *testing.T, method, url string, body any, out any, header ...string) int {
 	t.Helper()
+	status, raw := callJSON(t, d.base, method, url, body, out, header...)
+	if status >= 300 {
+		t.Logf("%s %s: %d %s", method, url, status, raw)
+	}
+	return status
+}
+
+// callJSON sends a request to base+path (or to path, when it is a full URL) with body as JSON and
+// header as name, value pairs, decodes a JSON answer into out (when not nil and the status is
+// below 300), and answers the status and the body.
+func callJSON(t *testing.T, base, method, path string, body, out any, header ...string) (int, []byte) {
+	t.Helper()
+	url := path
 	if !strings.HasPrefix(url, "http") {
-		url = d.base + url
+		url = base + path
 	}
 	var r io.Reader
 	if body != nil {
@@ -156,10 +169,7 @@ func (d *demoRun) call(t *testing.T, method, url string, body any, out any, head
 			t.Fatalf("%s %s: %d %s: %v", method, url, resp.StatusCode, raw, err)
 		}
 	}
-	if resp.StatusCode >= 300 {
-		t.Logf("%s %s: %d %s", method, url, resp.StatusCode, raw)
-	}
-	return resp.StatusCode
+	return resp.StatusCode, raw
 }
 
 type demoMoney struct {
