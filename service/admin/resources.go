@@ -1,7 +1,10 @@
 package admin
 
 import (
+	"context"
 	"slices"
+
+	"github.com/google/uuid"
 
 	"balance/models"
 )
@@ -22,6 +25,18 @@ var (
 // models' rules and come with their own declarations.)
 func readOnly(roles []models.Role) map[Verb][]models.Role {
 	return map[Verb][]models.Role{List: roles, Show: roles, Create: nobody, Update: nobody, Delete: nobody}
+}
+
+// publicationActions are the publish, unpublish and archive actions of a publishable resource
+// (a service, a content item, a self-help tool), each offered in the states the models' shared
+// publication rules move it from: draft → published → archived, and back to draft from either.
+func publicationActions(roles []models.Role, publish, unpublish, archive func(context.Context, *Call, uuid.UUID) error) []Action {
+	draft, published, archived := string(models.PublicationDraft), string(models.PublicationPublished), string(models.PublicationArchived)
+	return []Action{
+		{Name: "publish", Label: "Опубликовать", Roles: roles, States: []string{draft}, Run: publish},
+		{Name: "unpublish", Label: "Снять с публикации", Roles: roles, States: []string{published, archived}, Run: unpublish},
+		{Name: "archive", Label: "В архив", Roles: roles, States: []string{draft, published}, Run: archive},
+	}
 }
 
 // Resources are the declared admin resources, in the panel's menu order, one file per context.

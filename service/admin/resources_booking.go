@@ -51,11 +51,8 @@ func bookingResources() []Resource {
 			Name: "services", Label: "Услуги", Singular: "Услуга", Model: &models.Service{},
 			Access:     map[Verb][]models.Role{List: practice, Show: practice, Create: practice, Update: practice, Delete: nobody},
 			TitleField: "title", DefaultSort: "title", Writer: serviceWriter{},
-			Actions: []Action{
-				{Name: "publish", Label: "Опубликовать", Roles: practice, Run: publication((*models.Service).Publish)},
-				{Name: "unpublish", Label: "Снять с публикации", Roles: practice, Run: publication((*models.Service).Unpublish)},
-				{Name: "archive", Label: "В архив", Roles: practice, Run: publication((*models.Service).Archive)},
-			},
+			Actions: publicationActions(practice, publication((*models.Service).Publish),
+				publication((*models.Service).Unpublish), publication((*models.Service).Archive)),
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "slug", Label: "Адрес (slug)", Type: Text, List: true, Sort: true, Search: true, Edit: true, Required: true},

@@ -24,13 +24,6 @@ func editorialAccess(deleters []models.Role) map[Verb][]models.Role {
 	return map[Verb][]models.Role{List: staffAll, Show: staffAll, Create: editorial, Update: editorial, Delete: deleters}
 }
 
-// The states of the publication actions.
-var (
-	draftOnly        = []string{string(models.PublicationDraft)}
-	publishedOnly    = []string{string(models.PublicationPublished)}
-	draftOrPublished = []string{string(models.PublicationDraft), string(models.PublicationPublished)}
-)
-
 // contentTagIDs reads the tags of content items for their tag_ids field.
 func contentTagIDs(ctx context.Context, db *repository.DB, ids []uuid.UUID) (map[uuid.UUID][]uuid.UUID, error) {
 	return repository.NewContentItems(db).TagIDsOf(ctx, ids)
@@ -42,11 +35,8 @@ func contentResources() []Resource {
 		{
 			Name: "content_items", Label: "Материалы", Singular: "Материал", Model: &models.ContentItem{},
 			Access: editorialAccess(editorial), TitleField: "title", DefaultSort: "-updated_at", Writer: contentItemWriter{},
-			Actions: []Action{
-				{Name: "publish", Label: "Опубликовать", Roles: editorial, States: draftOnly, Run: contentChange((*models.ContentItem).Publish)},
-				{Name: "unpublish", Label: "Снять с публикации", Roles: editorial, States: publishedOnly, Run: contentChange((*models.ContentItem).Unpublish)},
-				{Name: "archive", Label: "В архив", Roles: editorial, States: draftOrPublished, Run: contentChange((*models.ContentItem).Archive)},
-			},
+			Actions: publicationActions(editorial, contentChange((*models.ContentItem).Publish),
+				contentChange((*models.ContentItem).Unpublish), contentChange((*models.ContentItem).Archive)),
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "type", Label: "Вид", Type: Enum, Choices: contentTypeChoices, List: true, Filter: true, Edit: true, Required: true},

@@ -32,11 +32,8 @@ func interactiveResources() []Resource {
 			Name: "interactive_definitions", Label: "Интерактивы", Singular: "Интерактив", Model: &models.InteractiveDefinition{},
 			// Never deleted: runs refer to a tool, so it is archived instead.
 			Access: editorialAccess(nobody), TitleField: "title", DefaultSort: "title", Writer: interactiveWriter{},
-			Actions: []Action{
-				{Name: "publish", Label: "Опубликовать", Roles: editorial, States: draftOnly, Run: interactiveChange((*models.InteractiveDefinition).Publish)},
-				{Name: "unpublish", Label: "Снять с публикации", Roles: editorial, States: publishedOnly, Run: interactiveChange((*models.InteractiveDefinition).Unpublish)},
-				{Name: "archive", Label: "В архив", Roles: editorial, States: draftOrPublished, Run: interactiveChange((*models.InteractiveDefinition).Archive)},
-			},
+			Actions: publicationActions(editorial, interactiveChange((*models.InteractiveDefinition).Publish),
+				interactiveChange((*models.InteractiveDefinition).Unpublish), interactiveChange((*models.InteractiveDefinition).Archive)),
 			Fields: []Field{
 				{Name: "id", Label: "ID", Type: ID},
 				{Name: "slug", Label: "Адрес (slug)", Type: Text, List: true, Sort: true, Search: true, Edit: true, Required: true},
