@@ -207,6 +207,12 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		_, err := scheduled.PublishDue(ctx)
 		return err
 	})
+	// The public site's contexts.
+	// Public library (content).
+	// Self-help tools.
+	// Questions and answers.
+	// Leads and consents.
+	// end of the public site's contexts.
 	return a.outbox.Init()
 }
 

@@ -271,6 +271,13 @@ func routerDeps(a *app) handlers.Deps {
 		SessionTTL:     a.cfg.Auth.SessionTTL,
 		AdminUI:        adminui.Dist(),
 	}
+	// The public site's contexts.
+	// Public library (content).
+	// Self-help tools.
+	// Questions and answers.
+	// Leads and consents.
+	// Cross-origin requests and rate limits.
+	// end of the public site's contexts.
 	d.AdminResources = a.adminResources
 	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings, Jobs: a.outbox, Accounts: a.identity}, service.SystemClock{})
 	if a.telegram != nil { // a nil *bot.Bot in the interface would not read as "off"

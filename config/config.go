@@ -265,6 +265,12 @@ var Keys = []Key{
 	{"gcal.credentials_file", "", false, "Google service-account JSON; empty disables calendar sync and free/busy"},
 	{"gcal.calendar_id", "", false, "the practitioner's calendar id; required with credentials_file"},
 	{"gcal.api_url", "", false, "Calendar API root; empty means Google's"},
+	// The public site's contexts.
+	// Self-help tools.
+	// Questions and answers.
+	// Leads and consents.
+	// Cross-origin requests and rate limits.
+	// end of the public site's contexts.
 }
 
 // EnvName returns the environment variable that sets key, e.g. BALANCE_HTTP_ADDR for http.addr.

@@ -57,6 +57,14 @@ type Deps struct {
 	AdminRecords   AdminRecords
 	// AdminUI enables the admin panel at /admin/: the built files of admin/ (adminui.Dist()).
 	AdminUI fs.FS
+	// The public site's other contexts, each enabled when set.
+	// Public library (content).
+	// Self-help tools.
+	// Questions and answers.
+	// Leads and consents.
+	// Cross-origin requests and rate limits.
+	// end of the public site's contexts.
+
 	// Counts adds the job queue, failed deliveries, appointments and payments to the metrics,
 	// read from the database at each scrape.
 	Counts OpsCounter
@@ -168,6 +176,11 @@ func NewRouter(d Deps) (*Router, error) {
 		v1.POST("/telegram/deep-links", tg.createDeepLink)
 		r.POST("/webhooks/telegram", tg.webhook)
 	}
+	// The public library.
+	// The self-help tools.
+	// Questions and answers.
+	// Leads and consents.
+	// end of the public site's contexts.
 	if d.Payments != nil {
 		wh := &yookassaWebhook{notifications: d.Payments, allowed: allowed}
 		r.POST("/webhooks/yookassa", wh.receive)
