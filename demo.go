@@ -105,6 +105,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if err := seedDemoSite(ctx, a.db, service.SystemClock{}.Now(), log); err != nil {
+		return err
+	}
 	if err := a.startJobs(ctx); err != nil {
 		return err
 	}
