@@ -212,6 +212,7 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	// Self-help tools.
 	// Questions and answers.
 	// Leads and consents.
+	// Client accounts and the cabinet.
 	// end of the public site's contexts.
 	return a.outbox.Init()
 }

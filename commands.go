@@ -277,6 +277,7 @@ func routerDeps(a *app) handlers.Deps {
 	// Questions and answers.
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
+	// Client accounts and the cabinet.
 	// end of the public site's contexts.
 	d.AdminResources = a.adminResources
 	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings, Jobs: a.outbox, Accounts: a.identity}, service.SystemClock{})

@@ -270,6 +270,7 @@ var Keys = []Key{
 	// Questions and answers.
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
+	// Client accounts and the cabinet.
 	// end of the public site's contexts.
 }
 

@@ -63,6 +63,7 @@ type Deps struct {
 	// Questions and answers.
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
+	// Client accounts and the cabinet.
 	// end of the public site's contexts.
 
 	// Counts adds the job queue, failed deliveries, appointments and payments to the metrics,
@@ -180,6 +181,7 @@ func NewRouter(d Deps) (*Router, error) {
 	// The self-help tools.
 	// Questions and answers.
 	// Leads and consents.
+	// The client cabinet.
 	// end of the public site's contexts.
 	if d.Payments != nil {
 		wh := &yookassaWebhook{notifications: d.Payments, allowed: allowed}
