@@ -337,6 +337,11 @@ func TestPublicLibraryArticle(t *testing.T) {
 			t.Errorf("pauza (no summary, no topic): %q, %d minutes, related %v", a.SEODescription, a.ReadingMinutes, a.Related)
 		}
 
+		for _, path := range []string{"/api/v1/topics?x=%00", "/api/v1/tags?x=%ff", "/api/v1/articles/son?x=%00"} {
+			if r := s.api.Do("GET", path, nil); r.Status != http.StatusUnprocessableEntity || r.Problem(t).Status != 422 {
+				t.Errorf("%s = %d %s", path, r.Status, r.Body)
+			}
+		}
 		for _, slug := range []string{"chernovik", "arkhiv", "nope", "%27%20OR%201=1", strings.Repeat("a", 1000), "%00", "%ff"} {
 			if r := s.api.Do("GET", "/api/v1/articles/"+slug, nil); r.Status != http.StatusNotFound || r.Problem(t).Status != 404 {
 				t.Errorf("%.20s = %d %s", slug, r.Status, r.Body)
