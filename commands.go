@@ -30,6 +30,7 @@ import (
 	"balance/service"
 	"balance/service/admin"
 	"balance/service/booking"
+	"balance/service/content"
 	"balance/service/identity"
 )
 
@@ -273,6 +274,7 @@ func routerDeps(a *app) handlers.Deps {
 	}
 	// The public site's contexts.
 	// Public library (content).
+	d.Library = content.NewLibrary(repository.NewContentItems(a.db), repository.NewTopics(a.db), repository.NewTags(a.db))
 	// Self-help tools.
 	// Questions and answers.
 	// Leads and consents.

@@ -59,6 +59,8 @@ type Deps struct {
 	AdminUI fs.FS
 	// The public site's other contexts, each enabled when set.
 	// Public library (content).
+	// Library enables the public library (GET /api/v1/topics, /tags, /articles, /articles/{slug}).
+	Library Library
 	// Self-help tools.
 	// Questions and answers.
 	// Leads and consents.
@@ -178,6 +180,13 @@ func NewRouter(d Deps) (*Router, error) {
 		r.POST("/webhooks/telegram", tg.webhook)
 	}
 	// The public library.
+	if d.Library != nil {
+		lib := &publicContent{library: d.Library}
+		v1.GET("/topics", lib.topics)
+		v1.GET("/tags", lib.tags)
+		v1.GET("/articles", lib.articles)
+		v1.GET("/articles/:slug", lib.article)
+	}
 	// The self-help tools.
 	// Questions and answers.
 	// Leads and consents.

@@ -21,6 +21,7 @@ import (
 	"balance/repository"
 	"balance/service/admin"
 	"balance/service/booking"
+	"balance/service/content"
 	"balance/service/identity"
 )
 
@@ -63,6 +64,8 @@ type options struct {
 	requireTOTP []models.Role
 	// invites queues the emails of staff invitations (staff cannot be invited without it).
 	invites identity.Scheduler
+	// library enables the public library over the test's database.
+	library bool
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -93,6 +96,9 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		Counts: opt.counts,
 	}
 	deps.Catalogue, deps.Slots = opt.catalogue, opt.slots
+	if opt.library {
+		deps.Library = content.NewLibrary(repository.NewContentItems(db), repository.NewTopics(db), repository.NewTags(db))
+	}
 	if opt.bookings != nil {
 		deps.Bookings, deps.Payments = opt.bookings, opt.bookings
 	}

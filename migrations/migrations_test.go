@@ -130,7 +130,9 @@ func relations(t *testing.T, db *repository.DB, pgType, sqliteType string) []str
 	t.Helper()
 	q := `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = '` + pgType + `'`
 	if db.Dialect == migrations.SQLite {
-		q = `SELECT name FROM sqlite_master WHERE type = '` + sqliteType + `'`
+		// pragma_table_list tells a full-text search (virtual) table and its shadow tables from
+		// plain tables: they belong to the migrations, not to a model.
+		q = `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = '` + sqliteType + `'`
 	}
 	rows, err := db.SQL.Query(q)
 	if err != nil {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"balance/migrations"
 	"balance/models"
 )
 
@@ -407,4 +410,97 @@ func contentSameIDs(a, b []uuid.UUID) bool {
 	slices.SortFunc(a, cmp)
 	slices.SortFunc(b, cmp)
 	return slices.Equal(a, b)
+}
+
+// LibraryPosition is where a page of the public library resumes: just after the item published at
+// PublishedAt with this ID (the library is ordered by both, newest first).
+type LibraryPosition struct {
+	PublishedAt time.Time
+	ID          uuid.UUID
+}
+
+// LibraryQuery selects a page of the public library: published items matching the filter (its
+// Status is ignored) and the search text, after the position, at most Limit of them.
+type LibraryQuery struct {
+	ContentFilter
+	// Search is the visitor's text: its words (runs of letters and digits, at most
+	// maxSearchWords) must all occur in the title, summary or body. Anything else in it (quotes,
+	// operators, stars) is not syntax. Empty: no search; words of nothing (only punctuation): no
+	// item.
+	Search string
+	After  *LibraryPosition
+	Limit  int
+}
+
+// maxSearchWords bounds the words of one search; further words are ignored.
+const maxSearchWords = 16
+
+// PublishedPage returns a page of the public library, newest publication first (then by id), each
+// item with its topic and tags. The search is PostgreSQL's full-text search in Russian (stems,
+// each also matched as a prefix and with its final consonant alternated, see migration 00020) or
+// SQLite's FTS5 (each word a prefix).
+func (r *ContentItems) PublishedPage(ctx context.Context, q LibraryQuery) ([]models.ContentItem, error) {
+	f := q.ContentFilter
+	f.Status = models.PublicationPublished
+	db := r.filtered(ctx, f)
+	if q.Search != "" {
+		words := searchWords(q.Search)
+		if len(words) == 0 {
+			return []models.ContentItem{}, nil
+		}
+		db = r.matching(db, words)
+	}
+	if p := q.After; p != nil {
+		at := p.PublishedAt.UTC()
+		db = db.Where("(content_items.published_at < ? OR (content_items.published_at = ? AND content_items.id < ?))", at, at, p.ID)
+	}
+	out := []models.ContentItem{}
+	err := db.Order("content_items.published_at DESC, content_items.id DESC").Limit(max(q.Limit, 1)).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("library page: %w", translate(err))
+	}
+	return out, nil
+}
+
+// contentDocument is the weighted document of an item on PostgreSQL: exactly the expression of
+// the index content_items_search_idx, so that the planner uses it.
+const contentDocument = `(setweight(to_tsvector('russian', content_items.title), 'A') ||
+	setweight(to_tsvector('russian', content_items.summary), 'B') ||
+	setweight(to_tsvector('russian', content_items.body_markdown), 'C'))`
+
+// matching narrows db to the items holding every word (lower-case letters and digits).
+func (r *ContentItems) matching(db *gorm.DB, words []string) *gorm.DB {
+	if r.db.Dialect == migrations.Postgres {
+		// The status literal lets the planner prove the partial index applies.
+		return db.Where("content_items.status = 'published' AND "+contentDocument+" @@ content_search_query(?)", strings.Join(words, " "))
+	}
+	terms := make([]string, len(words))
+	for i, w := range words {
+		// A quoted FTS5 string is never syntax; the star makes it a prefix.
+		terms[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"*`
+	}
+	return db.Where("content_items.id IN (SELECT id FROM content_search WHERE content_search MATCH ?)", strings.Join(terms, " "))
+}
+
+// searchWords splits text into lower-case words of letters and digits (as both databases'
+// tokenizers see words), at most maxSearchWords of them.
+func searchWords(text string) []string {
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(words) > maxSearchWords {
+		words = words[:maxSearchWords]
+	}
+	return words
+}
+
+// RelatedPublished returns up to limit published items of the topic other than exclude, newest
+// publication first, each with its topic and tags.
+func (r *ContentItems) RelatedPublished(ctx context.Context, topicID, exclude uuid.UUID, limit int) ([]models.ContentItem, error) {
+	out := []models.ContentItem{}
+	err := r.withAssociations(ctx).
+		Where("content_items.status = ? AND content_items.topic_id = ? AND content_items.id <> ?", models.PublicationPublished, topicID, exclude).
+		Order("content_items.published_at DESC, content_items.id DESC").Limit(max(limit, 1)).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("related content of %s: %w", exclude, translate(err))
+	}
+	return out, nil
 }

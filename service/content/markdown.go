@@ -1,6 +1,7 @@
-// Package content holds the use cases of the public library: rendering an article's Markdown to
-// safe HTML (for the admin preview and the public site alike) and publishing the drafts whose
-// scheduled time has come.
+// Package content holds the use cases of the public library: reading it (Library: topics, tags,
+// cursor pages of published items with search, one item rendered with its related items),
+// rendering an article's Markdown to safe HTML (for the admin preview and the public site alike)
+// and publishing the drafts whose scheduled time has come.
 package content
 
 import (
