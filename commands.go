@@ -275,6 +275,7 @@ func routerDeps(a *app) handlers.Deps {
 	// Public library (content).
 	// Self-help tools.
 	// Questions and answers.
+	d.Questions = a.questions
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
 	// end of the public site's contexts.

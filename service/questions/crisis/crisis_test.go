@@ -71,7 +71,7 @@ func TestDetectConfiguredPhrases(t *testing.T) {
 		"от безысходности плачу":        true,
 		"Сил нет терпеть":               false, // order matters
 		"у меня нет больше сил терпеть": true,
-		"суицид":                        false, // only the configured list counts
+		"суицид": false, // only the configured list counts
 	} {
 		if got := d.Detect(text); got != want {
 			t.Errorf("Detect(%q) = %v, want %v", text, got, want)
