@@ -63,6 +63,8 @@ type options struct {
 	requireTOTP []models.Role
 	// invites queues the emails of staff invitations (staff cannot be invited without it).
 	invites identity.Scheduler
+	// questions enables the public questions API.
+	questions handlers.Questions
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -98,6 +100,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	}
 	deps.WebhookCIDRs, deps.TrustedProxies = opt.webhookCIDRs, opt.trustedProxies
 	deps.Bot, deps.BotSecret = opt.bot, opt.botSecret
+	deps.Questions = opt.questions
 	if opt.adminResources {
 		reg, err := admin.NewRegistry(admin.Resources()...)
 		if err != nil {
