@@ -89,8 +89,30 @@ func (h *publicQuestions) ask(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusCreated, gin.H{
 		"id": q.ID, "status": res.Status, "status_token": res.StatusToken,
-		"topic": q.TopicCode, "submitted_at": q.SubmittedAt.UTC(),
+		"topic": q.TopicCode, "submitted_at": q.SubmittedAt.UTC(), "crisis_help": newCrisisHelpJSON(res.CrisisHelp),
 	})
+}
+
+type crisisContactJSON struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Hours string `json:"hours"`
+}
+
+type crisisHelpJSON struct {
+	Message  string              `json:"message"`
+	Contacts []crisisContactJSON `json:"contacts"`
+}
+
+func newCrisisHelpJSON(h *questions.CrisisHelp) *crisisHelpJSON {
+	if h == nil {
+		return nil
+	}
+	out := &crisisHelpJSON{Message: h.Message, Contacts: make([]crisisContactJSON, 0, len(h.Contacts))}
+	for _, k := range h.Contacts {
+		out.Contacts = append(out.Contacts, crisisContactJSON{Name: k.Name, Phone: k.Phone, Hours: k.Hours})
+	}
+	return out
 }
 
 // follow answers GET /api/v1/questions/{id} (X-Question-Token).

@@ -74,6 +74,12 @@ type askedBody struct {
 	Status      string  `json:"status"`
 	StatusToken string  `json:"status_token"`
 	Topic       *string `json:"topic"`
+	CrisisHelp  *struct {
+		Message  string `json:"message"`
+		Contacts []struct {
+			Phone string `json:"phone"`
+		} `json:"contacts"`
+	} `json:"crisis_help"`
 }
 
 func (e *questionsEnv) ask(t *testing.T, body map[string]any) askedBody {
@@ -191,6 +197,9 @@ func TestAskQuestion(t *testing.T) {
 				}
 				var got askedBody
 				r.JSON(t, &got)
+				if (got.CrisisHelp != nil) != tt.crisis || (tt.crisis && (!strings.Contains(got.CrisisHelp.Message, "112") || len(got.CrisisHelp.Contacts) == 0)) {
+					t.Errorf("crisis help %+v for a crisis %v question", got.CrisisHelp, tt.crisis)
+				}
 				if got.Status != "pending" || len(got.StatusToken) != 43 || r.Header.Get("Location") != "/api/v1/questions/"+got.ID {
 					t.Errorf("answer %s, Location %q", r.Body, r.Header.Get("Location"))
 				}

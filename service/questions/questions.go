@@ -122,6 +122,8 @@ type Asked struct {
 	Status   Status
 	// StatusToken is the secret the asker follows the question with; only its hash is stored.
 	StatusToken string
+	// CrisisHelp is set when the question speaks of a crisis: helplines to show at once.
+	CrisisHelp *CrisisHelp
 }
 
 // consentVersionMaxChars is the longest consent version accepted.
@@ -199,7 +201,12 @@ func (s *Questions) Ask(ctx context.Context, in AskInput) (*Asked, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ask a question: %w", err)
 	}
-	return &Asked{Question: q, Status: statusOf(item), StatusToken: token}, nil
+	out := &Asked{Question: q, Status: statusOf(item), StatusToken: token}
+	if q.CrisisFlag {
+		help := crisisHelp
+		out.CrisisHelp = &help
+	}
+	return out, nil
 }
 
 // Followed is a question as its asker sees it.
