@@ -165,6 +165,9 @@ func moderationText(field, s string, minChars, maxChars int) (string, error) {
 	return s, nil
 }
 
+// IsQuestionTopicCode reports whether s has the shape of a topic code a question may name.
+func IsQuestionTopicCode(s string) bool { return moderationIsCode(s, QuestionTopicMaxChars) }
+
 // moderationIsCode reports whether s is a slug-like code: lower-case ASCII letters, digits, - and _.
 func moderationIsCode(s string, maxLen int) bool {
 	if s == "" || len(s) > maxLen {

@@ -300,7 +300,7 @@ func (s *Questions) Published(ctx context.Context, in PublishedQuery) (*Publishe
 		return nil, &models.ValidationError{Field: "limit", Message: fmt.Sprintf("must be 1 to %d", MaxPageSize)}
 	}
 	f := repository.PublicQuestionFilter{TopicCode: in.Topic, Limit: limit + 1}
-	if in.Topic != "" && !isCode(in.Topic) {
+	if in.Topic != "" && !models.IsQuestionTopicCode(in.Topic) {
 		return nil, &models.ValidationError{Field: "topic", Message: "must be a topic code: lower-case letters, digits, '-' or '_'"}
 	}
 	if in.Cursor != "" {
@@ -320,17 +320,4 @@ func (s *Questions) Published(ctx context.Context, in PublishedQuery) (*Publishe
 		page.NextCursor = encodeCursor(items[limit-1])
 	}
 	return page, nil
-}
-
-// isCode reports whether s could be a topic code (models.Question's rule for topic codes).
-func isCode(s string) bool {
-	if len(s) > models.QuestionTopicMaxChars {
-		return false
-	}
-	for _, r := range s {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' && r != '_' {
-			return false
-		}
-	}
-	return true
 }
