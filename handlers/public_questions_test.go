@@ -370,8 +370,8 @@ func TestPublishedAnswers(t *testing.T) {
 			t.Fatalf("before moderation: %+v", got)
 		}
 
+		// The first two are published at the same moment: the id breaks the tie, across pages too.
 		e.publish(t, first.ID, "Как не тревожиться перед разговором с руководителем?", "Ответ на первый вопрос.")
-		e.clock.Advance(time.Hour)
 		e.publish(t, second.ID, "Как помочь ребёнку, который боится темноты?", "")
 		e.clock.Advance(time.Hour)
 		e.publish(t, third.ID, "Как справиться с утренней тревогой?", "Ответ на третий вопрос.")
@@ -384,7 +384,11 @@ func TestPublishedAnswers(t *testing.T) {
 				t.Errorf("the asker's own text is listed: %q", it.Question)
 			}
 		}
-		if want := []string{third.ID, second.ID, first.ID}; strings.Join(ids, ",") != strings.Join(want, ",") {
+		want := []string{third.ID, second.ID, first.ID}
+		if first.ID > second.ID {
+			want = []string{third.ID, first.ID, second.ID}
+		}
+		if strings.Join(ids, ",") != strings.Join(want, ",") {
 			t.Errorf("listed %v, want newest publication first %v", ids, want)
 		}
 		for _, id := range ids {
@@ -392,13 +396,13 @@ func TestPublishedAnswers(t *testing.T) {
 				t.Error("a pending question is listed")
 			}
 		}
-		if len(got.Items) == 3 && (got.Items[0].Question != "Как справиться с утренней тревогой?" || len(got.Items[0].Answers) != 1 || len(got.Items[1].Answers) != 0) {
+		if len(got.Items) == 3 && (got.Items[0].Question != "Как справиться с утренней тревогой?" || len(got.Items[0].Answers) != 1) {
 			t.Errorf("items = %+v", got.Items)
 		}
 
 		// Pages follow the cursor to the end.
 		var paged []string
-		query := "?limit=2"
+		query := "?limit=1"
 		for range 5 {
 			page := e.answers(t, query)
 			for _, it := range page.Items {
@@ -407,7 +411,7 @@ func TestPublishedAnswers(t *testing.T) {
 			if page.NextCursor == nil {
 				break
 			}
-			query = "?limit=2&cursor=" + url.QueryEscape(*page.NextCursor)
+			query = "?limit=1&cursor=" + url.QueryEscape(*page.NextCursor)
 		}
 		if strings.Join(paged, ",") != strings.Join(ids, ",") {
 			t.Errorf("paged %v, want %v", paged, ids)
@@ -424,7 +428,7 @@ func TestPublishedAnswers(t *testing.T) {
 
 		// A question taken down leaves the list.
 		e.reject(t, third.ID)
-		if after := e.answers(t, ""); len(after.Items) != 2 || after.Items[0].ID != second.ID {
+		if after := e.answers(t, ""); len(after.Items) != 2 || after.Items[0].ID != want[1] {
 			t.Errorf("after take-down = %+v", after.Items)
 		}
 
