@@ -26,6 +26,8 @@ import (
 	"balance/service/content"
 	"balance/service/identity"
 	"balance/service/notify"
+	"balance/service/questions"
+	"balance/service/questions/crisis"
 )
 
 // botLinkTTL is how long a deep link into the Telegram bot can be used.
@@ -43,6 +45,8 @@ type app struct {
 	slots    *booking.Slots
 	notifier *notify.Notifier
 	telegram *bot.Bot
+	// questions is the public questions API (service/questions).
+	questions *questions.Questions
 	// adminResources are the resources of the admin API, declared in service/admin.
 	adminResources *admin.Registry
 
@@ -211,6 +215,11 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	// Public library (content).
 	// Self-help tools.
 	// Questions and answers.
+	detector, err := crisis.New(a.cfg.Questions.Phrases())
+	if err != nil {
+		return fmt.Errorf("questions.crisis_phrases: %w", err)
+	}
+	a.questions = questions.New(questions.NewStores(a.db), detector, clock)
 	// Leads and consents.
 	// Client accounts and the cabinet.
 	// end of the public site's contexts.

@@ -277,6 +277,7 @@ func routerDeps(a *app) handlers.Deps {
 	d.Library = content.NewLibrary(repository.NewContentItems(a.db), repository.NewTopics(a.db), repository.NewTags(a.db))
 	// Self-help tools.
 	// Questions and answers.
+	d.Questions = a.questions
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.

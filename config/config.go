@@ -37,6 +37,28 @@ type Config struct {
 	SMTP       SMTP       `mapstructure:"smtp"`
 	Telegram   Telegram   `mapstructure:"telegram"`
 	GCal       GCal       `mapstructure:"gcal"`
+	Questions  Questions  `mapstructure:"questions"`
+}
+
+// Questions tunes the anonymous questions asked on the public site.
+type Questions struct {
+	// CrisisPhrases are the Russian words and phrases that make a question a crisis: a priority
+	// for moderation and an alert to the psychologist (matched by stem, see service/questions/crisis).
+	CrisisPhrases []string `mapstructure:"crisis_phrases"`
+}
+
+// Phrases is CrisisPhrases trimmed, without empty items ("a, b," from an env var is [a b]).
+func (q Questions) Phrases() []string { return compact(q.CrisisPhrases) }
+
+// DefaultCrisisPhrases is the default of questions.crisis_phrases: how people write in Russian of
+// suicide and self-harm. Each phrase matches its inflected forms (the words are compared by
+// stem), so a verb is listed again only where its forms change the stem (порезать / порежу).
+var DefaultCrisisPhrases = []string{
+	"суицид", "самоубийство", "самоубийца", "покончить с собой", "убить себя", "лишить себя жизни",
+	"свести счёты с жизнью", "счёты с жизнью", "не хочу жить", "не хочется жить", "жить не хочу",
+	"жить не хочется", "нет смысла жить", "хочу умереть", "хочется умереть", "лучше умереть",
+	"причинить себе вред", "навредить себе", "наврежу себе", "порезать себя", "порежу себя",
+	"резать себя", "режу себя", "селфхарм", "вскрыть вены", "наглотаться таблеток",
 }
 
 // Notify tunes client notifications.
@@ -268,6 +290,7 @@ var Keys = []Key{
 	// The public site's contexts.
 	// Self-help tools.
 	// Questions and answers.
+	{"questions.crisis_phrases", DefaultCrisisPhrases, false, "comma-separated Russian words and phrases that make a question a crisis (a priority item, the owner alerted); matched by stem, in order, up to 2 words apart"},
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.
@@ -599,6 +622,7 @@ func (c Config) LogValue() slog.Value {
 			"webhook_secret", mask(c.Telegram.WebhookSecret)),
 		slog.Group("gcal",
 			"credentials_file", c.GCal.CredentialsFile, "calendar_id", c.GCal.CalendarID, "api_url", c.GCal.APIURL),
+		slog.Group("questions", "crisis_phrases", c.Questions.Phrases()),
 	)
 }
 

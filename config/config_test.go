@@ -283,6 +283,8 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 					env, want = "owner, editor", []string{"owner", "editor"}
 				case "yookassa.webhook_cidrs":
 					env, want = "10.0.0.0/8, 192.0.2.1", []string{"10.0.0.0/8", "192.0.2.1"}
+				case "questions.crisis_phrases":
+					env, want = "суицид,покончить с собой", []string{"суицид", "покончить с собой"}
 				default:
 					t.Fatalf("no test value for list key %s: add one here", k.Name)
 				}

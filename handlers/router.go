@@ -63,6 +63,9 @@ type Deps struct {
 	Library Library
 	// Self-help tools.
 	// Questions and answers.
+	// Questions enables anonymous questions (POST /api/v1/questions, GET .../{id}) and the
+	// published answers (GET /api/v1/answers).
+	Questions Questions
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.
@@ -189,6 +192,12 @@ func NewRouter(d Deps) (*Router, error) {
 	}
 	// The self-help tools.
 	// Questions and answers.
+	if d.Questions != nil {
+		qa := &publicQuestions{questions: d.Questions}
+		v1.POST("/questions", qa.ask)
+		v1.GET("/questions/:id", qa.follow)
+		v1.GET("/answers", qa.answers)
+	}
 	// Leads and consents.
 	// The client cabinet.
 	// end of the public site's contexts.

@@ -66,6 +66,8 @@ type options struct {
 	invites identity.Scheduler
 	// library enables the public library over the test's database.
 	library bool
+	// questions enables the public questions API.
+	questions handlers.Questions
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -104,6 +106,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	}
 	deps.WebhookCIDRs, deps.TrustedProxies = opt.webhookCIDRs, opt.trustedProxies
 	deps.Bot, deps.BotSecret = opt.bot, opt.botSecret
+	deps.Questions = opt.questions
 	if opt.adminResources {
 		reg, err := admin.NewRegistry(admin.Resources()...)
 		if err != nil {

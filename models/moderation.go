@@ -37,6 +37,14 @@ type Question struct {
 	SubmittedAt time.Time `gorm:"index:questions_submitted_idx"`
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// StatusTokenHash is the SHA-256 of the token the asker got to see the question's state; nil
+	// for questions that did not come from the public form.
+	StatusTokenHash *string `gorm:"uniqueIndex:questions_status_token_hash_key"`
+	// The versions of the consent texts an asker without an account accepted in the form (an
+	// account's consents live with the account): personal data (required by the public form) and
+	// communications (required there with a contact email).
+	PersonalDataConsentVersion   *string
+	CommunicationsConsentVersion *string
 
 	Answers []Answer `gorm:"foreignKey:QuestionID"`
 
@@ -88,6 +96,49 @@ func NewQuestion(userID *uuid.UUID, text, contact, topic string, crisis bool, no
 	return q, nil
 }
 
+// SetStatusTokenHash stores the hash of the asker's status token.
+func (q *Question) SetStatusTokenHash(hash string) error {
+	if hash == "" {
+		return &ValidationError{Field: "status_token_hash", Message: "is required"}
+	}
+	q.StatusTokenHash = &hash
+	return nil
+}
+
+// QuestionConsentVersionMaxChars bounds the version of a consent text kept on a question.
+const QuestionConsentVersionMaxChars = 64
+
+// RecordConsents keeps the consents an asker without an account gave in the form: the version of
+// the personal-data consent text (required) and of the communications one (empty when not
+// given). A contact email needs the communications consent: the asker agrees to be written to.
+func (q *Question) RecordConsents(personalData, communications string) error {
+	check := func(field, v string) error {
+		if n := utf8.RuneCountInString(v); n > QuestionConsentVersionMaxChars || !utf8.ValidString(v) {
+			return &ValidationError{Field: field, Message: fmt.Sprintf("must be at most %d characters", QuestionConsentVersionMaxChars)}
+		}
+		return nil
+	}
+	personalData, communications = strings.TrimSpace(personalData), strings.TrimSpace(communications)
+	if personalData == "" {
+		return &ValidationError{Field: "consents", Message: "the personal_data consent is required"}
+	}
+	if err := check("consents", personalData); err != nil {
+		return err
+	}
+	if err := check("consents", communications); err != nil {
+		return err
+	}
+	if q.ContactEmail != nil && communications == "" {
+		return &ValidationError{Field: "contact_email", Message: "needs the communications consent"}
+	}
+	q.PersonalDataConsentVersion = &personalData
+	q.CommunicationsConsentVersion = nil
+	if communications != "" {
+		q.CommunicationsConsentVersion = &communications
+	}
+	return nil
+}
+
 // SetPublicText stores the moderator's anonymised wording, shown when the question is published.
 func (q *Question) SetPublicText(text string, now time.Time) error {
 	text, err := moderationText("public_text", text, 1, QuestionTextMaxChars)
@@ -113,6 +164,9 @@ func moderationText(field, s string, minChars, maxChars int) (string, error) {
 	}
 	return s, nil
 }
+
+// IsQuestionTopicCode reports whether s has the shape of a topic code a question may name.
+func IsQuestionTopicCode(s string) bool { return moderationIsCode(s, QuestionTopicMaxChars) }
 
 // moderationIsCode reports whether s is a slug-like code: lower-case ASCII letters, digits, - and _.
 func moderationIsCode(s string, maxLen int) bool {
