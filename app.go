@@ -17,6 +17,7 @@ import (
 	"balance/integrations/gcal"
 	"balance/integrations/telegram"
 	"balance/migrations"
+	"balance/models"
 	"balance/repository"
 	"balance/service"
 	"balance/service/admin"
@@ -26,6 +27,7 @@ import (
 	"balance/service/content"
 	"balance/service/identity"
 	"balance/service/notify"
+	"balance/service/ratelimit"
 )
 
 // botLinkTTL is how long a deep link into the Telegram bot can be used.
@@ -45,6 +47,8 @@ type app struct {
 	telegram *bot.Bot
 	// adminResources are the resources of the admin API, declared in service/admin.
 	adminResources *admin.Registry
+	// limits are the rate limits of the public POSTs, counted in the database.
+	limits *ratelimit.Limiter
 
 	// The integrations; each nil when its configuration is empty (integrations.go).
 	// provider is the payment provider; the demo replaces it, as it replaces mailer.
@@ -212,6 +216,20 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	// Self-help tools.
 	// Questions and answers.
 	// Leads and consents.
+	// Cross-origin requests and rate limits: Take prunes only the keys it counts, so hits of
+	// addresses that never come back are deleted here.
+	rules := map[string]models.ThrottleRule{}
+	for group, r := range a.cfg.RateLimit.Rates() {
+		rules[group] = models.ThrottleRule{Limit: r.Limit, Window: r.Window}
+	}
+	if a.limits, err = ratelimit.New(repository.NewThrottle(a.db), clock, rules); err != nil {
+		return err
+	}
+	a.outbox.Every(ratelimit.TaskCleanup, 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := a.limits.Cleanup(ctx)
+		a.log.Debug("rate limit cleanup", "deleted", n)
+		return err
+	})
 	// end of the public site's contexts.
 	return a.outbox.Init()
 }

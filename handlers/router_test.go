@@ -63,6 +63,9 @@ type options struct {
 	requireTOTP []models.Role
 	// invites queues the emails of staff invitations (staff cannot be invited without it).
 	invites identity.Scheduler
+	// corsOrigins may call /api/v1 from a browser; rateLimits limits the public POSTs.
+	corsOrigins []string
+	rateLimits  handlers.RateLimiter
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -90,7 +93,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	deps := handlers.Deps{
 		Log: opt.log, Auth: svc, Checks: opt.checks, Registry: prometheus.NewRegistry(),
 		OpenAPI: api.Spec, MaxBodyBytes: opt.maxBody, CookieSecure: true, SessionTTL: 12 * time.Hour,
-		Counts: opt.counts,
+		Counts: opt.counts, APIDocs: api.Docs,
 	}
 	deps.Catalogue, deps.Slots = opt.catalogue, opt.slots
 	if opt.bookings != nil {
@@ -98,6 +101,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	}
 	deps.WebhookCIDRs, deps.TrustedProxies = opt.webhookCIDRs, opt.trustedProxies
 	deps.Bot, deps.BotSecret = opt.bot, opt.botSecret
+	deps.CORSOrigins, deps.RateLimits = opt.corsOrigins, opt.rateLimits
 	if opt.adminResources {
 		reg, err := admin.NewRegistry(admin.Resources()...)
 		if err != nil {
