@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -327,17 +326,7 @@ func TestRateLimitCleanup(t *testing.T) {
 // route itself would), never 500, and is admitted again once the database is back.
 func TestRateLimitsDatabaseOutage(t *testing.T) {
 	t.Parallel()
-	u, err := url.Parse(testkit.NewPostgresURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := testkit.NewProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	db, err := repository.Open(context.Background(), u.String(), repository.Options{MaxOpenConns: 4, Keys: testkit.KeyRing(t, testkit.Key(t))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, proxy, _ := proxiedPostgres(t)
 	s := rateLimitedServer(t, db, testkit.NewClock(bookingNow), true)
 	admitted(t, "booking", s.api.Do("POST", "/api/v1/bookings", map[string]any{}, from("198.51.100.1")))
 	proxy.Down()
