@@ -16,7 +16,7 @@ import (
 var (
 	corsAllowMethods  = "GET, HEAD, POST, PUT, PATCH, DELETE"
 	corsAllowHeaders  = "Content-Type, Idempotency-Key, X-Manage-Token, X-Run-Token, X-Question-Token, Authorization, X-CSRF-Token"
-	corsExposeHeaders = "Content-Range, Retry-After, ETag, Location, X-Request-Id"
+	corsExposeHeaders = "Content-Range, Retry-After, ETag, Location, X-Request-Id, Idempotent-Replayed"
 )
 
 // corsMaxAge is how long a browser may reuse a preflight's answer, in seconds: short enough that

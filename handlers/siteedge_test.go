@@ -140,7 +140,7 @@ func TestCORSActualRequests(t *testing.T) {
 			t.Errorf("GET %s: Allow-Credentials %q", path, got)
 		}
 		expose := r.Header.Get("Access-Control-Expose-Headers")
-		for _, h := range []string{"Content-Range", "Retry-After", "ETag", "Location", "X-Request-Id"} {
+		for _, h := range []string{"Content-Range", "Retry-After", "ETag", "Location", "X-Request-Id", "Idempotent-Replayed"} {
 			if !strings.Contains(expose, h) {
 				t.Errorf("GET %s: Expose-Headers %q lacks %s", path, expose, h)
 			}
