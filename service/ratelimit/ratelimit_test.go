@@ -29,9 +29,13 @@ func TestNewChecksRules(t *testing.T) {
 	t.Parallel()
 	for name, edit := range map[string]func(map[string]models.ThrottleRule){
 		"a group without a rule": func(r map[string]models.ThrottleRule) { delete(r, ratelimit.Leads) },
-		"a rule admitting none":  func(r map[string]models.ThrottleRule) { r[ratelimit.Questions] = models.ThrottleRule{Window: time.Hour} },
-		"a rule without window":  func(r map[string]models.ThrottleRule) { r[ratelimit.ToolRuns] = models.ThrottleRule{Limit: 1} },
-		"an unknown group":       func(r map[string]models.ThrottleRule) { r["comments"] = models.ThrottleRule{Limit: 1, Window: time.Hour} },
+		"a rule admitting none": func(r map[string]models.ThrottleRule) {
+			r[ratelimit.Questions] = models.ThrottleRule{Window: time.Hour}
+		},
+		"a rule without window": func(r map[string]models.ThrottleRule) { r[ratelimit.ToolRuns] = models.ThrottleRule{Limit: 1} },
+		"an unknown group": func(r map[string]models.ThrottleRule) {
+			r["comments"] = models.ThrottleRule{Limit: 1, Window: time.Hour}
+		},
 	} {
 		if _, err := ratelimit.New(nil, testkit.NewClock(t0), rules(edit)); err == nil {
 			t.Errorf("%s: New accepted it", name)
