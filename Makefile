@@ -7,7 +7,7 @@ COVER_MIN   ?= 80
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 
-.PHONY: run build test fuzz lint cover-html clean admin admin-test admin-check
+.PHONY: run build test fuzz lint lint-api cover-html clean admin admin-test admin-check
 
 run:
 	$(GO) run . serve
@@ -54,6 +54,13 @@ admin-check:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# The OpenAPI document against Redocly CLI's recommended rules (tools/openapi-lint: the CLI pinned
+# in its lock file, the rules in redocly.yaml). Needs Node 20.19 or newer and npm. The CLI's usage
+# telemetry and update check are off: CI sends nothing about the document anywhere.
+lint-api:
+	cd tools/openapi-lint && npm ci --no-audit --no-fund --loglevel=error && \
+		REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npm run --silent lint
 
 cover-html: test
 	$(GO) tool cover -html=coverage.out

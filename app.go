@@ -17,6 +17,7 @@ import (
 	"balance/integrations/gcal"
 	"balance/integrations/telegram"
 	"balance/migrations"
+	"balance/models"
 	"balance/repository"
 	"balance/service"
 	"balance/service/admin"
@@ -28,6 +29,7 @@ import (
 	"balance/service/notify"
 	"balance/service/questions"
 	"balance/service/questions/crisis"
+	"balance/service/ratelimit"
 )
 
 // botLinkTTL is how long a deep link into the Telegram bot can be used.
@@ -49,6 +51,8 @@ type app struct {
 	questions *questions.Questions
 	// adminResources are the resources of the admin API, declared in service/admin.
 	adminResources *admin.Registry
+	// limits are the rate limits of the public POSTs, counted in the database.
+	limits *ratelimit.Limiter
 
 	// The integrations; each nil when its configuration is empty (integrations.go).
 	// provider is the payment provider; the demo replaces it, as it replaces mailer.
@@ -222,6 +226,20 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	a.questions = questions.New(questions.NewStores(a.db), detector, clock)
 	// Leads and consents.
 	// Client accounts and the cabinet.
+	// Cross-origin requests and rate limits: Take prunes only the keys it counts, so hits of
+	// addresses that never come back are deleted here.
+	rules := map[string]models.ThrottleRule{}
+	for group, r := range a.cfg.RateLimit.Rates() {
+		rules[group] = models.ThrottleRule{Limit: r.Limit, Window: r.Window}
+	}
+	if a.limits, err = ratelimit.New(repository.NewThrottle(a.db), clock, rules); err != nil {
+		return err
+	}
+	a.outbox.Every(ratelimit.TaskCleanup, 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := a.limits.Cleanup(ctx)
+		a.log.Debug("rate limit cleanup", "deleted", n)
+		return err
+	})
 	// end of the public site's contexts.
 	return a.outbox.Init()
 }

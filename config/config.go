@@ -38,6 +38,8 @@ type Config struct {
 	Telegram   Telegram   `mapstructure:"telegram"`
 	GCal       GCal       `mapstructure:"gcal"`
 	Questions  Questions  `mapstructure:"questions"`
+	// RateLimit caps public POSTs per client address (cross-origin requests and rate limits).
+	RateLimit RateLimits `mapstructure:"ratelimit"`
 }
 
 // Questions tunes the anonymous questions asked on the public site.
@@ -156,6 +158,8 @@ type HTTP struct {
 	MaxBodyBytes      int64         `mapstructure:"max_body_bytes"`
 	// TrustedProxies lists the addresses (IPs or CIDRs) whose X-Forwarded-For is believed.
 	TrustedProxies []string `mapstructure:"trusted_proxies"`
+	// CORSOrigins are the origins of front ends that may call /api/v1 from a browser.
+	CORSOrigins []string `mapstructure:"cors_origins"`
 }
 
 // Metrics configures the Prometheus endpoint, served apart from the public API.
@@ -294,6 +298,12 @@ var Keys = []Key{
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.
+	{"http.cors_origins", []string{}, false, "comma-separated origins (scheme://host[:port]) of front ends allowed to call /api/v1 from a browser, with credentials; empty allows none"},
+	{"ratelimit.bookings", "10/1h", false, "POSTs per client address to /api/v1/bookings, /waitlist, a booking's cancel and reschedule and PUT of its intake form, as limit/window"},
+	{"ratelimit.questions", "5/1h", false, "questions per client address (POST /api/v1/questions), as limit/window"},
+	{"ratelimit.leads", "5/1h", false, "contact and subscription forms per client address (POST /api/v1/leads), as limit/window"},
+	{"ratelimit.tool_runs", "30/1h", false, "self-help tool runs and their answers per client address, as limit/window"},
+	{"ratelimit.deep_links", "20/1h", false, "Telegram deep links per client address (POST /api/v1/telegram/deep-links), as limit/window"},
 	// end of the public site's contexts.
 }
 
@@ -334,6 +344,7 @@ func Load(file string) (Config, error) {
 		return Config{}, fmt.Errorf("config: %s", strings.Join(strings.Fields(err.Error()), " "))
 	}
 	c.HTTP.TrustedProxies = compact(c.HTTP.TrustedProxies)
+	c.HTTP.CORSOrigins = compact(c.HTTP.CORSOrigins)
 	c.Encryption.Keys = compact(c.Encryption.Keys)
 	c.YooKassa.WebhookCIDRs = compact(c.YooKassa.WebhookCIDRs)
 	c.Notify.Reminders = compact(c.Notify.Reminders)
@@ -410,6 +421,14 @@ func (c Config) Validate() error {
 		{"telegram.api_url", absoluteURL(c.Telegram.APIURL, c.Telegram.BotToken == "")},
 		{"gcal.calendar_id", requiredWith(c.GCal.CredentialsFile != "", c.GCal.CalendarID, "gcal.credentials_file")},
 		{"gcal.api_url", absoluteURL(c.GCal.APIURL, true)},
+		// Cross-origin requests and rate limits.
+		{"http.cors_origins", validateOrigins(c.HTTP.CORSOrigins)},
+		{"ratelimit.bookings", validateRate(c.RateLimit.Bookings)},
+		{"ratelimit.questions", validateRate(c.RateLimit.Questions)},
+		{"ratelimit.leads", validateRate(c.RateLimit.Leads)},
+		{"ratelimit.tool_runs", validateRate(c.RateLimit.ToolRuns)},
+		{"ratelimit.deep_links", validateRate(c.RateLimit.DeepLinks)},
+		// end of the public site's contexts.
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -578,7 +597,8 @@ func (c Config) LogValue() slog.Value {
 			"idle_timeout", c.HTTP.IdleTimeout.String(),
 			"shutdown_timeout", c.HTTP.ShutdownTimeout.String(),
 			"max_body_bytes", c.HTTP.MaxBodyBytes,
-			"trusted_proxies", c.HTTP.TrustedProxies),
+			"trusted_proxies", c.HTTP.TrustedProxies,
+			"cors_origins", c.HTTP.CORSOrigins),
 		slog.Group("metrics", "addr", c.Metrics.Addr),
 		slog.Group("database",
 			"url", RedactURL(c.Database.URL),
@@ -623,6 +643,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Group("gcal",
 			"credentials_file", c.GCal.CredentialsFile, "calendar_id", c.GCal.CalendarID, "api_url", c.GCal.APIURL),
 		slog.Group("questions", "crisis_phrases", c.Questions.Phrases()),
+		slog.Group("ratelimit",
+			"bookings", c.RateLimit.Bookings, "questions", c.RateLimit.Questions, "leads", c.RateLimit.Leads,
+			"tool_runs", c.RateLimit.ToolRuns, "deep_links", c.RateLimit.DeepLinks),
 	)
 }
 

@@ -268,6 +268,8 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 					env, want = "https://yookassa.example/v3", "https://yookassa.example/v3"
 				case "yookassa.return_url":
 					env, want = "https://balance.example/paid", "https://balance.example/paid"
+				case "ratelimit.bookings", "ratelimit.questions", "ratelimit.leads", "ratelimit.tool_runs", "ratelimit.deep_links":
+					env, want = "7/15m", "7/15m"
 				default:
 					t.Fatalf("no test value for string key %s: add one here", k.Name)
 				}
@@ -285,6 +287,8 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 					env, want = "10.0.0.0/8, 192.0.2.1", []string{"10.0.0.0/8", "192.0.2.1"}
 				case "questions.crisis_phrases":
 					env, want = "суицид,покончить с собой", []string{"суицид", "покончить с собой"}
+				case "http.cors_origins":
+					env, want = "https://site.example, http://localhost:5173", []string{"https://site.example", "http://localhost:5173"}
 				default:
 					t.Fatalf("no test value for list key %s: add one here", k.Name)
 				}
@@ -447,6 +451,7 @@ func validConfig() config.Config {
 			ShutdownTimeout:   30 * time.Second,
 			MaxBodyBytes:      1 << 20,
 			TrustedProxies:    []string{},
+			CORSOrigins:       []string{},
 		},
 		Metrics:    config.Metrics{Addr: "127.0.0.1:9090"},
 		Database:   config.Database{URL: "sqlite:./data/balance.db", MaxOpenConns: 10},
@@ -472,6 +477,7 @@ func validConfig() config.Config {
 			HoldTTL: 15 * time.Minute, PartialRefundPercent: 50, ReconcileAfter: 10 * time.Minute,
 			ReconcileEvery: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour,
 		},
+		RateLimit: config.RateLimits{Bookings: "10/1h", Questions: "5/1h", Leads: "5/1h", ToolRuns: "30/1h", DeepLinks: "20/1h"},
 	}
 }
 

@@ -144,18 +144,7 @@ func TestClientDisconnectsMidRequest(t *testing.T) {
 // as soon as the database is back. Backends terminated by an administrator never answer 500.
 func TestDatabaseOutage(t *testing.T) {
 	t.Parallel()
-	u, err := url.Parse(testkit.NewPostgresURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbName := strings.TrimPrefix(u.Path, "/")
-	proxy := testkit.NewProxy(t, u.Host)
-	u.Host = proxy.Addr()
-	db, err := repository.Open(context.Background(), u.String(), repository.Options{MaxOpenConns: 4, Keys: testkit.KeyRing(t, testkit.Key(t))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, proxy, dbName := proxiedPostgres(t)
 	var logs testkit.Buffer
 	s, _ := newServer(t, db, options{
 		log:       slog.New(slog.NewJSONHandler(&logs, nil)),
@@ -401,4 +390,22 @@ func TestMetricsWhileDatabaseIsDown(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.Contains(string(body), `balance_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
 		t.Errorf("scrape = %d %s", w.Code, body)
 	}
+}
+
+// proxiedPostgres opens a fresh PostgreSQL database through a proxy the test can cut (proxy.Down,
+// as a restart does) and mend, and returns it with the database's name.
+func proxiedPostgres(t *testing.T) (*repository.DB, *testkit.Proxy, string) {
+	t.Helper()
+	u, err := url.Parse(testkit.NewPostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testkit.NewProxy(t, u.Host)
+	u.Host = proxy.Addr()
+	db, err := repository.Open(context.Background(), u.String(), repository.Options{MaxOpenConns: 4, Keys: testkit.KeyRing(t, testkit.Key(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, proxy, strings.TrimPrefix(u.Path, "/")
 }

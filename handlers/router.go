@@ -69,6 +69,13 @@ type Deps struct {
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.
+	// CORSOrigins are the origins (scheme://host[:port]) whose pages may call /api/v1 with
+	// credentials; none by default.
+	CORSOrigins []string
+	// RateLimits enables the rate limits of the public POSTs, per group of routes and client address.
+	RateLimits RateLimiter
+	// APIDocs enables the OpenAPI viewer at /api/docs: Redoc's bundle (api.Docs).
+	APIDocs fs.FS
 	// end of the public site's contexts.
 
 	// Counts adds the job queue, failed deliveries, appointments and payments to the metrics,
@@ -133,7 +140,9 @@ func NewRouter(d Deps) (*Router, error) {
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	r.Use(securityHeaders(), requestID(d.Log), accessLog(), metrics.middleware(), recovery(), bodyLimit(d.MaxBodyBytes), rejectBadText())
+	r.Use(securityHeaders(), requestID(d.Log), accessLog(), metrics.middleware(), recovery(), cors(d.CORSOrigins), bodyLimit(d.MaxBodyBytes), rejectBadText())
+	// limits.group(name) is the middleware of a route whose requests count in the named group.
+	limits := rateLimits{limiter: d.RateLimits}
 	var ui *adminUI
 	if d.AdminUI != nil {
 		if ui, err = newAdminUI(d.AdminUI); err != nil {
@@ -157,6 +166,13 @@ func NewRouter(d Deps) (*Router, error) {
 	r.GET("/api/openapi.yaml", func(c *gin.Context) {
 		c.Data(http.StatusOK, "application/yaml", d.OpenAPI)
 	})
+	if d.APIDocs != nil {
+		docs, err := newAPIDocs(d.APIDocs)
+		if err != nil {
+			return nil, fmt.Errorf("router: the OpenAPI viewer's files: %w", err)
+		}
+		docs.mount(r)
+	}
 
 	v1 := r.Group("/api/v1")
 	if d.Catalogue != nil {
@@ -169,17 +185,18 @@ func NewRouter(d Deps) (*Router, error) {
 	}
 	if d.Bookings != nil {
 		b := &publicBookings{bookings: d.Bookings}
-		v1.POST("/bookings", b.book)
+		limited := limits.group("bookings")
+		v1.POST("/bookings", limited, b.book)
 		v1.GET("/bookings/:id", b.get)
-		v1.POST("/bookings/:id/cancel", b.cancel)
-		v1.POST("/bookings/:id/reschedule", b.reschedule)
+		v1.POST("/bookings/:id/cancel", limited, b.cancel)
+		v1.POST("/bookings/:id/reschedule", limited, b.reschedule)
 		v1.GET("/bookings/:id/intake-form", b.getIntake)
-		v1.PUT("/bookings/:id/intake-form", b.putIntake)
-		v1.POST("/waitlist", b.joinWaitlist)
+		v1.PUT("/bookings/:id/intake-form", limited, b.putIntake)
+		v1.POST("/waitlist", limited, b.joinWaitlist)
 	}
 	if d.Bot != nil {
 		tg := &telegramHandlers{bot: d.Bot, secret: d.BotSecret}
-		v1.POST("/telegram/deep-links", tg.createDeepLink)
+		v1.POST("/telegram/deep-links", limits.group("deep_links"), tg.createDeepLink)
 		r.POST("/webhooks/telegram", tg.webhook)
 	}
 	// The public library.
@@ -194,7 +211,7 @@ func NewRouter(d Deps) (*Router, error) {
 	// Questions and answers.
 	if d.Questions != nil {
 		qa := &publicQuestions{questions: d.Questions}
-		v1.POST("/questions", qa.ask)
+		v1.POST("/questions", limits.group("questions"), qa.ask)
 		v1.GET("/questions/:id", qa.follow)
 		v1.GET("/answers", qa.answers)
 	}

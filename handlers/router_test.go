@@ -68,6 +68,9 @@ type options struct {
 	library bool
 	// questions enables the public questions API.
 	questions handlers.Questions
+	// corsOrigins may call /api/v1 from a browser; rateLimits limits the public POSTs.
+	corsOrigins []string
+	rateLimits  handlers.RateLimiter
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -95,7 +98,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	deps := handlers.Deps{
 		Log: opt.log, Auth: svc, Checks: opt.checks, Registry: prometheus.NewRegistry(),
 		OpenAPI: api.Spec, MaxBodyBytes: opt.maxBody, CookieSecure: true, SessionTTL: 12 * time.Hour,
-		Counts: opt.counts,
+		Counts: opt.counts, APIDocs: api.Docs,
 	}
 	deps.Catalogue, deps.Slots = opt.catalogue, opt.slots
 	if opt.library {
@@ -107,6 +110,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	deps.WebhookCIDRs, deps.TrustedProxies = opt.webhookCIDRs, opt.trustedProxies
 	deps.Bot, deps.BotSecret = opt.bot, opt.botSecret
 	deps.Questions = opt.questions
+	deps.CORSOrigins, deps.RateLimits = opt.corsOrigins, opt.rateLimits
 	if opt.adminResources {
 		reg, err := admin.NewRegistry(admin.Resources()...)
 		if err != nil {

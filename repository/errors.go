@@ -102,6 +102,9 @@ func unavailable(err error) bool {
 		return strings.HasPrefix(pgErr.Code, "08") // connection_exception
 	case errors.As(err, &netErr), errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF):
 		return true // the connection broke mid-statement
+	case errors.Is(err, pgconn.ErrConnClosed):
+		// A transaction whose connection broke (e.g. its BEGIN failed) ends on a closed connection.
+		return true
 	case errors.As(err, &liteErr):
 		// Another writer held the lock past busy_timeout.
 		return liteErr.Code()&0xff == sqlite3.SQLITE_BUSY

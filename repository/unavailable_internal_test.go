@@ -45,6 +45,7 @@ func TestTranslateUnavailable(t *testing.T) {
 		{"connection does not exist", fmt.Errorf("query: %w", &pgconn.PgError{Code: "08003"}), true},
 		{"network", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
 		{"bad connection", driver.ErrBadConn, true},
+		{"closed connection", fmt.Errorf("rollback: %w", pgconn.ErrConnClosed), true},
 		{"canceled", fmt.Errorf("query: %w", context.Canceled), false},
 		{"an HTTP call in a transaction", fmt.Errorf("create payment: %w", &url.Error{Op: "Post", URL: "https://api.example/v3",
 			Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}), false},
