@@ -274,6 +274,7 @@ func routerDeps(a *app) handlers.Deps {
 	// The public site's contexts.
 	// Public library (content).
 	// Self-help tools.
+	d.Tools = a.tools()
 	// Questions and answers.
 	// Leads and consents.
 	// Cross-origin requests and rate limits.

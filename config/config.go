@@ -37,6 +37,13 @@ type Config struct {
 	SMTP       SMTP       `mapstructure:"smtp"`
 	Telegram   Telegram   `mapstructure:"telegram"`
 	GCal       GCal       `mapstructure:"gcal"`
+	Tools      Tools      `mapstructure:"tools"`
+}
+
+// Tools tunes the self-help tools of the public site.
+type Tools struct {
+	// AbandonAfter is how long a run may stay unfinished before it is marked abandoned.
+	AbandonAfter time.Duration `mapstructure:"abandon_after"`
 }
 
 // Notify tunes client notifications.
@@ -267,6 +274,7 @@ var Keys = []Key{
 	{"gcal.api_url", "", false, "Calendar API root; empty means Google's"},
 	// The public site's contexts.
 	// Self-help tools.
+	{"tools.abandon_after", 24 * time.Hour, false, "a self-help tool run still unfinished this long after it started is marked abandoned"},
 	// Questions and answers.
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
@@ -386,6 +394,7 @@ func (c Config) Validate() error {
 		{"telegram.api_url", absoluteURL(c.Telegram.APIURL, c.Telegram.BotToken == "")},
 		{"gcal.calendar_id", requiredWith(c.GCal.CredentialsFile != "", c.GCal.CalendarID, "gcal.credentials_file")},
 		{"gcal.api_url", absoluteURL(c.GCal.APIURL, true)},
+		{"tools.abandon_after", positive(c.Tools.AbandonAfter)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {

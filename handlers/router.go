@@ -60,6 +60,8 @@ type Deps struct {
 	// The public site's other contexts, each enabled when set.
 	// Public library (content).
 	// Self-help tools.
+	// Tools enables the self-help tools (/api/v1/tools…): the catalogue, runs and their results.
+	Tools Tools
 	// Questions and answers.
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
@@ -178,6 +180,14 @@ func NewRouter(d Deps) (*Router, error) {
 	}
 	// The public library.
 	// The self-help tools.
+	if d.Tools != nil {
+		tools := &publicTools{tools: d.Tools}
+		v1.GET("/tools", tools.list)
+		v1.GET("/tools/:slug", tools.get)
+		v1.POST("/tools/:slug/runs", tools.start)
+		v1.GET("/tools/runs/:id", tools.getRun)
+		v1.POST("/tools/runs/:id/answers", tools.answer)
+	}
 	// Questions and answers.
 	// Leads and consents.
 	// end of the public site's contexts.
