@@ -129,7 +129,7 @@ func (h *publicTools) get(c *gin.Context) {
 type toolRunMetadataBody struct {
 	EntryPoint string     `json:"entry_point" binding:"max=100"`
 	TopicCode  string     `json:"topic_code" binding:"max=100"`
-	DeepLinkID *uuid.UUID `json:"deep_link_id"`
+	DeepLinkID string `json:"deep_link_id" binding:"omitempty,uuid"`
 }
 
 type startRunRequest struct {
@@ -159,10 +159,7 @@ func (h *publicTools) start(c *gin.Context) {
 	}
 	in := interactive.StartInput{Slug: c.Param("slug"), AnonymousID: req.AnonymousID}
 	if m := req.Metadata; m != nil {
-		in.Metadata = models.InteractiveRunMetadata{EntryPoint: m.EntryPoint, TopicCode: m.TopicCode}
-		if m.DeepLinkID != nil {
-			in.Metadata.DeepLinkID = m.DeepLinkID.String()
-		}
+		in.Metadata = models.InteractiveRunMetadata{EntryPoint: m.EntryPoint, TopicCode: m.TopicCode, DeepLinkID: m.DeepLinkID}
 	}
 	s, err := h.tools.Start(c.Request.Context(), in)
 	if err != nil {

@@ -63,6 +63,8 @@ type options struct {
 	requireTOTP []models.Role
 	// invites queues the emails of staff invitations (staff cannot be invited without it).
 	invites identity.Scheduler
+	// tools enables the self-help tools.
+	tools handlers.Tools
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -98,6 +100,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	}
 	deps.WebhookCIDRs, deps.TrustedProxies = opt.webhookCIDRs, opt.trustedProxies
 	deps.Bot, deps.BotSecret = opt.bot, opt.botSecret
+	deps.Tools = opt.tools
 	if opt.adminResources {
 		reg, err := admin.NewRegistry(admin.Resources()...)
 		if err != nil {

@@ -22,8 +22,8 @@ import (
 // TaskAbandonStale is the periodic job that marks runs left unfinished as abandoned.
 const TaskAbandonStale = "interactive.abandon_stale"
 
-// abandonBatch is how many stale runs the abandon job lists at a time.
-const abandonBatch = 200
+// defaultAbandonBatch is how many stale runs the abandon job lists at a time.
+const defaultAbandonBatch = 200
 
 // Definitions reads published tools; *repository.InteractiveDefinitions is one.
 type Definitions interface {
@@ -43,6 +43,8 @@ type Runs interface {
 type Config struct {
 	// AbandonAfter is how long a run may stay in progress before it is marked abandoned.
 	AbandonAfter time.Duration
+	// AbandonBatch is how many stale runs the abandon job lists at a time (200 when zero).
+	AbandonBatch int
 }
 
 // Tools is the self-help tools' use cases.
@@ -56,6 +58,9 @@ type Tools struct {
 
 // New wires the tools over their stores.
 func New(defs Definitions, runs Runs, clock service.Clock, cfg Config, log *slog.Logger) *Tools {
+	if cfg.AbandonBatch <= 0 {
+		cfg.AbandonBatch = defaultAbandonBatch
+	}
 	return &Tools{defs: defs, runs: runs, clock: clock, cfg: cfg, log: log}
 }
 
@@ -246,7 +251,7 @@ func (t *Tools) AbandonStale(ctx context.Context) (int, error) {
 	before := now.Add(-t.cfg.AbandonAfter)
 	n := 0
 	for {
-		ids, err := t.runs.StaleInProgress(ctx, before, abandonBatch)
+		ids, err := t.runs.StaleInProgress(ctx, before, t.cfg.AbandonBatch)
 		if err != nil {
 			return n, err
 		}
@@ -260,7 +265,7 @@ func (t *Tools) AbandonStale(ctx context.Context) (int, error) {
 			}
 			n++
 		}
-		if len(ids) < abandonBatch {
+		if len(ids) < t.cfg.AbandonBatch {
 			return n, nil
 		}
 	}
