@@ -39,6 +39,8 @@ var russianMessages = []struct {
 	{regexp.MustCompile(`^unknown question (".*")$`), "нет вопроса $1"},
 	{regexp.MustCompile(`^unknown option (".*") of question (".*")$`), "у вопроса $2 нет варианта $1"},
 	{regexp.MustCompile(`^are required unless options have profiles$`), "нужны диапазоны баллов, если у вариантов нет профилей"},
+	{regexp.MustCompile(`^no band yields level (".*")$`), "рекомендация для уровня $1, которого нет ни в одном диапазоне"},
+	{regexp.MustCompile(`^no option has profile (".*")$`), "рекомендация для профиля $1, которого нет ни у одного варианта"},
 	{regexp.MustCompile(`^must be low, moderate or high; got .*$`), "уровень: low, moderate или high"},
 	{regexp.MustCompile(`^min_score must not exceed max_score$`), "min_score не может быть больше max_score"},
 	{regexp.MustCompile(`^bands (\S+) and (\S+) overlap$`), "диапазоны $1 и $2 пересекаются"},
