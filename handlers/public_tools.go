@@ -127,8 +127,8 @@ func (h *publicTools) get(c *gin.Context) {
 }
 
 type toolRunMetadataBody struct {
-	EntryPoint string     `json:"entry_point" binding:"max=100"`
-	TopicCode  string     `json:"topic_code" binding:"max=100"`
+	EntryPoint string `json:"entry_point" binding:"max=100"`
+	TopicCode  string `json:"topic_code" binding:"max=100"`
 	DeepLinkID string `json:"deep_link_id" binding:"omitempty,uuid"`
 }
 

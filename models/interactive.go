@@ -379,6 +379,9 @@ func (c InteractiveConfig) Evaluate(answers map[string]string) (InteractiveResul
 	return res, nil
 }
 
+// InteractiveReservedSlug cannot name a tool: the site's API keeps /tools/runs/… for runs.
+const InteractiveReservedSlug = "runs"
+
 // InteractiveDefinitionFields are the editable fields of a definition.
 type InteractiveDefinitionFields struct {
 	Type      InteractiveType
@@ -394,6 +397,9 @@ func (f InteractiveDefinitionFields) validate() (InteractiveDefinitionFields, er
 	}
 	if err := contentCheckSlug("slug", f.Slug); err != nil {
 		return f, err
+	}
+	if f.Slug == InteractiveReservedSlug {
+		return f, &ValidationError{Field: "slug", Message: fmt.Sprintf("%q is reserved", f.Slug)}
 	}
 	if err := contentCheckText("title", f.Title, ContentTitleMaxLen, true); err != nil {
 		return f, err

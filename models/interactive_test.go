@@ -331,6 +331,7 @@ func TestNewInteractiveDefinition(t *testing.T) {
 		},
 		{name: "unknown type", change: func(f *models.InteractiveDefinitionFields) { f.Type = "survey" }, field: "type"},
 		{name: "bad slug", change: func(f *models.InteractiveDefinitionFields) { f.Slug = "Sleep Check" }, field: "slug"},
+		{name: "reserved slug", change: func(f *models.InteractiveDefinitionFields) { f.Slug = "runs" }, field: "slug"},
 		{name: "no title", change: func(f *models.InteractiveDefinitionFields) { f.Title = " " }, field: "title"},
 		{name: "bad topic code", change: func(f *models.InteractiveDefinitionFields) { f.TopicCode = contentPtr("Sleep") }, field: "topic_code"},
 	}

@@ -39,6 +39,7 @@ var russianMessages = []struct {
 	{regexp.MustCompile(`^unknown question (".*")$`), "нет вопроса $1"},
 	{regexp.MustCompile(`^unknown option (".*") of question (".*")$`), "у вопроса $2 нет варианта $1"},
 	{regexp.MustCompile(`^are required unless options have profiles$`), "нужны диапазоны баллов, если у вариантов нет профилей"},
+	{regexp.MustCompile(`^(".*") is reserved$`), "адрес $1 занят сайтом, выберите другой"},
 	{regexp.MustCompile(`^no band yields level (".*")$`), "рекомендация для уровня $1, которого нет ни в одном диапазоне"},
 	{regexp.MustCompile(`^no option has profile (".*")$`), "рекомендация для профиля $1, которого нет ни у одного варианта"},
 	{regexp.MustCompile(`^must be low, moderate or high; got .*$`), "уровень: low, moderate или high"},
