@@ -607,6 +607,7 @@ func (c Config) LogValue() slog.Value {
 			"webhook_secret", mask(c.Telegram.WebhookSecret)),
 		slog.Group("gcal",
 			"credentials_file", c.GCal.CredentialsFile, "calendar_id", c.GCal.CalendarID, "api_url", c.GCal.APIURL),
+		slog.Group("tools", "abandon_after", c.Tools.AbandonAfter),
 	)
 }
 

@@ -470,6 +470,7 @@ func validConfig() config.Config {
 			HoldTTL: 15 * time.Minute, PartialRefundPercent: 50, ReconcileAfter: 10 * time.Minute,
 			ReconcileEvery: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour,
 		},
+		Tools: config.Tools{AbandonAfter: 24 * time.Hour},
 	}
 }
 
@@ -540,6 +541,7 @@ func TestValidateRejects(t *testing.T) {
 	}{
 		{"addr without port", "http.addr", func(c *config.Config) { c.HTTP.Addr = "abc" }, nil},
 		{"smtp without sender", "smtp.from", func(c *config.Config) { c.SMTP.Host = "smtp.example.org" }, nil},
+		{"tool runs never abandoned", "tools.abandon_after", func(c *config.Config) { c.Tools.AbandonAfter = 0 }, nil},
 		{"smtp port", "smtp.port", func(c *config.Config) { c.SMTP.Port = 0 }, nil},
 		{"smtp tls", "smtp.tls", func(c *config.Config) { c.SMTP.TLS = "always" }, nil},
 		{"bot without secret", "telegram.webhook_secret", func(c *config.Config) { c.Telegram.BotToken = "1:x" }, []string{"1:x"}},

@@ -632,3 +632,47 @@ func TestToolRunsAbandoned(t *testing.T) {
 		}
 	})
 }
+
+// A plan deep link naming a run takes the run's token in X-Run-Token.
+func TestToolRunPlanDeepLink(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := telegramSetup(t, db)
+		clock := testkit.NewClock(toolsNow)
+		tools := interactive.NewFromDB(db, clock, interactive.Config{AbandonAfter: 24 * time.Hour}, testkit.Logger(t))
+		e.bot.UseRuns(tools)
+		d, err := models.NewInteractiveDefinition(models.InteractiveDefinitionFields{
+			Type: models.InteractiveTypeQuiz, Slug: "anxiety-check", Title: "Тревога", Config: anxietyConfig(),
+		}, toolsNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Publish(toolsNow); err != nil {
+			t.Fatal(err)
+		}
+		if err := repository.NewInteractiveDefinitions(db).Create(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+		run, err := tools.Start(context.Background(), interactive.StartInput{Slug: "anxiety-check"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := map[string]any{"purpose": "plan", "payload": map[string]string{"run_id": run.Run.ID.String()}}
+		for _, tc := range []struct {
+			name   string
+			header http.Header
+			status int
+		}{
+			{"no token", nil, http.StatusNotFound},
+			{"wrong token", runToken(strings.Repeat("A", 43)), http.StatusNotFound},
+			{"the run's token", runToken(run.Token), http.StatusCreated},
+		} {
+			if r := e.s.api.Do("POST", "/api/v1/telegram/deep-links", body, tc.header); r.Status != tc.status {
+				t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
+			}
+		}
+		other := map[string]any{"purpose": "plan", "payload": map[string]string{"run_id": "run-42"}}
+		if r := e.s.api.Do("POST", "/api/v1/telegram/deep-links", other, runToken(run.Token)); r.Status != http.StatusNotFound {
+			t.Errorf("a malformed run id: %d %s", r.Status, r.Body)
+		}
+	})
+}
