@@ -26,6 +26,7 @@ import (
 	"balance/service/calendar"
 	"balance/service/content"
 	"balance/service/identity"
+	"balance/service/interactive"
 	"balance/service/notify"
 	"balance/service/questions"
 	"balance/service/questions/crisis"
@@ -218,6 +219,15 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	// The public site's contexts.
 	// Public library (content).
 	// Self-help tools.
+	tools := a.tools()
+	a.outbox.Every(interactive.TaskAbandonStale, 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := tools.AbandonStale(ctx)
+		a.log.Debug("stale tool runs abandoned", "runs", n)
+		return err
+	})
+	if a.telegram != nil { // plan links carry the run's token, checked by the tools
+		a.telegram.UseRuns(tools)
+	}
 	// Questions and answers.
 	detector, err := crisis.New(a.cfg.Questions.Phrases())
 	if err != nil {
@@ -242,6 +252,12 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	})
 	// end of the public site's contexts.
 	return a.outbox.Init()
+}
+
+// tools is the self-help tools' use cases over the app's database.
+func (a *app) tools() *interactive.Tools {
+	return interactive.NewFromDB(a.db, service.SystemClock{}, interactive.Config{AbandonAfter: a.cfg.Tools.AbandonAfter},
+		a.log.With("component", "interactive"))
 }
 
 // deepLinkKeep is how long an expired Telegram deep link is kept before it is deleted.

@@ -276,6 +276,7 @@ func routerDeps(a *app) handlers.Deps {
 	// Public library (content).
 	d.Library = content.NewLibrary(repository.NewContentItems(a.db), repository.NewTopics(a.db), repository.NewTags(a.db))
 	// Self-help tools.
+	d.Tools = a.tools()
 	// Questions and answers.
 	d.Questions = a.questions
 	// Leads and consents.

@@ -40,6 +40,7 @@ type Config struct {
 	Questions  Questions  `mapstructure:"questions"`
 	// RateLimit caps public POSTs per client address (cross-origin requests and rate limits).
 	RateLimit RateLimits `mapstructure:"ratelimit"`
+	Tools     Tools      `mapstructure:"tools"`
 }
 
 // Questions tunes the anonymous questions asked on the public site.
@@ -61,6 +62,12 @@ var DefaultCrisisPhrases = []string{
 	"жить не хочется", "нет смысла жить", "хочу умереть", "хочется умереть", "лучше умереть",
 	"причинить себе вред", "навредить себе", "наврежу себе", "порезать себя", "порежу себя",
 	"резать себя", "режу себя", "селфхарм", "вскрыть вены", "наглотаться таблеток",
+}
+
+// Tools tunes the self-help tools of the public site.
+type Tools struct {
+	// AbandonAfter is how long a run may stay unfinished before it is marked abandoned.
+	AbandonAfter time.Duration `mapstructure:"abandon_after"`
 }
 
 // Notify tunes client notifications.
@@ -293,6 +300,7 @@ var Keys = []Key{
 	{"gcal.api_url", "", false, "Calendar API root; empty means Google's"},
 	// The public site's contexts.
 	// Self-help tools.
+	{"tools.abandon_after", 24 * time.Hour, false, "a self-help tool run still unfinished this long after it started is marked abandoned"},
 	// Questions and answers.
 	{"questions.crisis_phrases", DefaultCrisisPhrases, false, "comma-separated Russian words and phrases that make a question a crisis (a priority item, the owner alerted); matched by stem, in order, up to 2 words apart"},
 	// Leads and consents.
@@ -429,6 +437,7 @@ func (c Config) Validate() error {
 		{"ratelimit.tool_runs", validateRate(c.RateLimit.ToolRuns)},
 		{"ratelimit.deep_links", validateRate(c.RateLimit.DeepLinks)},
 		// end of the public site's contexts.
+		{"tools.abandon_after", positive(c.Tools.AbandonAfter)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -646,6 +655,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Group("ratelimit",
 			"bookings", c.RateLimit.Bookings, "questions", c.RateLimit.Questions, "leads", c.RateLimit.Leads,
 			"tool_runs", c.RateLimit.ToolRuns, "deep_links", c.RateLimit.DeepLinks),
+		slog.Group("tools", "abandon_after", c.Tools.AbandonAfter),
 	)
 }
 

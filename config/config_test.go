@@ -478,6 +478,7 @@ func validConfig() config.Config {
 			ReconcileEvery: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour,
 		},
 		RateLimit: config.RateLimits{Bookings: "10/1h", Questions: "5/1h", Leads: "5/1h", ToolRuns: "30/1h", DeepLinks: "20/1h"},
+		Tools:     config.Tools{AbandonAfter: 24 * time.Hour},
 	}
 }
 
@@ -548,6 +549,7 @@ func TestValidateRejects(t *testing.T) {
 	}{
 		{"addr without port", "http.addr", func(c *config.Config) { c.HTTP.Addr = "abc" }, nil},
 		{"smtp without sender", "smtp.from", func(c *config.Config) { c.SMTP.Host = "smtp.example.org" }, nil},
+		{"tool runs never abandoned", "tools.abandon_after", func(c *config.Config) { c.Tools.AbandonAfter = 0 }, nil},
 		{"smtp port", "smtp.port", func(c *config.Config) { c.SMTP.Port = 0 }, nil},
 		{"smtp tls", "smtp.tls", func(c *config.Config) { c.SMTP.TLS = "always" }, nil},
 		{"bot without secret", "telegram.webhook_secret", func(c *config.Config) { c.Telegram.BotToken = "1:x" }, []string{"1:x"}},

@@ -322,6 +322,12 @@ func TestAdminInteractiveDefinitions(t *testing.T) {
 			{name: "an unknown key", role: "editor", method: "POST", path: "/admin/api/interactive_definitions", body: tool(map[string]any{"question": []any{}}), status: 422,
 				fields: map[string]string{"config": ""}},
 			{name: "not an object", role: "editor", method: "POST", path: "/admin/api/interactive_definitions", body: tool("[]"), status: 422, fields: map[string]string{"config": ""}},
+			{name: "advice for a level no band yields", role: "editor", method: "POST", path: "/admin/api/interactive_definitions",
+				body: tool(map[string]any{"questions": good["questions"], "bands": good["bands"], "recommendations": map[string]any{"levels": map[string]any{"moderate": "Текст"}}}), status: 422,
+				fields: map[string]string{"config.recommendations.levels.moderate": `рекомендация для уровня "moderate", которого нет ни в одном диапазоне`}},
+			{name: "advice for an unknown profile", role: "editor", method: "POST", path: "/admin/api/interactive_definitions",
+				body: tool(map[string]any{"questions": good["questions"], "bands": good["bands"], "recommendations": map[string]any{"profiles": map[string]any{"calm": "Текст"}}}), status: 422,
+				fields: map[string]string{"config.recommendations.profiles.calm": `рекомендация для профиля "calm", которого нет ни у одного варианта`}},
 			{name: "create", role: "editor", method: "POST", path: "/admin/api/interactive_definitions", body: tool(good), status: 201,
 				then: func(t *testing.T, rec map[string]any) {
 					id, version = rec["id"].(string), rec["version"].(float64)

@@ -62,6 +62,8 @@ type Deps struct {
 	// Library enables the public library (GET /api/v1/topics, /tags, /articles, /articles/{slug}).
 	Library Library
 	// Self-help tools.
+	// Tools enables the self-help tools (/api/v1/tools…): the catalogue, runs and their results.
+	Tools Tools
 	// Questions and answers.
 	// Questions enables anonymous questions (POST /api/v1/questions, GET .../{id}) and the
 	// published answers (GET /api/v1/answers).
@@ -208,6 +210,14 @@ func NewRouter(d Deps) (*Router, error) {
 		v1.GET("/articles/:slug", lib.article)
 	}
 	// The self-help tools.
+	if d.Tools != nil {
+		tools := &publicTools{tools: d.Tools}
+		v1.GET("/tools", tools.list)
+		v1.GET("/tools/:slug", tools.get)
+		v1.POST("/tools/:slug/runs", limits.group("tool_runs"), tools.start)
+		v1.GET("/tools/runs/:id", tools.getRun)
+		v1.POST("/tools/runs/:id/answers", limits.group("tool_runs"), tools.answer)
+	}
 	// Questions and answers.
 	if d.Questions != nil {
 		qa := &publicQuestions{questions: d.Questions}

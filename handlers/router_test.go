@@ -71,6 +71,8 @@ type options struct {
 	// corsOrigins may call /api/v1 from a browser; rateLimits limits the public POSTs.
 	corsOrigins []string
 	rateLimits  handlers.RateLimiter
+	// tools enables the self-help tools.
+	tools handlers.Tools
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -111,6 +113,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	deps.Bot, deps.BotSecret = opt.bot, opt.botSecret
 	deps.Questions = opt.questions
 	deps.CORSOrigins, deps.RateLimits = opt.corsOrigins, opt.rateLimits
+	deps.Tools = opt.tools
 	if opt.adminResources {
 		reg, err := admin.NewRegistry(admin.Resources()...)
 		if err != nil {

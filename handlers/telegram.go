@@ -51,7 +51,7 @@ func (h *telegramHandlers) createDeepLink(c *gin.Context) {
 	}
 	r := bot.DeepLinkRequest{
 		Purpose: models.DeepLinkPurpose(req.Purpose), EntryPoint: req.EntryPoint, Payload: req.Payload,
-		ManageToken: c.GetHeader(headerManageToken),
+		ManageToken: c.GetHeader(headerManageToken), RunToken: c.GetHeader(headerRunToken),
 	}
 	if r.Purpose == models.DeepLinkPurposeBooking {
 		if req.BookingID == nil {

@@ -38,6 +38,7 @@ type telegramEnv struct {
 	accounts *repository.TelegramAccounts
 	links    *repository.DeepLinks
 	st       booking.Stores
+	bot      *bot.Bot
 	// logs holds what the server logged (JSON lines).
 	logs *testkit.Buffer
 }
@@ -70,6 +71,7 @@ func telegramSetup(t *testing.T, db *repository.DB) *telegramEnv {
 	slots := booking.NewSlots(repository.NewAvailability(db), e.st.Appointments, nil, clock)
 	bookings := booking.NewBookings(db, e.st, slots, nil, e.outbox, clock, booking.Config{HoldTTL: 15 * time.Minute, IdempotencyTTL: 24 * time.Hour}, log)
 	b := bot.New(db, bookings, client, e.outbox, clock, bot.Config{LinkTTL: 24 * time.Hour, SiteURL: "https://balance.example"}, log)
+	e.bot = b
 	e.s, _ = newServer(t, db, options{bot: b, botSecret: client,
 		log: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	t.Cleanup(func() {

@@ -64,7 +64,7 @@ var AuditP2Fields = []string{
 }
 
 // AuditSecretFields are secrets that must never be audited either.
-var AuditSecretFields = []string{"manage_token", "password", "password_hash", "secret", "token", "token_hash"}
+var AuditSecretFields = []string{"manage_token", "password", "password_hash", "run_token", "secret", "token", "token_hash"}
 
 // Audit log field limits.
 const (

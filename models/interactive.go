@@ -2,9 +2,11 @@ package models
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -83,11 +85,27 @@ type InteractiveCrisisRule struct {
 	OptionIDs  []string `json:"option_ids"`
 }
 
+// InteractiveRecommendations are what a client is advised after a run, in Russian: a text per
+// result level and a text per profile (both optional).
+type InteractiveRecommendations struct {
+	Levels   map[InteractiveLevel]string `json:"levels,omitempty"`
+	Profiles map[string]string           `json:"profiles,omitempty"`
+}
+
+// Lengths of a tool's texts shown to clients.
+const (
+	InteractiveDescriptionMaxLen    = 1000
+	InteractiveRecommendationMaxLen = 4000
+)
+
 // InteractiveConfig is a tool's questions and how answers are scored.
 type InteractiveConfig struct {
-	Questions   []InteractiveQuestion   `json:"questions"`
-	Bands       []InteractiveBand       `json:"bands"`
-	CrisisRules []InteractiveCrisisRule `json:"crisis_rules"`
+	// Description introduces the tool on the site (optional, plain text).
+	Description     string                     `json:"description,omitempty"`
+	Questions       []InteractiveQuestion      `json:"questions"`
+	Bands           []InteractiveBand          `json:"bands"`
+	CrisisRules     []InteractiveCrisisRule    `json:"crisis_rules"`
+	Recommendations InteractiveRecommendations `json:"recommendations,omitzero"`
 }
 
 // InteractiveResult is what a run yields. Score is shown to the client but not stored.
@@ -172,6 +190,12 @@ func (c InteractiveConfig) Validate() error {
 	if len(c.Bands) == 0 && !hasProfile {
 		return &ValidationError{Field: "config.bands", Message: "are required unless options have profiles"}
 	}
+	if utf8.RuneCountInString(c.Description) > InteractiveDescriptionMaxLen {
+		return &ValidationError{Field: "config.description", Message: fmt.Sprintf("must be at most %d characters", InteractiveDescriptionMaxLen)}
+	}
+	if err := c.validateRecommendations(); err != nil {
+		return err
+	}
 	for i, r := range c.CrisisRules {
 		field := fmt.Sprintf("config.crisis_rules[%d]", i)
 		q := c.question(r.QuestionID)
@@ -188,6 +212,77 @@ func (c InteractiveConfig) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validateRecommendations checks that each recommendation is a text for a level some band yields
+// or for a profile some option has.
+func (c InteractiveConfig) validateRecommendations() error {
+	for _, level := range slices.Sorted(maps.Keys(c.Recommendations.Levels)) {
+		field := "config.recommendations.levels." + string(level)
+		if !slices.ContainsFunc(c.Bands, func(b InteractiveBand) bool { return b.Level == level }) {
+			return &ValidationError{Field: field, Message: fmt.Sprintf("no band yields level %q", level)}
+		}
+		if err := interactiveCheckRecommendation(field, c.Recommendations.Levels[level]); err != nil {
+			return err
+		}
+	}
+	for _, profile := range slices.Sorted(maps.Keys(c.Recommendations.Profiles)) {
+		field := "config.recommendations.profiles." + profile
+		if !slices.Contains(c.Profiles(), profile) {
+			return &ValidationError{Field: field, Message: fmt.Sprintf("no option has profile %q", profile)}
+		}
+		if err := interactiveCheckRecommendation(field, c.Recommendations.Profiles[profile]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func interactiveCheckRecommendation(field, text string) error {
+	if strings.TrimSpace(text) == "" {
+		return &ValidationError{Field: field, Message: "is required"}
+	}
+	if utf8.RuneCountInString(text) > InteractiveRecommendationMaxLen {
+		return &ValidationError{Field: field, Message: fmt.Sprintf("must be at most %d characters", InteractiveRecommendationMaxLen)}
+	}
+	return nil
+}
+
+// Levels are the levels the tool can yield, in the order of their scores.
+func (c InteractiveConfig) Levels() []InteractiveLevel {
+	sorted := slices.Clone(c.Bands)
+	slices.SortFunc(sorted, func(a, b InteractiveBand) int { return a.MinScore - b.MinScore })
+	out := make([]InteractiveLevel, 0, len(sorted))
+	for _, b := range sorted {
+		out = append(out, b.Level)
+	}
+	return out
+}
+
+// Profiles are the profiles the options point to, each once, in config order.
+func (c InteractiveConfig) Profiles() []string {
+	var out []string
+	for _, q := range c.Questions {
+		for _, o := range q.Options {
+			if o.Profile != "" && !slices.Contains(out, o.Profile) {
+				out = append(out, o.Profile)
+			}
+		}
+	}
+	return out
+}
+
+// Recommend returns the recommendations for a result: the level's text, then the profile's, each
+// only when the config has one (level and profile may be empty).
+func (c InteractiveConfig) Recommend(level InteractiveLevel, profile string) []string {
+	out := []string{}
+	if t := c.Recommendations.Levels[level]; level != "" && t != "" {
+		out = append(out, t)
+	}
+	if t := c.Recommendations.Profiles[profile]; profile != "" && t != "" {
+		out = append(out, t)
+	}
+	return out
 }
 
 // validateBands checks that the bands, if any, tile the reachable score range: each well-formed
@@ -284,6 +379,9 @@ func (c InteractiveConfig) Evaluate(answers map[string]string) (InteractiveResul
 	return res, nil
 }
 
+// InteractiveReservedSlug cannot name a tool: the site's API keeps /tools/runs/… for runs.
+const InteractiveReservedSlug = "runs"
+
 // InteractiveDefinitionFields are the editable fields of a definition.
 type InteractiveDefinitionFields struct {
 	Type      InteractiveType
@@ -299,6 +397,9 @@ func (f InteractiveDefinitionFields) validate() (InteractiveDefinitionFields, er
 	}
 	if err := contentCheckSlug("slug", f.Slug); err != nil {
 		return f, err
+	}
+	if f.Slug == InteractiveReservedSlug {
+		return f, &ValidationError{Field: "slug", Message: fmt.Sprintf("%q is reserved", f.Slug)}
 	}
 	if err := contentCheckText("title", f.Title, ContentTitleMaxLen, true); err != nil {
 		return f, err
@@ -449,6 +550,9 @@ type InteractiveRun struct {
 	CrisisTriggered bool
 	DurationMs      *int64
 	Metadata        InteractiveRunMetadata `gorm:"serializer:json"`
+	// TokenHash is the SHA-256 of the run token the visitor got when starting the run: the token
+	// alone lets them complete the run and read its result. nil for runs started before tokens.
+	TokenHash *string
 
 	Definition *InteractiveDefinition `gorm:"foreignKey:DefinitionID"`
 
@@ -488,6 +592,15 @@ func NewInteractiveRun(def *InteractiveDefinition, userID *uuid.UUID, anonymousI
 		ID: NewID(), DefinitionID: def.ID, UserID: userID, AnonymousID: anonymousID,
 		Status: InteractiveRunStatusInProgress, StartedAt: now, Metadata: meta, Definition: def,
 	}, nil
+}
+
+// SetTokenHash stores the hash of the run's token.
+func (r *InteractiveRun) SetTokenHash(hash string) error {
+	if hash == "" {
+		return &ValidationError{Field: "token_hash", Message: "is required"}
+	}
+	r.TokenHash = &hash
+	return nil
 }
 
 // Complete scores answers with def (the run's definition) and keeps only the result: the answers

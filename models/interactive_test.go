@@ -146,6 +146,35 @@ func TestInteractiveConfigValidate(t *testing.T) {
 			c.CrisisRules[0].OptionIDs = []string{"yes", "c"}
 			return c
 		}, "config.crisis_rules[0].option_ids", `unknown option "c"`},
+		{"recommendations", func() models.InteractiveConfig { return interactiveAdvisedConfig() }, "", ""},
+		{"recommendation for a level no band yields", func() models.InteractiveConfig {
+			c := interactiveAdvisedConfig()
+			c.Bands = []models.InteractiveBand{
+				{Level: models.InteractiveLevelLow, MinScore: 0, MaxScore: 1},
+				{Level: models.InteractiveLevelModerate, MinScore: 2, MaxScore: 5},
+			}
+			return c
+		}, "config.recommendations.levels.high", `no band yields level "high"`},
+		{"recommendation for an unknown profile", func() models.InteractiveConfig {
+			c := interactiveNavigatorConfig()
+			c.Recommendations.Profiles = map[string]string{"anxious": "Текст", "calm": "Текст"}
+			return c
+		}, "config.recommendations.profiles.calm", `no option has profile "calm"`},
+		{"empty recommendation", func() models.InteractiveConfig {
+			c := interactiveAdvisedConfig()
+			c.Recommendations.Levels[models.InteractiveLevelLow] = " "
+			return c
+		}, "config.recommendations.levels.low", "required"},
+		{"long recommendation", func() models.InteractiveConfig {
+			c := interactiveAdvisedConfig()
+			c.Recommendations.Levels[models.InteractiveLevelLow] = strings.Repeat("я", models.InteractiveRecommendationMaxLen+1)
+			return c
+		}, "config.recommendations.levels.low", "at most"},
+		{"long description", func() models.InteractiveConfig {
+			c := quiz()
+			c.Description = strings.Repeat("я", models.InteractiveDescriptionMaxLen+1)
+			return c
+		}, "config.description", "at most"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,6 +244,55 @@ func TestInteractiveConfigEvaluate(t *testing.T) {
 	}
 }
 
+// interactiveAdvisedConfig is the quiz with recommendations for every level.
+func interactiveAdvisedConfig() models.InteractiveConfig {
+	c := interactiveQuizConfig()
+	c.Description = "Короткая проверка сна."
+	c.Recommendations.Levels = map[models.InteractiveLevel]string{
+		models.InteractiveLevelLow: "Всё хорошо.", models.InteractiveLevelModerate: "Обратите внимание на режим.",
+		models.InteractiveLevelHigh: "Стоит поговорить со специалистом.",
+	}
+	return c
+}
+
+func TestInteractiveConfigRecommend(t *testing.T) {
+	t.Parallel()
+	c := interactiveAdvisedConfig()
+	c.Recommendations.Profiles = map[string]string{"anxious": "Про тревогу."}
+	if got := c.Levels(); !slices.Equal(got, []models.InteractiveLevel{"low", "moderate", "high"}) {
+		t.Errorf("Levels = %v (in score order)", got)
+	}
+	if got := interactiveNavigatorConfig().Profiles(); !slices.Equal(got, []string{"anxious", "avoidant", "secure"}) {
+		t.Errorf("Profiles = %v", got)
+	}
+	for _, tc := range []struct {
+		level   models.InteractiveLevel
+		profile string
+		want    []string
+	}{
+		{"high", "", []string{"Стоит поговорить со специалистом."}},
+		{"low", "anxious", []string{"Всё хорошо.", "Про тревогу."}},
+		{"", "anxious", []string{"Про тревогу."}},
+		{"", "secure", []string{}},
+	} {
+		if got := c.Recommend(tc.level, tc.profile); !slices.Equal(got, tc.want) {
+			t.Errorf("Recommend(%q, %q) = %v, want %v", tc.level, tc.profile, got, tc.want)
+		}
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back models.InteractiveConfig
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, c) {
+		t.Errorf("round trip = %+v, %v", back, err)
+	}
+	// A config without recommendations says nothing of them.
+	if b, _ := json.Marshal(interactiveQuizConfig()); strings.Contains(string(b), "recommendations") || strings.Contains(string(b), "description") {
+		t.Errorf("JSON %s", b)
+	}
+}
+
 func TestInteractiveConfigJSON(t *testing.T) {
 	t.Parallel()
 	b, err := json.Marshal(interactiveQuizConfig())
@@ -253,6 +331,7 @@ func TestNewInteractiveDefinition(t *testing.T) {
 		},
 		{name: "unknown type", change: func(f *models.InteractiveDefinitionFields) { f.Type = "survey" }, field: "type"},
 		{name: "bad slug", change: func(f *models.InteractiveDefinitionFields) { f.Slug = "Sleep Check" }, field: "slug"},
+		{name: "reserved slug", change: func(f *models.InteractiveDefinitionFields) { f.Slug = "runs" }, field: "slug"},
 		{name: "no title", change: func(f *models.InteractiveDefinitionFields) { f.Title = " " }, field: "title"},
 		{name: "bad topic code", change: func(f *models.InteractiveDefinitionFields) { f.TopicCode = contentPtr("Sleep") }, field: "topic_code"},
 	}

@@ -74,6 +74,9 @@ type DeepLink struct {
 	Uses      int
 	MaxUses   int
 	CreatedAt time.Time
+	// RunToken, on a plan link, is the token of the interactive run in Payload["run_id"], for the
+	// bot's link to the plan page. Stored only as a Fernet token; nil on other links.
+	RunToken *string `gorm:"serializer:fernet"`
 
 	Recorder `gorm:"-"`
 }
@@ -127,6 +130,18 @@ func (d *DeepLink) AttachLead(leadID uuid.UUID) error {
 // changes nothing; another user is refused.
 func (d *DeepLink) AttachUser(userID uuid.UUID) error {
 	return telegramAttach(&d.UserID, userID, "user_id", "attach deep link "+d.ID.String()+" to user")
+}
+
+// AttachRunToken keeps the token of the plan's run (a plan link only), checked by the caller.
+func (d *DeepLink) AttachRunToken(token string) error {
+	if d.Purpose != DeepLinkPurposePlan {
+		return &ValidationError{Field: "purpose", Message: "only a plan link carries a run"}
+	}
+	if token == "" {
+		return &ValidationError{Field: "run_token", Message: "is required"}
+	}
+	d.RunToken = &token
+	return nil
 }
 
 // Expired reports whether the link can no longer be used because of its age.

@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -201,4 +202,17 @@ func (r *InteractiveRuns) Update(ctx context.Context, id uuid.UUID, fn func(*mod
 		}
 		return nil
 	})
+}
+
+// StaleInProgress returns the ids of at most limit runs still in progress that started before
+// before, oldest first (the status index serves it).
+func (r *InteractiveRuns) StaleInProgress(ctx context.Context, before time.Time, limit int) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := r.db.conn(ctx).Model(&models.InteractiveRun{}).
+		Where("status = ? AND started_at < ?", models.InteractiveRunStatusInProgress, before.UTC()).
+		Order("started_at, id").Limit(limit).Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("list stale interactive runs: %w", translate(err))
+	}
+	return ids, nil
 }

@@ -537,7 +537,7 @@ func TestInteractiveRunsUpdate(t *testing.T) {
 		if s := fmt.Sprint(row); strings.Contains(s, interactiveSecretOption) {
 			t.Errorf("stored run holds an answer: %s", s)
 		}
-		if len(row) != 12 {
+		if len(row) != 13 { // 13th: token_hash, the SHA-256 of the run token
 			t.Errorf("interactive_runs has %d columns: new ones must not hold answers; review this test", len(row))
 		}
 

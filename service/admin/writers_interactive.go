@@ -45,19 +45,20 @@ func interactiveFields(in *Input, base models.InteractiveDefinitionFields) (mode
 	return f, in.Err()
 }
 
-// interactiveConfig decodes the config field: a JSON object of questions, bands and crisis rules,
-// with no other keys (a misspelt key would otherwise vanish silently).
+// interactiveConfig decodes the config field: a JSON object of questions, bands, crisis rules and
+// the optional description and recommendations, with no other keys (a misspelt key would otherwise
+// vanish silently).
 func interactiveConfig(in *Input) (models.InteractiveConfig, bool) {
 	var cfg models.InteractiveConfig
 	raw, err := json.Marshal(in.values["config"])
 	if _, isObject := in.values["config"].(map[string]any); err != nil || !isObject {
-		in.fail("config", "должно быть объектом JSON с вопросами (questions), диапазонами (bands) и кризисными правилами (crisis_rules)")
+		in.fail("config", "должно быть объектом JSON с вопросами (questions), диапазонами (bands), кризисными правилами (crisis_rules) и, по желанию, описанием (description) и рекомендациями (recommendations)")
 		return cfg, false
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
-		in.fail("config", "не соответствует формату: ожидаются questions (id, text, options: id, text, score, profile), bands (level, min_score, max_score) и crisis_rules (question_id, option_ids)")
+		in.fail("config", "не соответствует формату: ожидаются questions (id, text, options: id, text, score, profile), bands (level, min_score, max_score), crisis_rules (question_id, option_ids), по желанию description (текст) и recommendations (levels: уровень → текст, profiles: профиль → текст)")
 		return cfg, false
 	}
 	return cfg, true

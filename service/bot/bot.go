@@ -56,6 +56,11 @@ type Bookings interface {
 	Manage(ctx context.Context, id uuid.UUID, token string) (*models.Appointment, error)
 }
 
+// Runs checks that a run token opens an interactive run; *interactive.Tools is one.
+type Runs interface {
+	Open(ctx context.Context, id uuid.UUID, token string) error
+}
+
 // Config tunes deep links.
 type Config struct {
 	// LinkTTL is how long a deep link can be used.
@@ -71,6 +76,7 @@ type Bot struct {
 	accounts *repository.TelegramAccounts
 	users    *repository.Users
 	bookings Bookings
+	runs     Runs
 	identity Identity
 	jobs     Scheduler
 	clock    service.Clock
@@ -86,6 +92,11 @@ func New(db *repository.DB, bookings Bookings, identity Identity, jobs Scheduler
 	}
 }
 
+// UseRuns makes plan links that name a run (payload run_id) require the run's token, which the
+// link then keeps (encrypted) so that the bot's answer links to the plan page with it. Without it,
+// a plan link's run_id is taken as given and its plan page link carries no token.
+func (b *Bot) UseRuns(r Runs) { b.runs = r }
+
 // DeepLinkRequest asks for a link into the bot.
 type DeepLinkRequest struct {
 	Purpose    models.DeepLinkPurpose
@@ -94,6 +105,8 @@ type DeepLinkRequest struct {
 	// BookingID and ManageToken, for a booking link, tie the Telegram account to the booking's client.
 	BookingID   uuid.UUID
 	ManageToken string
+	// RunToken, for a plan link naming a run (payload run_id), is the run's token.
+	RunToken string
 }
 
 // DeepLink is a link into the bot.
@@ -112,6 +125,11 @@ func (b *Bot) CreateDeepLink(ctx context.Context, r DeepLinkRequest) (*DeepLink,
 	l, err := models.NewDeepLink(code, r.Purpose, r.Payload, r.EntryPoint, b.cfg.LinkTTL, 1, b.clock.Now())
 	if err != nil {
 		return nil, err
+	}
+	if run := r.Payload["run_id"]; r.Purpose == models.DeepLinkPurposePlan && run != "" && b.runs != nil {
+		if err := b.attachRun(ctx, l, run, r.RunToken); err != nil {
+			return nil, err
+		}
 	}
 	if r.Purpose == models.DeepLinkPurposeBooking {
 		a, err := b.bookings.Manage(ctx, r.BookingID, r.ManageToken)
@@ -137,6 +155,20 @@ func (b *Bot) CreateDeepLink(ctx context.Context, r DeepLinkRequest) (*DeepLink,
 		return nil, err
 	}
 	return &DeepLink{Code: code, URL: "https://t.me/" + url.PathEscape(name) + "?start=" + code, ExpiresAt: l.ExpiresAt}, nil
+}
+
+// attachRun checks that token opens the run and keeps it on the link: a malformed run id, a
+// missing or a wrong token are models.ErrNotFound alike.
+func (b *Bot) attachRun(ctx context.Context, l *models.DeepLink, run, token string) error {
+	id, err := uuid.Parse(run)
+	if err != nil {
+		return fmt.Errorf("plan link: malformed run id: %w", models.ErrNotFound)
+	}
+	if err := b.runs.Open(ctx, id, token); err != nil {
+		return err
+	}
+	l.Payload["run_id"] = id.String()
+	return l.AttachRunToken(token)
 }
 
 // HandleUpdate acts on one update from the webhook. Only /start matters: the account is
@@ -272,10 +304,18 @@ func (b *Bot) link(ctx context.Context, acc *models.TelegramAccount, l *models.D
 	})
 }
 
-// planURL is where the plan of the link's interactive run is shown on the site.
+// planURL is where the plan of the link's interactive run is shown on the site:
+// <site>/plan/<run id>#token=<run token>. The token is in the fragment, which browsers never send
+// to a server (no access log or Referer holds it); the page reads it and calls
+// GET /api/v1/tools/runs/{id} with it (docs/site.md).
 func (b *Bot) planURL(l *models.DeepLink) string {
-	if run := l.Payload["run_id"]; run != "" {
-		return b.cfg.SiteURL + "/plan/" + url.PathEscape(run)
+	run := l.Payload["run_id"]
+	if run == "" {
+		return b.cfg.SiteURL
 	}
-	return b.cfg.SiteURL
+	u := b.cfg.SiteURL + "/plan/" + url.PathEscape(run)
+	if l.RunToken != nil {
+		u += "#token=" + url.QueryEscape(*l.RunToken)
+	}
+	return u
 }
