@@ -55,3 +55,14 @@ func (r *Users) ActiveOwnerAccounts(ctx context.Context) ([]models.User, error) 
 	}
 	return users, nil
 }
+
+// Contact loads what telling an asker about their question needs — its id, user and contact
+// email — without decrypting its text.
+func (r *Questions) Contact(ctx context.Context, id uuid.UUID) (*models.Question, error) {
+	var q models.Question
+	err := r.db.conn(ctx).Select("id", "user_id", "contact_email").First(&q, "id = ?", id).Error
+	if err != nil {
+		return nil, notFound("question", id, err)
+	}
+	return &q, nil
+}
