@@ -24,6 +24,7 @@ import (
 	"balance/service/bot"
 	"balance/service/calendar"
 	"balance/service/content"
+	"balance/service/crm"
 	"balance/service/identity"
 	"balance/service/notify"
 )
@@ -45,6 +46,8 @@ type app struct {
 	telegram *bot.Bot
 	// adminResources are the resources of the admin API, declared in service/admin.
 	adminResources *admin.Registry
+	// leads takes the site's contact and subscription forms.
+	leads *crm.Capture
 
 	// The integrations; each nil when its configuration is empty (integrations.go).
 	// provider is the payment provider; the demo replaces it, as it replaces mailer.
@@ -212,6 +215,10 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	// Self-help tools.
 	// Questions and answers.
 	// Leads and consents.
+	a.leads = crm.NewCapture(crm.CaptureStores{
+		Tx: a.db, Leads: repository.NewLeads(a.db), Timeline: repository.NewLeadTimeline(a.db),
+		Submissions: repository.NewLeadSubmissions(a.db), Users: repository.NewUsers(a.db),
+	}, clock)
 	// end of the public site's contexts.
 	return a.outbox.Init()
 }

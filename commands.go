@@ -276,6 +276,8 @@ func routerDeps(a *app) handlers.Deps {
 	// Self-help tools.
 	// Questions and answers.
 	// Leads and consents.
+	d.Leads = a.leads
+	d.Consents = consentDocuments(a.cfg.Consents)
 	// Cross-origin requests and rate limits.
 	// end of the public site's contexts.
 	d.AdminResources = a.adminResources

@@ -37,6 +37,16 @@ type Config struct {
 	SMTP       SMTP       `mapstructure:"smtp"`
 	Telegram   Telegram   `mapstructure:"telegram"`
 	GCal       GCal       `mapstructure:"gcal"`
+	Consents   Consents   `mapstructure:"consents"`
+}
+
+// Consents names the current versions of the documents the site asks visitors to agree to, and
+// where the site shows them (GET /api/v1/consents/current).
+type Consents struct {
+	PersonalDataVersion   string `mapstructure:"personal_data_version"`
+	PersonalDataURL       string `mapstructure:"personal_data_url"`
+	CommunicationsVersion string `mapstructure:"communications_version"`
+	CommunicationsURL     string `mapstructure:"communications_url"`
 }
 
 // Notify tunes client notifications.
@@ -269,6 +279,10 @@ var Keys = []Key{
 	// Self-help tools.
 	// Questions and answers.
 	// Leads and consents.
+	{"consents.personal_data_version", "2026-01", false, "current version of the personal-data processing consent the site's forms show"},
+	{"consents.personal_data_url", "/documents/personal-data", false, "where the site shows the personal-data consent (a path of the site or a URL)"},
+	{"consents.communications_version", "2026-01", false, "current version of the consent to receive news and messages"},
+	{"consents.communications_url", "/documents/communications", false, "where the site shows the communications consent (a path of the site or a URL)"},
 	// Cross-origin requests and rate limits.
 	// end of the public site's contexts.
 }
@@ -598,6 +612,10 @@ func (c Config) LogValue() slog.Value {
 			"webhook_secret", mask(c.Telegram.WebhookSecret)),
 		slog.Group("gcal",
 			"credentials_file", c.GCal.CredentialsFile, "calendar_id", c.GCal.CalendarID, "api_url", c.GCal.APIURL),
+		// Leads and consents.
+		slog.Group("consents",
+			"personal_data_version", c.Consents.PersonalDataVersion, "personal_data_url", c.Consents.PersonalDataURL,
+			"communications_version", c.Consents.CommunicationsVersion, "communications_url", c.Consents.CommunicationsURL),
 	)
 }
 

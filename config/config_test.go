@@ -268,6 +268,11 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 					env, want = "https://yookassa.example/v3", "https://yookassa.example/v3"
 				case "yookassa.return_url":
 					env, want = "https://balance.example/paid", "https://balance.example/paid"
+				// Leads and consents.
+				case "consents.personal_data_version", "consents.communications_version":
+					env, want = "2027-02", "2027-02"
+				case "consents.personal_data_url", "consents.communications_url":
+					env, want = "https://balance.example/docs/consent", "https://balance.example/docs/consent"
 				default:
 					t.Fatalf("no test value for string key %s: add one here", k.Name)
 				}

@@ -62,6 +62,10 @@ type Deps struct {
 	// Self-help tools.
 	// Questions and answers.
 	// Leads and consents.
+	// Leads enables the site's contact and subscription forms (POST /api/v1/leads).
+	Leads Leads
+	// Consents enables GET /api/v1/consents/current: the documents the forms ask agreement to.
+	Consents []ConsentDocument
 	// Cross-origin requests and rate limits.
 	// end of the public site's contexts.
 
@@ -180,6 +184,15 @@ func NewRouter(d Deps) (*Router, error) {
 	// The self-help tools.
 	// Questions and answers.
 	// Leads and consents.
+	if d.Leads != nil || d.Consents != nil {
+		pl := &publicLeads{leads: d.Leads, consents: d.Consents}
+		if d.Leads != nil {
+			v1.POST("/leads", pl.submit)
+		}
+		if d.Consents != nil {
+			v1.GET("/consents/current", pl.current)
+		}
+	}
 	// end of the public site's contexts.
 	if d.Payments != nil {
 		wh := &yookassaWebhook{notifications: d.Payments, allowed: allowed}

@@ -63,6 +63,9 @@ type options struct {
 	requireTOTP []models.Role
 	// invites queues the emails of staff invitations (staff cannot be invited without it).
 	invites identity.Scheduler
+	// Leads and consents: leads enables POST /api/v1/leads, consents GET /api/v1/consents/current.
+	leads    handlers.Leads
+	consents []handlers.ConsentDocument
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -98,6 +101,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	}
 	deps.WebhookCIDRs, deps.TrustedProxies = opt.webhookCIDRs, opt.trustedProxies
 	deps.Bot, deps.BotSecret = opt.bot, opt.botSecret
+	deps.Leads, deps.Consents = opt.leads, opt.consents // Leads and consents.
 	if opt.adminResources {
 		reg, err := admin.NewRegistry(admin.Resources()...)
 		if err != nil {

@@ -105,7 +105,7 @@ const captureAttempts = 3
 func (c *Capture) Submit(ctx context.Context, f Form) (uuid.UUID, error) {
 	ids := f.identities()
 	if len(ids) == 0 {
-		return uuid.Nil, &models.ValidationError{Field: "email", Message: "give at least one contact: email, phone or telegram"}
+		return uuid.Nil, &models.ValidationError{Field: "contact", Message: "give at least one contact: email, phone or telegram"}
 	}
 	var leadID uuid.UUID
 	var err error
