@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"balance/events"
@@ -26,6 +27,7 @@ const leadsMessage = "Мне тревожно по ночам, не сплю т�
 
 type leadsEnv struct {
 	s      *server
+	r      *gin.Engine
 	db     *repository.DB
 	outbox *events.Outbox
 	smtp   *emailtest.Server
@@ -79,7 +81,7 @@ func leadsSetup(t *testing.T, db *repository.DB, workers int) *leadsEnv {
 		Tx: db, Leads: e.leads, Timeline: repository.NewLeadTimeline(db),
 		Submissions: repository.NewLeadSubmissions(db), Users: repository.NewUsers(db),
 	}, clock)
-	e.s, _ = newServer(t, db, options{leads: capture, consents: []handlers.ConsentDocument{
+	e.s, e.r = newServer(t, db, options{adminResources: true, leads: capture, consents: []handlers.ConsentDocument{
 		{Type: models.ConsentPersonalData, Version: "2026-01", URL: "/documents/personal-data", Required: true},
 		{Type: models.ConsentCommunications, Version: "2026-02", URL: "/documents/communications"},
 	}})
@@ -389,4 +391,44 @@ func TestCurrentConsents(t *testing.T) {
 	if r := e.s.api.Do("HEAD", "/api/v1/consents/current", nil); r.Status != http.StatusOK {
 		t.Errorf("HEAD %d", r.Status)
 	}
+}
+
+// TestLeadMessageIsTheOwnersInTheAdmin: in the admin panel the form's message is the owner's alone
+// (each read audited); the assistant sees the form without it, and no list carries it.
+func TestLeadMessageIsTheOwnersInTheAdmin(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := leadsSetup(t, db, 0)
+		lead := e.submit(t, map[string]any{"name": "Анна", "phone": "+79991234567", "message": leadsMessage})
+		owner := testkit.NewAPI(t, e.r)
+		if r := owner.Do("POST", "/admin/api/auth/login", map[string]string{"email": "owner@example.org", "password": password}); r.Status != http.StatusOK {
+			t.Fatalf("owner login %d", r.Status)
+		}
+		assistant, _ := jobsSignIn(t, e.s, e.r, models.RoleAssistant)
+		for _, c := range []*testkit.API{owner, assistant} {
+			recs, _ := adminList(t, c, "lead_submissions", adminQuery("filter", `{"lead_id":"`+lead.String()+`"}`))
+			if len(recs) != 1 || recs[0]["name"] != "Анна" || recs[0]["message"] != nil {
+				t.Fatalf("list %v", recs)
+			}
+		}
+		subs, err := repository.NewLeadSubmissions(db).ByLead(context.Background(), lead)
+		if err != nil || len(subs) != 1 {
+			t.Fatal(subs, err)
+		}
+		path := "/admin/api/lead_submissions/" + subs[0].ID.String()
+		var rec map[string]any
+		r := owner.Do("GET", path, nil)
+		r.JSON(t, &rec)
+		if r.Status != http.StatusOK || rec["message"] != leadsMessage {
+			t.Errorf("owner reads %d %v", r.Status, rec)
+		}
+		rec = nil
+		r = assistant.Do("GET", path, nil)
+		r.JSON(t, &rec)
+		if _, ok := rec["message"]; r.Status != http.StatusOK || ok {
+			t.Errorf("assistant reads %d %v", r.Status, rec)
+		}
+		if n := e.count(t, "SELECT count(*) FROM audit_logs WHERE resource = 'lead_submissions' AND action = 'read'"); n != 1 {
+			t.Errorf("%d audited reads, want the owner's one", n)
+		}
+	})
 }
