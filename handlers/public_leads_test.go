@@ -229,6 +229,9 @@ func TestLeadFormMergesIdentities(t *testing.T) {
 			t.Errorf("message stored as %q", stored)
 		}
 		subs, err := repository.NewLeadSubmissions(db).ByLead(ctx, first)
+		if moved, err := repository.NewLeadSubmissions(db).ByLead(ctx, leads["L1"]); err != nil || len(moved) != 3 {
+			t.Errorf("the merged lead's forms did not move: %d (%v)", len(moved), err)
+		}
 		if err != nil || len(subs) != 4 || subs[0].Message == nil || *subs[0].Message != leadsMessage || subs[0].Name != "Анна" {
 			t.Fatalf("submissions %+v (%v)", subs, err)
 		}
