@@ -25,6 +25,7 @@ import (
 	"balance/service/bot"
 	"balance/service/calendar"
 	"balance/service/content"
+	"balance/service/crm"
 	"balance/service/identity"
 	"balance/service/interactive"
 	"balance/service/notify"
@@ -54,6 +55,8 @@ type app struct {
 	adminResources *admin.Registry
 	// limits are the rate limits of the public POSTs, counted in the database.
 	limits *ratelimit.Limiter
+	// leads takes the site's contact and subscription forms.
+	leads *crm.Capture
 
 	// The integrations; each nil when its configuration is empty (integrations.go).
 	// provider is the payment provider; the demo replaces it, as it replaces mailer.
@@ -250,6 +253,10 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		a.log.Debug("rate limit cleanup", "deleted", n)
 		return err
 	})
+	a.leads = crm.NewCapture(crm.CaptureStores{
+		Tx: a.db, Leads: repository.NewLeads(a.db), Timeline: repository.NewLeadTimeline(a.db),
+		Submissions: repository.NewLeadSubmissions(a.db), Users: repository.NewUsers(a.db),
+	}, clock)
 	// end of the public site's contexts.
 	return a.outbox.Init()
 }

@@ -280,6 +280,8 @@ func routerDeps(a *app) handlers.Deps {
 	// Questions and answers.
 	d.Questions = a.questions
 	// Leads and consents.
+	d.Leads = a.leads
+	d.Consents = consentDocuments(a.cfg.Consents)
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.
 	d.CORSOrigins, d.RateLimits, d.APIDocs = a.cfg.HTTP.CORSOrigins, a.limits, api.Docs

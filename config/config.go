@@ -41,6 +41,7 @@ type Config struct {
 	// RateLimit caps public POSTs per client address (cross-origin requests and rate limits).
 	RateLimit RateLimits `mapstructure:"ratelimit"`
 	Tools     Tools      `mapstructure:"tools"`
+	Consents  Consents   `mapstructure:"consents"`
 }
 
 // Questions tunes the anonymous questions asked on the public site.
@@ -68,6 +69,15 @@ var DefaultCrisisPhrases = []string{
 type Tools struct {
 	// AbandonAfter is how long a run may stay unfinished before it is marked abandoned.
 	AbandonAfter time.Duration `mapstructure:"abandon_after"`
+}
+
+// Consents names the current versions of the documents the site asks visitors to agree to, and
+// where the site shows them (GET /api/v1/consents/current).
+type Consents struct {
+	PersonalDataVersion   string `mapstructure:"personal_data_version"`
+	PersonalDataURL       string `mapstructure:"personal_data_url"`
+	CommunicationsVersion string `mapstructure:"communications_version"`
+	CommunicationsURL     string `mapstructure:"communications_url"`
 }
 
 // Notify tunes client notifications.
@@ -304,6 +314,10 @@ var Keys = []Key{
 	// Questions and answers.
 	{"questions.crisis_phrases", DefaultCrisisPhrases, false, "comma-separated Russian words and phrases that make a question a crisis (a priority item, the owner alerted); matched by stem, in order, up to 2 words apart"},
 	// Leads and consents.
+	{"consents.personal_data_version", "2026-01", false, "current version of the personal-data processing consent the site's forms show"},
+	{"consents.personal_data_url", "/documents/personal-data", false, "where the site shows the personal-data consent (a path of the site or a URL)"},
+	{"consents.communications_version", "2026-01", false, "current version of the consent to receive news and messages"},
+	{"consents.communications_url", "/documents/communications", false, "where the site shows the communications consent (a path of the site or a URL)"},
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.
 	{"http.cors_origins", []string{}, false, "comma-separated origins (scheme://host[:port]) of front ends allowed to call /api/v1 from a browser, with credentials; empty allows none"},
@@ -656,6 +670,10 @@ func (c Config) LogValue() slog.Value {
 			"bookings", c.RateLimit.Bookings, "questions", c.RateLimit.Questions, "leads", c.RateLimit.Leads,
 			"tool_runs", c.RateLimit.ToolRuns, "deep_links", c.RateLimit.DeepLinks),
 		slog.Group("tools", "abandon_after", c.Tools.AbandonAfter),
+		// Leads and consents.
+		slog.Group("consents",
+			"personal_data_version", c.Consents.PersonalDataVersion, "personal_data_url", c.Consents.PersonalDataURL,
+			"communications_version", c.Consents.CommunicationsVersion, "communications_url", c.Consents.CommunicationsURL),
 	)
 }
 

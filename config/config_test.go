@@ -270,6 +270,11 @@ func TestEveryKeyHasAnEnvVar(t *testing.T) {
 					env, want = "https://balance.example/paid", "https://balance.example/paid"
 				case "ratelimit.bookings", "ratelimit.questions", "ratelimit.leads", "ratelimit.tool_runs", "ratelimit.deep_links":
 					env, want = "7/15m", "7/15m"
+				// Leads and consents.
+				case "consents.personal_data_version", "consents.communications_version":
+					env, want = "2027-02", "2027-02"
+				case "consents.personal_data_url", "consents.communications_url":
+					env, want = "https://balance.example/docs/consent", "https://balance.example/docs/consent"
 				default:
 					t.Fatalf("no test value for string key %s: add one here", k.Name)
 				}

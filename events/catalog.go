@@ -15,7 +15,7 @@ func DefaultCatalog() *Catalog {
 		models.DiaryEntryEdited{}, models.DiaryEntryWritten{},
 		models.IntakeFormSubmitted{},
 		models.InteractiveRunCompleted{},
-		models.LeadCaptured{}, models.LeadIdentityAdded{}, models.LeadStatusChanged{}, models.LeadUserLinked{},
+		models.LeadCaptured{}, models.LeadFormSubmitted{}, models.LeadIdentityAdded{}, models.LeadStatusChanged{}, models.LeadUserLinked{},
 		models.MessageTemplateEdited{},
 		models.ModerationDecided{},
 		models.PaymentCanceled{}, models.PaymentFailed{}, models.PaymentSucceeded{}, models.RefundSucceeded{},

@@ -97,6 +97,9 @@ func fill(t *testing.T, v reflect.Value, path string) {
 	case reflect.Pointer:
 		v.Set(reflect.New(v.Type().Elem()))
 		fill(t, v.Elem(), path)
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fill(t, v.Index(0), path+"[0]")
 	case reflect.String:
 		v.SetString("value-of-" + path)
 	case reflect.Bool:

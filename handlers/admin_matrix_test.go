@@ -40,6 +40,7 @@ var adminWriteMatrix = map[string]struct {
 	"leads":                   {actions: map[string]string{"set_status": "oa", "add_note": "oa", "merge": "oa"}},
 	"lead_identities":         {},
 	"lead_timeline_events":    {},
+	"lead_submissions":        {},
 	"questions":               {actions: map[string]string{"set_public_text": "oae", "answer": "oae"}},
 	"answers":                 {update: "oae", actions: map[string]string{"publish": "oae", "unpublish": "oae"}},
 	"moderation_items":        {actions: map[string]string{"approve": "oae", "publish": "oae", "reject": "oae"}},

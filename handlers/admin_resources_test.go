@@ -35,6 +35,7 @@ var adminRoleMatrix = map[string]map[string]int{
 	"leads":                   {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"lead_identities":         {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"lead_timeline_events":    {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
+	"lead_submissions":        {"owner": 200, "assistant": 200, "editor": 403, "anonymous": 401},
 	"questions":               {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
 	"answers":                 {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
 	"moderation_items":        {"owner": 200, "assistant": 200, "editor": 200, "anonymous": 401},
@@ -370,7 +371,7 @@ func TestAdminSchemaFollowsTheRole(t *testing.T) {
 		}
 		if want := []string{
 			"services", "availability_rules", "availability_exceptions", "appointments", "intake_forms", "waitlist_entries",
-			"payments", "refunds", "leads", "lead_identities", "lead_timeline_events", "questions", "answers",
+			"payments", "refunds", "leads", "lead_identities", "lead_timeline_events", "lead_submissions", "questions", "answers",
 			"moderation_items", "content_items", "topics", "tags", "interactive_definitions", "interactive_runs",
 			"message_templates", "notification_deliveries", "users", "consents", "staff", "sessions",
 			"data_export_requests", "telegram_accounts", "deep_links", "audit_logs", "jobs",

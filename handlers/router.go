@@ -69,6 +69,10 @@ type Deps struct {
 	// published answers (GET /api/v1/answers).
 	Questions Questions
 	// Leads and consents.
+	// Leads enables the site's contact and subscription forms (POST /api/v1/leads).
+	Leads Leads
+	// Consents enables GET /api/v1/consents/current: the documents the forms ask agreement to.
+	Consents []ConsentDocument
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.
 	// CORSOrigins are the origins (scheme://host[:port]) whose pages may call /api/v1 with
@@ -226,6 +230,15 @@ func NewRouter(d Deps) (*Router, error) {
 		v1.GET("/answers", qa.answers)
 	}
 	// Leads and consents.
+	if d.Leads != nil || d.Consents != nil {
+		pl := &publicLeads{leads: d.Leads, consents: d.Consents}
+		if d.Leads != nil {
+			v1.POST("/leads", limits.group("leads"), pl.submit)
+		}
+		if d.Consents != nil {
+			v1.GET("/consents/current", pl.current)
+		}
+	}
 	// The client cabinet.
 	// end of the public site's contexts.
 	if d.Payments != nil {

@@ -73,6 +73,9 @@ type options struct {
 	rateLimits  handlers.RateLimiter
 	// tools enables the self-help tools.
 	tools handlers.Tools
+	// Leads and consents: leads enables POST /api/v1/leads, consents GET /api/v1/consents/current.
+	leads    handlers.Leads
+	consents []handlers.ConsentDocument
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -114,6 +117,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 	deps.Questions = opt.questions
 	deps.CORSOrigins, deps.RateLimits = opt.corsOrigins, opt.rateLimits
 	deps.Tools = opt.tools
+	deps.Leads, deps.Consents = opt.leads, opt.consents // Leads and consents.
 	if opt.adminResources {
 		reg, err := admin.NewRegistry(admin.Resources()...)
 		if err != nil {

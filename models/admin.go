@@ -56,6 +56,7 @@ var AuditP2Fields = []string{
 	"encrypted_payload", // intake form, as the seed names it
 	"intake",            // a whole intake form
 	"intake_form",       // a whole intake form
+	"message",           // what a visitor wrote in a site form (lead_submissions)
 	"mood",              // diary mood
 	"notes_p2",          // the psychologist's notes about a client
 	"payload",           // intake form payload

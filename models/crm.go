@@ -234,15 +234,19 @@ const (
 	LeadIdentityKindPhone       LeadIdentityKind = "phone"
 	LeadIdentityKindTelegram    LeadIdentityKind = "telegram"
 	LeadIdentityKindAnonymousID LeadIdentityKind = "anonymous_id"
+	// LeadIdentityKindTelegramUsername is the @username a visitor gives in a site form: a contact,
+	// unlike LeadIdentityKindTelegram (the numeric user id the bot sees).
+	LeadIdentityKindTelegramUsername LeadIdentityKind = "telegram_username"
 )
 
 // ParseLeadIdentityKind validates an identity kind name.
 func ParseLeadIdentityKind(s string) (LeadIdentityKind, error) {
 	switch k := LeadIdentityKind(s); k {
-	case LeadIdentityKindEmail, LeadIdentityKindPhone, LeadIdentityKindTelegram, LeadIdentityKindAnonymousID:
+	case LeadIdentityKindEmail, LeadIdentityKindPhone, LeadIdentityKindTelegram, LeadIdentityKindAnonymousID,
+		LeadIdentityKindTelegramUsername:
 		return k, nil
 	}
-	return "", &ValidationError{Field: "kind", Message: fmt.Sprintf("must be one of email, phone, telegram, anonymous_id; got %q", s)}
+	return "", &ValidationError{Field: "kind", Message: fmt.Sprintf("must be one of email, phone, telegram, anonymous_id, telegram_username; got %q", s)}
 }
 
 // crmAnonymousIDMaxLen bounds the site's opaque visitor id.
@@ -250,7 +254,8 @@ const crmAnonymousIDMaxLen = 128
 
 // NormalizeLeadIdentity validates value as an identity of kind and returns its one stored
 // spelling: emails lower-cased, phones in E.164, Telegram user ids as plain decimals, anonymous
-// ids unchanged (1..128 visible ASCII characters). Lookups normalize the same way.
+// ids unchanged (1..128 visible ASCII characters), Telegram usernames lower-cased without "@" or
+// "t.me/". Lookups normalize the same way.
 func NormalizeLeadIdentity(kind LeadIdentityKind, value string) (string, error) {
 	switch kind {
 	case LeadIdentityKindEmail:
@@ -274,6 +279,8 @@ func NormalizeLeadIdentity(kind LeadIdentityKind, value string) (string, error) 
 			return "", &ValidationError{Field: "anonymous_id", Message: "may contain only visible ASCII characters"}
 		}
 		return value, nil
+	case LeadIdentityKindTelegramUsername:
+		return normalizeTelegramUsername(value)
 	}
 	_, err := ParseLeadIdentityKind(string(kind))
 	return "", err

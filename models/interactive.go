@@ -628,8 +628,9 @@ func (r *InteractiveRun) Complete(def *InteractiveDefinition, answers map[string
 		r.ResultProfile = &res.Profile
 	}
 	r.CrisisTriggered = res.CrisisTriggered
-	// The result is about the client's state: the event carries ids only.
-	r.Record(InteractiveRunCompleted{EventMeta: NewEventMeta(r.ID, now), RunID: r.ID, DefinitionID: r.DefinitionID})
+	// The result is about the client's state: the event carries ids and the crisis flag only (the
+	// flag, so that the owner is alerted at once; never the level, profile or answers).
+	r.Record(InteractiveRunCompleted{EventMeta: NewEventMeta(r.ID, now), RunID: r.ID, DefinitionID: r.DefinitionID, CrisisTriggered: res.CrisisTriggered})
 	return res, nil
 }
 
@@ -644,12 +645,13 @@ func (r *InteractiveRun) Abandon(now time.Time) error {
 	return nil
 }
 
-// InteractiveRunCompleted: a client finished a self-help tool. It carries ids only: the result
-// describes the client's state.
+// InteractiveRunCompleted: a client finished a self-help tool. It carries ids and whether the crisis
+// rules fired (the owner is alerted then), never the result: that describes the client's state.
 type InteractiveRunCompleted struct {
 	EventMeta
-	RunID        uuid.UUID `json:"run_id"`
-	DefinitionID uuid.UUID `json:"definition_id"`
+	RunID           uuid.UUID `json:"run_id"`
+	DefinitionID    uuid.UUID `json:"definition_id"`
+	CrisisTriggered bool      `json:"crisis_triggered"`
 }
 
 // EventName implements Event.

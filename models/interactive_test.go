@@ -661,14 +661,15 @@ func TestInteractiveRunComplete(t *testing.T) {
 			}
 			e, ok := events[0].(models.InteractiveRunCompleted)
 			if !ok || e.EventName() != "interactive_run.completed" || e.RunID != r.ID || e.DefinitionID != tt.def.ID ||
-				e.AggregateID() != r.ID || !e.OccurredAt().Equal(t1) {
+				e.AggregateID() != r.ID || !e.OccurredAt().Equal(t1) || e.CrisisTriggered != tt.crisis {
 				t.Errorf("event = %#v", events[0])
 			}
 		})
 	}
 }
 
-// The completion event is about the client's state only through ids: it has no other field.
+// The completion event is about the client's state only through ids and the crisis flag (which
+// alerts the owner): it has no other field — no level, profile or answers.
 func TestInteractiveRunCompletedCarriesIDsOnly(t *testing.T) {
 	t.Parallel()
 	var fields []string
@@ -676,7 +677,7 @@ func TestInteractiveRunCompletedCarriesIDsOnly(t *testing.T) {
 	for i := range typ.NumField() {
 		fields = append(fields, typ.Field(i).Name)
 	}
-	if want := []string{"EventMeta", "RunID", "DefinitionID"}; !slices.Equal(fields, want) {
+	if want := []string{"EventMeta", "RunID", "DefinitionID", "CrisisTriggered"}; !slices.Equal(fields, want) {
 		t.Errorf("InteractiveRunCompleted fields = %v, want %v", fields, want)
 	}
 }

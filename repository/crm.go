@@ -13,7 +13,7 @@ import (
 )
 
 // crmModels are the persisted models of the crm context.
-var crmModels = []any{&models.Lead{}, &models.LeadIdentity{}, &models.LeadTimelineEvent{}}
+var crmModels = []any{&models.Lead{}, &models.LeadIdentity{}, &models.LeadTimelineEvent{}, &models.LeadSubmission{}}
 
 // Leads stores the lead aggregate with its identities.
 type Leads struct{ db *DB }
@@ -226,6 +226,9 @@ func (r *Leads) Merge(ctx context.Context, intoID, otherID uuid.UUID, now time.T
 		}
 		if err := tx.Exec("UPDATE deep_links SET lead_id = ? WHERE lead_id = ?", intoID, otherID).Error; err != nil {
 			return fmt.Errorf("move lead %s deep links: %w", otherID, translate(err))
+		}
+		if err := tx.Exec("UPDATE lead_submissions SET lead_id = ? WHERE lead_id = ?", intoID, otherID).Error; err != nil {
+			return fmt.Errorf("move lead %s form submissions: %w", otherID, translate(err))
 		}
 		if err := tx.Delete(&models.Lead{}, "id = ?", otherID).Error; err != nil {
 			return fmt.Errorf("delete merged lead %s: %w", otherID, translate(err))

@@ -15,6 +15,7 @@ var (
 		{string(models.LeadIdentityKindPhone), "Телефон"},
 		{string(models.LeadIdentityKindTelegram), "Telegram"},
 		{string(models.LeadIdentityKindAnonymousID), "Посетитель сайта"},
+		{string(models.LeadIdentityKindTelegramUsername), "Telegram (имя пользователя)"},
 	}
 )
 
@@ -73,6 +74,22 @@ func crmResources() []Resource {
 				{Name: "data", Label: "Подробности", Type: JSON, List: true},
 				{Name: "source_event_id", Label: "ID доменного события", Type: ID},
 				{Name: "created_at", Label: "Записано", Type: DateTime, Sort: true},
+			},
+		},
+		{
+			// Leads and consents: the site's contact and subscription forms. The message is what a
+			// visitor wrote, maybe about their state: the owner's alone, each read audited.
+			Name: "lead_submissions", Label: "Заявки с сайта", Singular: "Заявка с сайта", Model: &models.LeadSubmission{},
+			Access: readOnly(clientData), DefaultSort: "-created_at",
+			Fields: []Field{
+				{Name: "id", Label: "ID", Type: ID},
+				{Name: "lead_id", Label: "Лид", Type: Reference, Ref: "leads", List: true, Filter: true},
+				{Name: "source", Label: "Форма", Type: Text, List: true, Filter: true},
+				{Name: "name", Label: "Имя", Type: Text, List: true, Search: true},
+				{Name: "message", Label: "Сообщение", Type: LongText, P2: true},
+				{Name: "utm", Label: "UTM-метки", Type: JSON},
+				{Name: "consents", Label: "Согласия", Type: JSON},
+				{Name: "created_at", Label: "Отправлена", Type: DateTime, List: true, Sort: true, Filter: true},
 			},
 		},
 	}

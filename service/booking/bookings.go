@@ -18,6 +18,7 @@ import (
 	"balance/models"
 	"balance/repository"
 	"balance/service"
+	"balance/service/clients"
 )
 
 // Booking errors the HTTP layer answers with their own problem types.
@@ -125,10 +126,7 @@ type ClientInput struct {
 }
 
 // ConsentInput is one consent given in the form, with the version of the text the client saw.
-type ConsentInput struct {
-	Type    models.ConsentType
-	Version string
-}
+type ConsentInput = clients.Consent
 
 // BookingInput is a booking request.
 type BookingInput struct {
@@ -597,35 +595,7 @@ func (b *Bookings) recordClient(ctx context.Context, c ClientInput, consents []C
 
 // recordUser finds or creates the client's account by email and records the consents given.
 func (b *Bookings) recordUser(ctx context.Context, email models.Email, name string, consents []ConsentInput, now time.Time) (*models.User, error) {
-	grant := func(u *models.User) error {
-		for _, k := range consents {
-			if err := u.GrantConsent(k.Type, k.Version, consentSourceBooking, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	u, err := b.st.Users.ByEmail(ctx, email)
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		u = models.NewClientUser(email, name, now)
-		if err := grant(u); err != nil {
-			return nil, err
-		}
-		if err := b.st.Users.Create(ctx, u); err != nil {
-			return nil, err
-		}
-	case err != nil:
-		return nil, err
-	default:
-		if u.Status != models.UserActive {
-			return nil, fmt.Errorf("book for a %s account: %w", u.Status, models.ErrForbidden)
-		}
-		if err := b.st.Users.Update(ctx, u.ID, grant); err != nil {
-			return nil, err
-		}
-	}
-	return u, nil
+	return clients.Record(ctx, b.st.Users, email, name, consents, consentSourceBooking, now)
 }
 
 func leadUTM(m map[string]string) models.UTM {

@@ -62,6 +62,10 @@ type Stores struct {
 	Telegram     *repository.TelegramAccounts
 	Templates    *repository.MessageTemplates
 	Deliveries   *repository.Deliveries
+	// Leads, Submissions and Questions are read by the owner's alerts and the asker's email.
+	Leads       *repository.Leads
+	Submissions *repository.LeadSubmissions
+	Questions   *repository.Questions
 }
 
 // NewStores returns the stores notifications need over db.
@@ -71,6 +75,7 @@ func NewStores(db *repository.DB) Stores {
 		Refunds: repository.NewRefunds(db), Waitlist: repository.NewWaitlist(db), Services: repository.NewServices(db),
 		Users: repository.NewUsers(db), Telegram: repository.NewTelegramAccounts(db),
 		Templates: repository.NewMessageTemplates(db), Deliveries: repository.NewDeliveries(db),
+		Leads: repository.NewLeads(db), Submissions: repository.NewLeadSubmissions(db), Questions: repository.NewQuestions(db),
 	}
 }
 
@@ -95,10 +100,12 @@ func New(st Stores, mail Mailer, tg Messenger, jobs Scheduler, clock service.Clo
 type Kind int
 
 // Message kinds: transactional messages (about the client's own booking, codes they asked for)
-// go by email always; promotional ones need the communications consent.
+// go by email always; promotional ones need the communications consent; staff alerts go to the
+// staff member's own email and linked Telegram chat, which they set up to get them.
 const (
 	Transactional Kind = iota
 	Promotional
+	Staff
 )
 
 // recipient is whom one message goes to.
@@ -123,6 +130,8 @@ type message struct {
 // ones with the communications consent; Telegram with the telegram consent.
 func allowed(kind Kind, channel models.TemplateChannel, u *models.User) (bool, string) {
 	switch {
+	case kind == Staff && u != nil:
+		return true, ""
 	case channel == models.TemplateChannelTelegram && (u == nil || u.ActiveConsent(models.ConsentTelegram) == nil):
 		return false, "no telegram consent"
 	case kind == Promotional && (u == nil || u.ActiveConsent(models.ConsentCommunications) == nil):

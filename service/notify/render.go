@@ -27,6 +27,10 @@ type Data struct {
 	SiteURL      string
 	Link         string
 	Code         string
+	// Contacts are a lead's contacts on one line (the owner's new-lead email).
+	Contacts string
+	// Kind says what an owner's alert is about: the form, or "тест" / "вопрос" for a crisis signal.
+	Kind string
 }
 
 // renderEmail renders subject, text and (when the template has it) HTML; any error means nothing
@@ -183,8 +187,16 @@ func SampleData(key string) Data {
 		return Data{ClientName: "Анна", Link: sampleSite + "/me/export/sample", SiteURL: sampleSite}
 	case "telegram_welcome", "telegram_plan", "telegram_unknown_code":
 		return Data{ClientName: "Анна", Link: sampleSite + "/plan/sample", SiteURL: sampleSite}
+	case TemplateOwnerNewLead:
+		return Data{ClientName: "Анна", Contacts: "email anna@example.org, телефон +79991234567, Telegram @anna_k",
+			Kind: "форма обратной связи", When: appointment.When, Link: sampleSite + "/admin/leads/sample/show", SiteURL: sampleSite}
+	case TemplateOwnerCrisisAlert:
+		return Data{Kind: "тест", When: appointment.When, Link: sampleSite + "/admin/interactive_runs/sample/show", SiteURL: sampleSite}
+	case TemplateQuestionAnswered:
+		return Data{Link: sampleSite + "/answers/sample", SiteURL: sampleSite}
 	}
 	all := appointment
 	all.RefundAmount, all.Link, all.Code, all.Location = appointment.Amount, sampleSite, "482913", "Москва, ул. Примерная, 1"
+	all.Contacts, all.Kind = "email anna@example.org", "форма обратной связи"
 	return all
 }

@@ -21,7 +21,8 @@ const (
 	RemindersSubscriber = "notify.reminders"
 )
 
-// Register subscribes the messages and the reminder scheduling to the events they follow.
+// Register subscribes the messages, the reminder scheduling and the owner's alerts (alerts.go) to
+// the events they follow.
 func (n *Notifier) Register(subs *events.Subscriptions) error {
 	handlers := map[string]events.Handler{
 		models.AppointmentBooked{}.EventName():      n.onBooked,
@@ -41,7 +42,7 @@ func (n *Notifier) Register(subs *events.Subscriptions) error {
 			return err
 		}
 	}
-	return nil
+	return n.registerAlerts(subs)
 }
 
 // appointment loads the appointment an event is about, with the client; nil when it is gone.
