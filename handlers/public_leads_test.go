@@ -39,44 +39,9 @@ type leadsEnv struct {
 // queued.
 func leadsSetup(t *testing.T, db *repository.DB, workers int) *leadsEnv {
 	t.Helper()
-	ctx := context.Background()
-	e := &leadsEnv{db: db, leads: repository.NewLeads(db), smtp: emailtest.New(t, emailtest.Options{Username: "mailer", Password: "smtp-secret"})}
+	e := &leadsEnv{db: db, leads: repository.NewLeads(db)}
 	clock := testkit.NewClock(t0)
-	mail, err := email.New(email.Config{
-		Host: e.smtp.Host(), Port: e.smtp.Port(), Username: "mailer", Password: "smtp-secret",
-		From: "hello@balance.example", TLSConfig: e.smtp.ClientTLSConfig(), Timeout: 5 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	subs := events.NewSubscriptions()
-	e.outbox, err = events.NewOutbox(db, events.DefaultCatalog(), subs, events.OutboxConfig{
-		Workers: workers, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, PollInterval: 20 * time.Millisecond,
-	}, testkit.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := notify.New(notify.NewStores(db), mail, nil, e.outbox, clock, notify.Config{SiteURL: "https://balance.example"}, testkit.Logger(t))
-	if err := n.Register(subs); err != nil {
-		t.Fatal(err)
-	}
-	if err := crm.Register(subs, repository.NewLeadTimeline(db), repository.NewAppointments(db), repository.NewPayments(db), clock); err != nil {
-		t.Fatal(err)
-	}
-	db.SetPublisher(e.outbox)
-	if err := e.outbox.Init(); err != nil {
-		t.Fatal(err)
-	}
-	if workers > 0 {
-		runCtx, cancel := context.WithCancel(ctx)
-		if err := e.outbox.Start(runCtx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cancel()
-			e.outbox.Stop(context.Background())
-		})
-	}
+	e.outbox, e.smtp = notifyingOutbox(t, db, workers, clock)
 	capture := crm.NewCapture(crm.CaptureStores{
 		Tx: db, Leads: e.leads, Timeline: repository.NewLeadTimeline(db),
 		Submissions: repository.NewLeadSubmissions(db), Users: repository.NewUsers(db),
@@ -87,6 +52,50 @@ func leadsSetup(t *testing.T, db *repository.DB, workers int) *leadsEnv {
 	}})
 	e.s.staff(t, "owner@example.org", models.RoleOwner)
 	return e
+}
+
+// notifyingOutbox makes the durable outbox db's publisher, with the real notifier (sending to a
+// fake SMTP server, which it returns) and the CRM timeline subscribed. With workers, the job queue
+// runs; without, jobs are only queued.
+func notifyingOutbox(t *testing.T, db *repository.DB, workers int, clock *testkit.Clock) (*events.Outbox, *emailtest.Server) {
+	t.Helper()
+	smtp := emailtest.New(t, emailtest.Options{Username: "mailer", Password: "smtp-secret"})
+	mail, err := email.New(email.Config{
+		Host: smtp.Host(), Port: smtp.Port(), Username: "mailer", Password: "smtp-secret",
+		From: "hello@balance.example", TLSConfig: smtp.ClientTLSConfig(), Timeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := events.NewSubscriptions()
+	outbox, err := events.NewOutbox(db, events.DefaultCatalog(), subs, events.OutboxConfig{
+		Workers: workers, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, PollInterval: 20 * time.Millisecond,
+	}, testkit.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := notify.New(notify.NewStores(db), mail, nil, outbox, clock, notify.Config{SiteURL: "https://balance.example"}, testkit.Logger(t))
+	if err := n.Register(subs); err != nil {
+		t.Fatal(err)
+	}
+	if err := crm.Register(subs, repository.NewLeadTimeline(db), repository.NewAppointments(db), repository.NewPayments(db), clock); err != nil {
+		t.Fatal(err)
+	}
+	db.SetPublisher(outbox)
+	if err := outbox.Init(); err != nil {
+		t.Fatal(err)
+	}
+	if workers > 0 {
+		runCtx, cancel := context.WithCancel(context.Background())
+		if err := outbox.Start(runCtx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cancel()
+			outbox.Stop(context.Background())
+		})
+	}
+	return outbox, smtp
 }
 
 var leadsConsents = []map[string]string{{"type": "personal_data", "version": "2026-01"}}

@@ -93,24 +93,27 @@ func (h *publicQuestions) ask(c *gin.Context) {
 	})
 }
 
-type crisisContactJSON struct {
-	Name  string `json:"name"`
-	Phone string `json:"phone"`
-	Hours string `json:"hours"`
-}
-
+// crisisHelpJSON is models.CrisisHelp on the wire (schema CrisisHelp): the answer of a crisis
+// question or self-help run.
 type crisisHelpJSON struct {
-	Message  string              `json:"message"`
-	Contacts []crisisContactJSON `json:"contacts"`
+	Message   string               `json:"message"`
+	Helplines []crisisHelplineJSON `json:"helplines"`
 }
 
-func newCrisisHelpJSON(h *questions.CrisisHelp) *crisisHelpJSON {
+type crisisHelplineJSON struct {
+	Name        string `json:"name"`
+	Phone       string `json:"phone"`
+	Hours       string `json:"hours"`
+	Description string `json:"description"`
+}
+
+func newCrisisHelpJSON(h *models.CrisisHelp) *crisisHelpJSON {
 	if h == nil {
 		return nil
 	}
-	out := &crisisHelpJSON{Message: h.Message, Contacts: make([]crisisContactJSON, 0, len(h.Contacts))}
-	for _, k := range h.Contacts {
-		out.Contacts = append(out.Contacts, crisisContactJSON{Name: k.Name, Phone: k.Phone, Hours: k.Hours})
+	out := &crisisHelpJSON{Message: h.Message, Helplines: make([]crisisHelplineJSON, 0, len(h.Helplines))}
+	for _, l := range h.Helplines {
+		out.Helplines = append(out.Helplines, crisisHelplineJSON{Name: l.Name, Phone: l.Phone, Hours: l.Hours, Description: l.Description})
 	}
 	return out
 }

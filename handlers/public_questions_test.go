@@ -76,9 +76,9 @@ type askedBody struct {
 	Topic       *string `json:"topic"`
 	CrisisHelp  *struct {
 		Message  string `json:"message"`
-		Contacts []struct {
+		Helplines []struct {
 			Phone string `json:"phone"`
-		} `json:"contacts"`
+		} `json:"helplines"`
 	} `json:"crisis_help"`
 }
 
@@ -197,7 +197,7 @@ func TestAskQuestion(t *testing.T) {
 				}
 				var got askedBody
 				r.JSON(t, &got)
-				if (got.CrisisHelp != nil) != tt.crisis || (tt.crisis && (!strings.Contains(got.CrisisHelp.Message, "112") || len(got.CrisisHelp.Contacts) == 0)) {
+				if (got.CrisisHelp != nil) != tt.crisis || (tt.crisis && (!strings.Contains(got.CrisisHelp.Message, "112") || len(got.CrisisHelp.Helplines) == 0)) {
 					t.Errorf("crisis help %+v for a crisis %v question", got.CrisisHelp, tt.crisis)
 				}
 				if got.Status != "pending" || len(got.StatusToken) != 43 || r.Header.Get("Location") != "/api/v1/questions/"+got.ID {

@@ -178,41 +178,18 @@ func (h *publicTools) start(c *gin.Context) {
 	c.JSON(http.StatusCreated, out)
 }
 
-type crisisResourceJSON struct {
-	Name        string `json:"name"`
-	Phone       string `json:"phone"`
-	Hours       string `json:"hours"`
-	Description string `json:"description"`
-}
-
-type crisisJSON struct {
-	Message   string               `json:"message"`
-	Resources []crisisResourceJSON `json:"resources"`
-}
-
-func newCrisisJSON(c *interactive.Crisis) *crisisJSON {
-	if c == nil {
-		return nil
-	}
-	out := &crisisJSON{Message: c.Message, Resources: make([]crisisResourceJSON, 0, len(c.Resources))}
-	for _, r := range c.Resources {
-		out.Resources = append(out.Resources, crisisResourceJSON{Name: r.Name, Phone: r.Phone, Hours: r.Hours, Description: r.Description})
-	}
-	return out
-}
-
 // toolResultJSON is what a completed run yields (its score only in the answer that completed it:
 // the score is not stored).
 type toolResultJSON struct {
-	Score           *int        `json:"score,omitempty"`
-	Level           *string     `json:"level"`
-	Profile         *string     `json:"profile"`
-	Recommendations []string    `json:"recommendations"`
-	Crisis          *crisisJSON `json:"crisis,omitempty"`
+	Score           *int            `json:"score,omitempty"`
+	Level           *string         `json:"level"`
+	Profile         *string         `json:"profile"`
+	Recommendations []string        `json:"recommendations"`
+	Crisis          *crisisHelpJSON `json:"crisis,omitempty"`
 }
 
-func newToolResultJSON(run *models.InteractiveRun, recs []string, crisis *interactive.Crisis) *toolResultJSON {
-	out := &toolResultJSON{Profile: run.ResultProfile, Recommendations: recs, Crisis: newCrisisJSON(crisis)}
+func newToolResultJSON(run *models.InteractiveRun, recs []string, crisis *models.CrisisHelp) *toolResultJSON {
+	out := &toolResultJSON{Profile: run.ResultProfile, Recommendations: recs, Crisis: newCrisisHelpJSON(crisis)}
 	if out.Recommendations == nil {
 		out.Recommendations = []string{}
 	}

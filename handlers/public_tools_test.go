@@ -161,9 +161,9 @@ type toolRunBody struct {
 		Recommendations []string `json:"recommendations"`
 		Crisis          *struct {
 			Message   string `json:"message"`
-			Resources []struct {
+			Helplines []struct {
 				Name, Phone, Hours, Description string
-			} `json:"resources"`
+			} `json:"helplines"`
 		} `json:"crisis"`
 	} `json:"result"`
 }
@@ -340,11 +340,11 @@ func TestToolRunCrisis(t *testing.T) {
 		check := func(what string, b toolRunBody) {
 			t.Helper()
 			c := b.Result.Crisis
-			if c == nil || !strings.Contains(c.Message, "обратитесь за помощью немедленно") || len(c.Resources) < 3 {
+			if c == nil || !strings.Contains(c.Message, "обратитесь за помощью немедленно") || len(c.Helplines) < 3 {
 				t.Fatalf("%s: crisis %+v", what, c)
 			}
 			phones := map[string]bool{}
-			for _, res := range c.Resources {
+			for _, res := range c.Helplines {
 				phones[res.Phone] = true
 				if res.Name == "" || res.Hours == "" {
 					t.Errorf("%s: resource %+v", what, res)
@@ -352,7 +352,7 @@ func TestToolRunCrisis(t *testing.T) {
 			}
 			for _, p := range []string{"112", "8-800-2000-122", "+7 (495) 989-50-50"} {
 				if !phones[p] {
-					t.Errorf("%s: no helpline %s in %+v", what, p, c.Resources)
+					t.Errorf("%s: no helpline %s in %+v", what, p, c.Helplines)
 				}
 			}
 		}

@@ -149,7 +149,7 @@ type Outcome struct {
 	// Recommendations are the tool's texts for the level and the profile.
 	Recommendations []string
 	// Crisis is set when a crisis rule fired.
-	Crisis *Crisis
+	Crisis *models.CrisisHelp
 }
 
 // Complete scores the answers (question id → option id) of the run this token opens, keeps only
@@ -180,7 +180,7 @@ func (t *Tools) Complete(ctx context.Context, id uuid.UUID, token string, answer
 type View struct {
 	Run             *models.InteractiveRun
 	Recommendations []string
-	Crisis          *Crisis
+	Crisis          *models.CrisisHelp
 }
 
 // Run returns the run this token opens, with its definition and, when completed, what its result
@@ -220,7 +220,7 @@ func tokenOpens(run *models.InteractiveRun, token string) bool {
 }
 
 // advice is what a completed run's result recommends, and the crisis resources when it was flagged.
-func advice(run *models.InteractiveRun) ([]string, *Crisis) {
+func advice(run *models.InteractiveRun) ([]string, *models.CrisisHelp) {
 	if run.Status != models.InteractiveRunStatusCompleted {
 		return nil, nil
 	}

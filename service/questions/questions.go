@@ -123,7 +123,7 @@ type Asked struct {
 	// StatusToken is the secret the asker follows the question with; only its hash is stored.
 	StatusToken string
 	// CrisisHelp is set when the question speaks of a crisis: helplines to show at once.
-	CrisisHelp *CrisisHelp
+	CrisisHelp *models.CrisisHelp
 }
 
 // consentVersionMaxChars is the longest consent version accepted.
@@ -203,7 +203,7 @@ func (s *Questions) Ask(ctx context.Context, in AskInput) (*Asked, error) {
 	}
 	out := &Asked{Question: q, Status: statusOf(item), StatusToken: token}
 	if q.CrisisFlag {
-		help := crisisHelp
+		help := models.NewCrisisHelp(crisisMessage)
 		out.CrisisHelp = &help
 	}
 	return out, nil
