@@ -64,6 +64,9 @@ type Deps struct {
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.
+	// ClientAccounts enables client sign-in by emailed code (/api/v1/auth/...) and the cabinet
+	// (/api/v1/me...), behind the client-session middleware.
+	ClientAccounts ClientAccounts
 	// end of the public site's contexts.
 
 	// Counts adds the job queue, failed deliveries, appointments and payments to the metrics,
@@ -182,6 +185,17 @@ func NewRouter(d Deps) (*Router, error) {
 	// Questions and answers.
 	// Leads and consents.
 	// The client cabinet.
+	if d.ClientAccounts != nil {
+		ca := &clientAuth{accounts: d.ClientAccounts, secure: d.CookieSecure}
+		v1.POST("/auth/code", rejectCrossSite(), ca.requestCode)
+		v1.POST("/auth/verify", rejectCrossSite(), ca.verify)
+		v1.POST("/auth/logout", rejectCrossSite(), ca.logout)
+		me := v1.Group("/me", ca.cabinet())
+		me.GET("", ca.me)
+		me.PATCH("", ca.patchMe)
+		me.POST("/email", ca.changeEmail)
+		me.POST("/email/confirm", ca.confirmEmail)
+	}
 	// end of the public site's contexts.
 	if d.Payments != nil {
 		wh := &yookassaWebhook{notifications: d.Payments, allowed: allowed}
