@@ -278,6 +278,9 @@ func routerDeps(a *app) handlers.Deps {
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.
+	if a.clients != nil {
+		d.ClientAccounts = a.clients
+	}
 	// end of the public site's contexts.
 	d.AdminResources = a.adminResources
 	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings, Jobs: a.outbox, Accounts: a.identity}, service.SystemClock{})

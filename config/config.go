@@ -37,6 +37,17 @@ type Config struct {
 	SMTP       SMTP       `mapstructure:"smtp"`
 	Telegram   Telegram   `mapstructure:"telegram"`
 	GCal       GCal       `mapstructure:"gcal"`
+	Cabinet    Cabinet    `mapstructure:"cabinet"`
+}
+
+// Cabinet configures client accounts: sign-in by emailed code and client sessions.
+type Cabinet struct {
+	SessionTTL         time.Duration `mapstructure:"session_ttl"`
+	SessionIdleTimeout time.Duration `mapstructure:"session_idle_timeout"`
+	CodeTTL            time.Duration `mapstructure:"code_ttl"`
+	CodesPerEmail      int           `mapstructure:"codes_per_email"`
+	CodesPerAddress    int           `mapstructure:"codes_per_address"`
+	CodeWindow         time.Duration `mapstructure:"code_window"`
 }
 
 // Notify tunes client notifications.
@@ -271,6 +282,12 @@ var Keys = []Key{
 	// Leads and consents.
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.
+	{"cabinet.session_ttl", 30 * 24 * time.Hour, false, "absolute lifetime of a client session (cookie or bearer token)"},
+	{"cabinet.session_idle_timeout", 7 * 24 * time.Hour, false, "a client session unused this long expires"},
+	{"cabinet.code_ttl", 10 * time.Minute, false, "how long an emailed sign-in (or email-change) code is valid; 5 wrong tries kill it sooner"},
+	{"cabinet.codes_per_email", 5, false, "codes one email address may be sent per cabinet.code_window; more answer 429"},
+	{"cabinet.codes_per_address", 20, false, "codes one client IP may ask for per cabinet.code_window; more answer 429"},
+	{"cabinet.code_window", time.Hour, false, "window in which code requests are counted"},
 	// end of the public site's contexts.
 }
 
@@ -387,6 +404,13 @@ func (c Config) Validate() error {
 		{"telegram.api_url", absoluteURL(c.Telegram.APIURL, c.Telegram.BotToken == "")},
 		{"gcal.calendar_id", requiredWith(c.GCal.CredentialsFile != "", c.GCal.CalendarID, "gcal.credentials_file")},
 		{"gcal.api_url", absoluteURL(c.GCal.APIURL, true)},
+		// Client accounts and the cabinet.
+		{"cabinet.session_ttl", positive(c.Cabinet.SessionTTL)},
+		{"cabinet.session_idle_timeout", positive(c.Cabinet.SessionIdleTimeout)},
+		{"cabinet.code_ttl", positive(c.Cabinet.CodeTTL)},
+		{"cabinet.codes_per_email", positiveInt(int64(c.Cabinet.CodesPerEmail))},
+		{"cabinet.codes_per_address", positiveInt(int64(c.Cabinet.CodesPerAddress))},
+		{"cabinet.code_window", positive(c.Cabinet.CodeWindow)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -599,6 +623,10 @@ func (c Config) LogValue() slog.Value {
 			"webhook_secret", mask(c.Telegram.WebhookSecret)),
 		slog.Group("gcal",
 			"credentials_file", c.GCal.CredentialsFile, "calendar_id", c.GCal.CalendarID, "api_url", c.GCal.APIURL),
+		slog.Group("cabinet",
+			"session_ttl", c.Cabinet.SessionTTL.String(), "session_idle_timeout", c.Cabinet.SessionIdleTimeout.String(),
+			"code_ttl", c.Cabinet.CodeTTL.String(), "codes_per_email", c.Cabinet.CodesPerEmail,
+			"codes_per_address", c.Cabinet.CodesPerAddress, "code_window", c.Cabinet.CodeWindow.String()),
 	)
 }
 

@@ -470,6 +470,11 @@ func validConfig() config.Config {
 			HoldTTL: 15 * time.Minute, PartialRefundPercent: 50, ReconcileAfter: 10 * time.Minute,
 			ReconcileEvery: 5 * time.Minute, IdempotencyTTL: 24 * time.Hour,
 		},
+		// Client accounts and the cabinet.
+		Cabinet: config.Cabinet{
+			SessionTTL: 30 * 24 * time.Hour, SessionIdleTimeout: 7 * 24 * time.Hour, CodeTTL: 10 * time.Minute,
+			CodesPerEmail: 5, CodesPerAddress: 20, CodeWindow: time.Hour,
+		},
 	}
 }
 
