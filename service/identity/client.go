@@ -116,7 +116,7 @@ func (c *Clients) requestCode(ctx context.Context, purpose models.CodePurpose, k
 		if err := c.codes.Replace(ctx, code); err != nil {
 			return err
 		}
-		_, err := c.jobs.Schedule(ctx, TaskCodeEmail, CodeEmailTask{CodeID: code.ID}, now)
+		_, err := c.jobs.Schedule(ctx, TaskCodeEmail, CodeEmailTask{CodeID: code.ID}, time.Time{}) // at once
 		return err
 	})
 }
