@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"balance/events"
 	"balance/handlers"
@@ -620,6 +621,69 @@ func TestCabinetEmailChange(t *testing.T) {
 		}
 		if r := api.Do("GET", "/api/v1/me", nil, auth); !strings.Contains(string(r.Body), "dina.new@example.org") {
 			t.Errorf("me after the refused change: %s", r.Body)
+		}
+	})
+}
+
+// TestBookingEmailsCarryTheManageLink: the emails of a booking (awaiting payment, confirmed) carry
+// the manage link, and its token opens the booking through the API as the one shown at booking.
+func TestBookingEmailsCarryTheManageLink(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := bookingSetup(t, db, bookingOpts{})
+		ctx := context.Background()
+		smtp := emailtest.New(t, emailtest.Options{Username: "mailer", Password: "smtp-secret"})
+		mail, err := email.New(email.Config{
+			Host: smtp.Host(), Port: smtp.Port(), Username: "mailer", Password: "smtp-secret",
+			From: "hello@balance.example", TLSConfig: smtp.ClientTLSConfig(), Timeout: 5 * time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs := events.NewSubscriptions()
+		n := notify.New(notify.NewStores(db), mail, nil, nil, e.clock, notify.Config{SiteURL: "https://balance.example/"}, testkit.Logger(t))
+		if err := n.Register(subs); err != nil {
+			t.Fatal(err)
+		}
+		deliver := func(ev models.Event) {
+			t.Helper()
+			for _, s := range subs.For(ev.EventName()) {
+				if s.Name == notify.MessagesSubscriber {
+					if err := s.Handle(ctx, ev); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+
+		b := e.book(t, bookingSlot(2), "zoya@example.org")
+		id, err := uuid.Parse(b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliver(models.AppointmentBooked{EventMeta: models.NewEventMeta(id, e.clock.Now()), Status: models.AppointmentStatusPendingPayment})
+		deliver(models.AppointmentConfirmed{EventMeta: models.NewEventMeta(id, e.clock.Now())})
+		msgs := smtp.Messages()
+		if len(msgs) != 2 {
+			t.Fatalf("%d emails, want the awaiting-payment and the confirmation ones", len(msgs))
+		}
+		link := regexp.MustCompile(`https://balance\.example/booking/([0-9a-f-]{36})\?token=(\S+)`)
+		for _, m := range msgs {
+			p, err := m.Parse()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := link.FindStringSubmatch(p.Text)
+			if got == nil || !strings.Contains(p.HTML, `href="https://balance.example/booking/`+b.ID+`?token=`) {
+				t.Fatalf("email %q has no manage link:\n%s\n%s", p.Subject, p.Text, p.HTML)
+			}
+			token, err := url.QueryUnescape(got[2])
+			if err != nil || got[1] != b.ID || token != b.ManageToken {
+				t.Errorf("link of %q: id %s token %q, want %s %q", p.Subject, got[1], token, b.ID, b.ManageToken)
+			}
+			r := e.s.api.Do("GET", "/api/v1/bookings/"+got[1], nil, manage(token))
+			if r.Status != http.StatusOK {
+				t.Errorf("the link's token opens the booking: %d %s", r.Status, r.Body)
+			}
 		}
 	})
 }

@@ -61,8 +61,8 @@ type OneTimeCode struct {
 	Key string `gorm:"uniqueIndex:one_time_codes_key,priority:2"`
 	// UserID is the signed-in client who asked to change their email; nil for sign-in codes.
 	UserID *uuid.UUID `gorm:"index:one_time_codes_user_idx"`
-	// Email is the address the code is sent to.
-	Email string `gorm:"serializer:fernet"`
+	// Email is the address the code is sent to (column sent_to, encrypted).
+	Email string `gorm:"column:sent_to;serializer:fernet"`
 	// CodeHash is set when the code is emailed; nil until then.
 	CodeHash  *string
 	Attempts  int
