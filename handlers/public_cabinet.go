@@ -3,9 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -179,15 +177,9 @@ func (a *clientAuth) codeProblem(c *gin.Context, err error) {
 	}
 }
 
-// throttled answers 429 with Retry-After when err is a *identity.ThrottledError.
+// throttled answers 429 too-many-codes with Retry-After when err is a *identity.ThrottledError.
 func (a *clientAuth) throttled(c *gin.Context, err error) bool {
-	var throttled *identity.ThrottledError
-	if !errors.As(err, &throttled) {
-		return false
-	}
-	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(max(throttled.RetryAfter, time.Second).Seconds()))))
-	problem(c, http.StatusTooManyRequests, "too-many-codes", "too many codes requested for this address or from this network; try again later")
-	return true
+	return tooMany(c, err, "too-many-codes", "too many codes requested for this address or from this network; try again later")
 }
 
 // logout ends the client session of the request, if any, and drops the cookie. It needs no

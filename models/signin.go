@@ -127,36 +127,39 @@ type ClientProfile struct {
 // clientNameMaxChars bounds the name a client gives themselves.
 const clientNameMaxChars = 200
 
-// SetProfile applies a client's change of their name, phone or time zone (an IANA name).
+// SetProfile applies a client's change of their name, phone or time zone (an IANA name). Nothing
+// changes when any field is invalid.
 func (u *User) SetProfile(p ClientProfile, now time.Time) error {
 	if u.Status != UserActive {
 		return fmt.Errorf("change profile of %s user: %w", u.Status, ErrInvalidTransition)
 	}
-	if p.DisplayName != nil {
-		if n := len([]rune(*p.DisplayName)); n > clientNameMaxChars {
-			return &ValidationError{Field: "name", Message: fmt.Sprintf("must be at most %d characters", clientNameMaxChars)}
+	if p.DisplayName != nil && len([]rune(*p.DisplayName)) > clientNameMaxChars {
+		return &ValidationError{Field: "name", Message: fmt.Sprintf("must be at most %d characters", clientNameMaxChars)}
+	}
+	var phone *Phone
+	if p.Phone != nil && *p.Phone != "" {
+		parsed, err := ParsePhone(*p.Phone)
+		if err != nil {
+			return err
 		}
+		phone = &parsed
+	}
+	var zone *string
+	if p.TimeZone != nil && *p.TimeZone != "" {
+		if err := bookingZone("time_zone", *p.TimeZone); err != nil {
+			return err
+		}
+		z := *p.TimeZone
+		zone = &z
+	}
+	if p.DisplayName != nil {
 		u.DisplayName = *p.DisplayName
 	}
 	if p.Phone != nil {
-		u.Phone = nil
-		if *p.Phone != "" {
-			phone, err := ParsePhone(*p.Phone)
-			if err != nil {
-				return err
-			}
-			u.Phone = &phone
-		}
+		u.Phone = phone
 	}
 	if p.TimeZone != nil {
-		u.TimeZone = nil
-		if *p.TimeZone != "" {
-			if err := bookingZone("time_zone", *p.TimeZone); err != nil {
-				return err
-			}
-			zone := *p.TimeZone
-			u.TimeZone = &zone
-		}
+		u.TimeZone = zone
 	}
 	u.UpdatedAt = now
 	return nil

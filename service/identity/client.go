@@ -279,15 +279,9 @@ const stepEmailCode = "step:email_code"
 
 // endSession revokes the client session of token, if it is one; anything else is left alone.
 func (c *Clients) endSession(ctx context.Context, token string, now time.Time) error {
-	sess, err := c.s.sessions.ByTokenHash(ctx, crypto.HashToken(token))
-	if errors.Is(err, models.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	sess, err := c.session(ctx, token)
+	if err != nil || sess == nil || sess.RevokedAt != nil {
 		return err
-	}
-	if sess.Kind != models.SessionClient || sess.RevokedAt != nil {
-		return nil
 	}
 	sess.Revoke(now)
 	return c.s.sessions.Revoke(ctx, sess)
@@ -297,19 +291,13 @@ func (c *Clients) endSession(ctx context.Context, token string, now time.Time) e
 // such session, a staff session, expired, idle, revoked, a disabled account, a staff member — is
 // models.ErrUnauthenticated.
 func (c *Clients) Authenticate(ctx context.Context, token string) (*models.User, *models.Session, error) {
-	if token == "" {
-		return nil, nil, models.ErrUnauthenticated
-	}
 	now := c.s.clock.Now()
-	sess, err := c.s.sessions.ByTokenHash(ctx, crypto.HashToken(token))
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, nil, fmt.Errorf("unknown session: %w", models.ErrUnauthenticated)
-	}
+	sess, err := c.session(ctx, token)
 	if err != nil {
 		return nil, nil, err
 	}
-	if sess.Kind != models.SessionClient {
-		return nil, nil, fmt.Errorf("not a client session: %w", models.ErrUnauthenticated)
+	if sess == nil {
+		return nil, nil, fmt.Errorf("no such client session: %w", models.ErrUnauthenticated)
 	}
 	if err := sess.Check(now, c.cfg.SessionIdleTimeout); err != nil {
 		return nil, nil, err
@@ -335,20 +323,29 @@ func (c *Clients) Authenticate(ctx context.Context, token string) (*models.User,
 // Logout ends the client session of token and audits it; an unknown, ended or staff session is
 // not an error and is left alone.
 func (c *Clients) Logout(ctx context.Context, token, ip, userAgent string) error {
+	sess, err := c.session(ctx, token)
+	if err != nil || sess == nil || sess.RevokedAt != nil {
+		return err
+	}
+	return c.s.Logout(ctx, token, ip, userAgent)
+}
+
+// session loads the client session of token; nil when there is none (a staff session included).
+func (c *Clients) session(ctx context.Context, token string) (*models.Session, error) {
 	if token == "" {
-		return nil
+		return nil, nil
 	}
 	sess, err := c.s.sessions.ByTokenHash(ctx, crypto.HashToken(token))
 	if errors.Is(err, models.ErrNotFound) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if sess.Kind != models.SessionClient || sess.RevokedAt != nil {
-		return nil
+	if sess.Kind != models.SessionClient {
+		return nil, nil
 	}
-	return c.s.Logout(ctx, token, ip, userAgent)
+	return sess, nil
 }
 
 // UpdateProfile applies a client's change of their name, phone or time zone and returns the
