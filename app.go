@@ -64,6 +64,9 @@ type app struct {
 	mailer   notify.Mailer
 	bot      *telegram.Client
 	calendar *gcal.Client
+
+	// clients runs client accounts and the cabinet: sign-in by emailed code, client sessions.
+	clients *identity.Clients
 }
 
 // withMailer makes the app send email through m instead of the configured SMTP server; the demo
@@ -257,6 +260,20 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		Tx: a.db, Leads: repository.NewLeads(a.db), Timeline: repository.NewLeadTimeline(a.db),
 		Submissions: repository.NewLeadSubmissions(a.db), Users: repository.NewUsers(a.db),
 	}, clock)
+	a.clients = identity.NewClients(a.identity, repository.NewOneTimeCodes(a.db), a.outbox, identity.ClientConfig{
+		SessionTTL: a.cfg.Cabinet.SessionTTL, SessionIdleTimeout: a.cfg.Cabinet.SessionIdleTimeout,
+		CodeTTL: a.cfg.Cabinet.CodeTTL, CodesPerEmail: a.cfg.Cabinet.CodesPerEmail,
+		CodesPerAddress: a.cfg.Cabinet.CodesPerAddress, CodeWindow: a.cfg.Cabinet.CodeWindow,
+	})
+	a.outbox.Handle(identity.TaskCodeEmail, notify.NewCodeMailer(a.notifier, a.clients).Send)
+	a.outbox.Every("identity.client_cleanup", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		codes, hits, err := a.clients.Cleanup(ctx)
+		if err != nil {
+			return err
+		}
+		a.log.Debug("client sign-in cleanup", "expired_codes", codes, "stale_throttle_hits", hits)
+		return nil
+	})
 	// end of the public site's contexts.
 	return a.outbox.Init()
 }

@@ -285,6 +285,9 @@ func routerDeps(a *app) handlers.Deps {
 	// Cross-origin requests and rate limits.
 	// Client accounts and the cabinet.
 	d.CORSOrigins, d.RateLimits, d.APIDocs = a.cfg.HTTP.CORSOrigins, a.limits, api.Docs
+	if a.clients != nil {
+		d.ClientAccounts = a.clients
+	}
 	// end of the public site's contexts.
 	d.AdminResources = a.adminResources
 	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings, Jobs: a.outbox, Accounts: a.identity}, service.SystemClock{})

@@ -42,6 +42,7 @@ type Config struct {
 	RateLimit RateLimits `mapstructure:"ratelimit"`
 	Tools     Tools      `mapstructure:"tools"`
 	Consents  Consents   `mapstructure:"consents"`
+	Cabinet   Cabinet    `mapstructure:"cabinet"`
 }
 
 // Questions tunes the anonymous questions asked on the public site.
@@ -78,6 +79,16 @@ type Consents struct {
 	PersonalDataURL       string `mapstructure:"personal_data_url"`
 	CommunicationsVersion string `mapstructure:"communications_version"`
 	CommunicationsURL     string `mapstructure:"communications_url"`
+}
+
+// Cabinet configures client accounts: sign-in by emailed code and client sessions.
+type Cabinet struct {
+	SessionTTL         time.Duration `mapstructure:"session_ttl"`
+	SessionIdleTimeout time.Duration `mapstructure:"session_idle_timeout"`
+	CodeTTL            time.Duration `mapstructure:"code_ttl"`
+	CodesPerEmail      int           `mapstructure:"codes_per_email"`
+	CodesPerAddress    int           `mapstructure:"codes_per_address"`
+	CodeWindow         time.Duration `mapstructure:"code_window"`
 }
 
 // Notify tunes client notifications.
@@ -326,6 +337,12 @@ var Keys = []Key{
 	{"ratelimit.leads", "5/1h", false, "contact and subscription forms per client address (POST /api/v1/leads), as limit/window"},
 	{"ratelimit.tool_runs", "30/1h", false, "self-help tool runs and their answers per client address, as limit/window"},
 	{"ratelimit.deep_links", "20/1h", false, "Telegram deep links per client address (POST /api/v1/telegram/deep-links), as limit/window"},
+	{"cabinet.session_ttl", 30 * 24 * time.Hour, false, "absolute lifetime of a client session (cookie or bearer token)"},
+	{"cabinet.session_idle_timeout", 7 * 24 * time.Hour, false, "a client session unused this long expires"},
+	{"cabinet.code_ttl", 10 * time.Minute, false, "how long an emailed sign-in (or email-change) code is valid; 5 wrong tries kill it sooner"},
+	{"cabinet.codes_per_email", 5, false, "codes one email address may be sent per cabinet.code_window; more answer 429"},
+	{"cabinet.codes_per_address", 20, false, "codes one client IP may ask for per cabinet.code_window; more answer 429"},
+	{"cabinet.code_window", time.Hour, false, "window in which code requests are counted"},
 	// end of the public site's contexts.
 }
 
@@ -452,6 +469,13 @@ func (c Config) Validate() error {
 		{"ratelimit.deep_links", validateRate(c.RateLimit.DeepLinks)},
 		// end of the public site's contexts.
 		{"tools.abandon_after", positive(c.Tools.AbandonAfter)},
+		// Client accounts and the cabinet.
+		{"cabinet.session_ttl", positive(c.Cabinet.SessionTTL)},
+		{"cabinet.session_idle_timeout", positive(c.Cabinet.SessionIdleTimeout)},
+		{"cabinet.code_ttl", positive(c.Cabinet.CodeTTL)},
+		{"cabinet.codes_per_email", positiveInt(int64(c.Cabinet.CodesPerEmail))},
+		{"cabinet.codes_per_address", positiveInt(int64(c.Cabinet.CodesPerAddress))},
+		{"cabinet.code_window", positive(c.Cabinet.CodeWindow)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -674,6 +698,10 @@ func (c Config) LogValue() slog.Value {
 		slog.Group("consents",
 			"personal_data_version", c.Consents.PersonalDataVersion, "personal_data_url", c.Consents.PersonalDataURL,
 			"communications_version", c.Consents.CommunicationsVersion, "communications_url", c.Consents.CommunicationsURL),
+		slog.Group("cabinet",
+			"session_ttl", c.Cabinet.SessionTTL.String(), "session_idle_timeout", c.Cabinet.SessionIdleTimeout.String(),
+			"code_ttl", c.Cabinet.CodeTTL.String(), "codes_per_email", c.Cabinet.CodesPerEmail,
+			"codes_per_address", c.Cabinet.CodesPerAddress, "code_window", c.Cabinet.CodeWindow.String()),
 	)
 }
 

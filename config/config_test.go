@@ -484,6 +484,11 @@ func validConfig() config.Config {
 		},
 		RateLimit: config.RateLimits{Bookings: "10/1h", Questions: "5/1h", Leads: "5/1h", ToolRuns: "30/1h", DeepLinks: "20/1h"},
 		Tools:     config.Tools{AbandonAfter: 24 * time.Hour},
+		// Client accounts and the cabinet.
+		Cabinet: config.Cabinet{
+			SessionTTL: 30 * 24 * time.Hour, SessionIdleTimeout: 7 * 24 * time.Hour, CodeTTL: 10 * time.Minute,
+			CodesPerEmail: 5, CodesPerAddress: 20, CodeWindow: time.Hour,
+		},
 	}
 }
 

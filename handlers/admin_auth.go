@@ -196,12 +196,17 @@ func (a *adminAuth) confirmTOTP(c *gin.Context) {
 
 // throttled answers 429 with Retry-After when err is a *identity.ThrottledError.
 func (a *adminAuth) throttled(c *gin.Context, err error) bool {
+	return tooMany(c, err, "too-many-attempts", "too many failed sign-in attempts; try again later")
+}
+
+// tooMany answers 429 slug with Retry-After when err is a *identity.ThrottledError.
+func tooMany(c *gin.Context, err error, slug, detail string) bool {
 	var throttled *identity.ThrottledError
 	if !errors.As(err, &throttled) {
 		return false
 	}
 	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(max(throttled.RetryAfter, time.Second).Seconds()))))
-	problem(c, http.StatusTooManyRequests, "too-many-attempts", "too many failed sign-in attempts; try again later")
+	problem(c, http.StatusTooManyRequests, slug, detail)
 	return true
 }
 

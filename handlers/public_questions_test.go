@@ -75,7 +75,7 @@ type askedBody struct {
 	StatusToken string  `json:"status_token"`
 	Topic       *string `json:"topic"`
 	CrisisHelp  *struct {
-		Message  string `json:"message"`
+		Message   string `json:"message"`
 		Helplines []struct {
 			Phone string `json:"phone"`
 		} `json:"helplines"`

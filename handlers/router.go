@@ -82,6 +82,9 @@ type Deps struct {
 	RateLimits RateLimiter
 	// APIDocs enables the OpenAPI viewer at /api/docs: Redoc's bundle (api.Docs).
 	APIDocs fs.FS
+	// ClientAccounts enables client sign-in by emailed code (/api/v1/auth/...) and the cabinet
+	// (/api/v1/me...), behind the client-session middleware.
+	ClientAccounts ClientAccounts
 	// end of the public site's contexts.
 
 	// Counts adds the job queue, failed deliveries, appointments and payments to the metrics,
@@ -240,6 +243,17 @@ func NewRouter(d Deps) (*Router, error) {
 		}
 	}
 	// The client cabinet.
+	if d.ClientAccounts != nil {
+		ca := &clientAuth{accounts: d.ClientAccounts, secure: d.CookieSecure}
+		v1.POST("/auth/code", rejectCrossSite(), ca.requestCode)
+		v1.POST("/auth/verify", rejectCrossSite(), ca.verify)
+		v1.POST("/auth/logout", rejectCrossSite(), ca.logout)
+		me := v1.Group("/me", ca.cabinet())
+		me.GET("", ca.me)
+		me.PATCH("", ca.patchMe)
+		me.POST("/email", ca.changeEmail)
+		me.POST("/email/confirm", ca.confirmEmail)
+	}
 	// end of the public site's contexts.
 	if d.Payments != nil {
 		wh := &yookassaWebhook{notifications: d.Payments, allowed: allowed}

@@ -34,6 +34,8 @@ type server struct {
 	clock *testkit.Clock
 	svc   *identity.Service
 	users *repository.Users
+	// clients is client sign-in (with options.codeJobs).
+	clients *identity.Clients
 	// metrics serves the registry the router records into, as the metrics listener does.
 	metrics http.Handler
 }
@@ -76,6 +78,8 @@ type options struct {
 	// Leads and consents: leads enables POST /api/v1/leads, consents GET /api/v1/consents/current.
 	leads    handlers.Leads
 	consents []handlers.ConsentDocument
+	// codeJobs enables client sign-in and the cabinet, queueing the code emails.
+	codeJobs identity.Scheduler
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -132,11 +136,19 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 		}
 		deps.AdminResources, deps.AdminRecords = reg, admin.NewRecords(reg, db, ports, clock)
 	}
+	var clients *identity.Clients
+	if opt.codeJobs != nil {
+		clients = identity.NewClients(svc, repository.NewOneTimeCodes(db), opt.codeJobs, identity.ClientConfig{
+			SessionTTL: 30 * 24 * time.Hour, SessionIdleTimeout: 7 * 24 * time.Hour, CodeTTL: 10 * time.Minute,
+			CodesPerEmail: 5, CodesPerAddress: 20, CodeWindow: time.Hour,
+		})
+		deps.ClientAccounts = clients
+	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &server{api: testkit.NewAPI(t, r), clock: clock, svc: svc, users: users,
+	return &server{api: testkit.NewAPI(t, r), clock: clock, svc: svc, users: users, clients: clients,
 		metrics: handlers.MetricsHandler(deps.Registry, opt.log)}, r.Engine
 }
 

@@ -60,6 +60,7 @@ var AuditP2Fields = []string{
 	"mood",              // diary mood
 	"notes_p2",          // the psychologist's notes about a client
 	"payload",           // intake form payload
+	"sent_to",           // the address a one-time sign-in code goes to
 	"tags",              // diary tags
 	"text",              // question text
 }

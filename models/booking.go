@@ -497,6 +497,9 @@ type Appointment struct {
 	LocationText            *string
 	// ManageTokenHash is the SHA-256 of the token in the client's manage link.
 	ManageTokenHash *string `gorm:"uniqueIndex:appointments_manage_token_hash_key"`
+	// ManageToken is the token itself, stored only as a Fernet token, so that the booking's emails
+	// can carry the manage link; lookups go by ManageTokenHash. Never in events, audit or logs.
+	ManageToken *string `gorm:"serializer:fernet"`
 	// CancelReason is the system's reason for a cancellation it made: a phrase of ours ("payment
 	// hold expired") or the payment provider's code. Not P2: every staff role may see it.
 	CancelReason string
@@ -667,6 +670,19 @@ func (a *Appointment) SetManageTokenHash(hash string) error {
 	return nil
 }
 
+// SetManageToken stores the client's manage-link token (encrypted, for the booking's emails) and
+// its hash (for lookups).
+func (a *Appointment) SetManageToken(token, hash string) error {
+	if token == "" {
+		return &ValidationError{Field: "manage_token", Message: "is required"}
+	}
+	if err := a.SetManageTokenHash(hash); err != nil {
+		return err
+	}
+	a.ManageToken = &token
+	return nil
+}
+
 // SetCalendarEventID links the appointment to its event in the practitioner's calendar.
 func (a *Appointment) SetCalendarEventID(id string, now time.Time) {
 	a.ExternalCalendarEventID = bookingOptional(id)
@@ -793,6 +809,7 @@ func (a *Appointment) Reschedule(svc *Service, newStart time.Time, by BookingAct
 	next := bookingAppointment(svc, newStart.UTC(), now)
 	next.ClientUserID, next.LeadID, next.Timezone, next.Format = a.ClientUserID, a.LeadID, a.Timezone, a.Format
 	next.Metadata, next.LocationText, next.ManageTokenHash, next.RescheduledFromID = a.Metadata, a.LocationText, a.ManageTokenHash, &a.ID
+	next.ManageToken = a.ManageToken
 	// The practitioner's calendar event stays the same one; it moves with the appointment.
 	next.ExternalCalendarEventID = a.ExternalCalendarEventID
 	next.Record(AppointmentBooked{
@@ -800,7 +817,7 @@ func (a *Appointment) Reschedule(svc *Service, newStart time.Time, by BookingAct
 		LeadID: next.LeadID, Status: next.Status, RescheduledFromID: next.RescheduledFromID,
 	})
 
-	a.Status, a.ManageTokenHash, a.UpdatedAt = AppointmentStatusRescheduled, nil, now
+	a.Status, a.ManageTokenHash, a.ManageToken, a.UpdatedAt = AppointmentStatusRescheduled, nil, nil, now
 	a.Record(AppointmentRescheduled{EventMeta: NewEventMeta(a.ID, now), By: by, NewAppointmentID: next.ID})
 	return next, nil
 }

@@ -62,6 +62,8 @@ type User struct {
 	TelegramUserID   *string   `gorm:"uniqueIndex:users_telegram_user_id_key,where:deleted_at IS NULL"`
 	TelegramUsername *string
 	DisplayName      string
+	// TimeZone is the IANA zone the client reads times in (set in the cabinet); nil when unset.
+	TimeZone *string
 	// PasswordHash is an argon2id PHC string; only staff have one.
 	PasswordHash *string
 	Status       UserStatus `gorm:"index:users_status_idx"`
@@ -293,7 +295,7 @@ func (u *User) RevokeConsent(t ConsentType, now time.Time) error {
 	return nil
 }
 
-// Session is a server-side staff session. Only the SHA-256 of its token is stored.
+// Session is a server-side session of staff or of a client (Kind). Only the SHA-256 of its token is stored.
 type Session struct {
 	ID         uuid.UUID `gorm:"primaryKey"`
 	UserID     uuid.UUID `gorm:"index:sessions_user_idx"`
@@ -307,6 +309,8 @@ type Session struct {
 	// MFAPending marks a session whose password was right but whose second factor is still due:
 	// it may only complete the sign-in (a TOTP code, or enrolment).
 	MFAPending bool `gorm:"column:mfa_pending"`
+	// Kind says whom the session serves: staff (the admin panel) or a client (the cabinet).
+	Kind SessionKind `gorm:"default:staff"`
 }
 
 // sessionTouchEvery limits how often LastSeenAt is written, so every request is not a DB write.
@@ -317,7 +321,7 @@ func NewSession(userID uuid.UUID, tokenHash string, ttl time.Duration, userAgent
 	return &Session{
 		ID: NewID(), UserID: userID, TokenHash: tokenHash,
 		CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now,
-		UserAgent: truncate(userAgent, 512), IP: ip,
+		UserAgent: truncate(userAgent, 512), IP: ip, Kind: SessionStaff,
 	}
 }
 

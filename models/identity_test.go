@@ -675,7 +675,7 @@ func TestNewSession(t *testing.T) {
 	want := models.Session{
 		ID: s.ID, UserID: userID, TokenHash: "sha256-of-token",
 		CreatedAt: t0, ExpiresAt: t0.Add(12 * time.Hour), LastSeenAt: t0,
-		UserAgent: "Mozilla/5.0", IP: "203.0.113.7",
+		UserAgent: "Mozilla/5.0", IP: "203.0.113.7", Kind: models.SessionStaff,
 	}
 	if !reflect.DeepEqual(*s, want) {
 		t.Errorf("NewSession =\n %+v\nwant\n %+v", *s, want)

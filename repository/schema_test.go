@@ -143,6 +143,7 @@ type staleUser struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	DeletedAt        gorm.DeletedAt
+	TimeZone         *string
 	Nickname         string
 }
 

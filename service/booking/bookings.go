@@ -273,7 +273,7 @@ func (b *Bookings) take(ctx context.Context, svc *models.Service, in BookingInpu
 		if err != nil {
 			return err
 		}
-		if err := appt.SetManageTokenHash(crypto.HashToken(token)); err != nil {
+		if err := appt.SetManageToken(token, crypto.HashToken(token)); err != nil {
 			return err
 		}
 		if err := b.st.Appointments.Create(ctx, appt); err != nil {

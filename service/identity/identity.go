@@ -333,6 +333,9 @@ func (s *Service) AuthenticateAny(ctx context.Context, token string) (*models.Us
 	if err != nil {
 		return nil, nil, err
 	}
+	if sess.Kind != models.SessionStaff { // a client's session opens the cabinet only
+		return nil, nil, fmt.Errorf("not a staff session: %w", models.ErrUnauthenticated)
+	}
 	if err := sess.Check(now, s.cfg.SessionIdleTimeout); err != nil {
 		return nil, nil, err
 	}

@@ -31,6 +31,8 @@ type Data struct {
 	Contacts string
 	// Kind says what an owner's alert is about: the form, or "тест" / "вопрос" for a crisis signal.
 	Kind string
+	// ManageURL is the booking's manage link (ManageLink): view, cancel, reschedule, intake form.
+	ManageURL string
 }
 
 // renderEmail renders subject, text and (when the template has it) HTML; any error means nothing
@@ -174,7 +176,10 @@ func SampleData(key string) Data {
 		Amount: money(models.Money{Minor: 500000, Currency: models.CurrencyRUB}), SiteURL: sampleSite,
 	}
 	switch key {
-	case "booking_received", "booking_confirmed", "booking_rescheduled", "reminder":
+	case "booking_received", "booking_confirmed":
+		appointment.ManageURL = ManageLink(sampleSite, models.NewID(), "sample-token")
+		return appointment
+	case "booking_rescheduled", "reminder":
 		return appointment
 	case "booking_canceled", "refund_succeeded":
 		appointment.RefundAmount = appointment.Amount
@@ -198,5 +203,6 @@ func SampleData(key string) Data {
 	all := appointment
 	all.RefundAmount, all.Link, all.Code, all.Location = appointment.Amount, sampleSite, "482913", "Москва, ул. Примерная, 1"
 	all.Contacts, all.Kind = "email anna@example.org", "форма обратной связи"
+	all.ManageURL = ManageLink(sampleSite, models.NewID(), "sample-token")
 	return all
 }

@@ -82,6 +82,9 @@ func (n *Notifier) appointmentData(a *models.Appointment, u *models.User) Data {
 	if n := len(a.Payments); n > 0 {
 		d.Amount = money(a.Payments[n-1].Amount())
 	}
+	if a.ManageToken != nil {
+		d.ManageURL = ManageLink(n.cfg.SiteURL, a.ID, *a.ManageToken)
+	}
 	return d
 }
 
