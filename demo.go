@@ -396,5 +396,26 @@ Balance demo at BASE — book and "pay" with curl (README.md, "Try it: the demo"
   #    («Новые записи») and in the calendar
   BASE/admin/
 
+  # 8. the library: articles found by a Russian word, one article as safe HTML
+  curl -G BASE/api/v1/articles --data-urlencode 'q=тревожность'
+  curl BASE/api/v1/articles/kak-spravitsya-s-trevozhnostyu
+
+  # 9. a self-help tool: start a run (run_id, run_token), then send the answers to get the result
+  curl -X POST BASE/api/v1/tools/trevoga-samoproverka/runs -H 'Content-Type: application/json' -d '{}'
+  curl -X POST BASE/api/v1/tools/runs/<run_id>/answers -H 'Content-Type: application/json' -H 'X-Run-Token: <run_token>' \
+    -d '{"answers":{"nervous":"nervous-2","worry":"worry-1","relax":"relax-2","sleep":"sleep-1","harm":"harm-no"}}'
+
+  # 10. published answers to questions; 11. a contact form (the owner's email goes to this log)
+  curl BASE/api/v1/answers
+  curl -X POST BASE/api/v1/leads -H 'Content-Type: application/json' \
+    -d '{"name":"Мария","email":"maria@example.com","source":"contact_form","consents":[{"type":"personal_data","version":"2026-01"}]}'
+
+  # 12. sign in as a client: the code is in this log («Код для входа: …»)
+  curl -X POST BASE/api/v1/auth/code -H 'Content-Type: application/json' -d '{"email":"maria@example.com"}'
+  curl -X POST BASE/api/v1/auth/verify -H 'Content-Type: application/json' -d '{"email":"maria@example.com","code":"<code>","session":"token"}'
+  curl -H 'Authorization: Bearer <token>' BASE/api/v1/me
+
+  # the whole API, browsable: BASE/api/docs
+
 `)
 }

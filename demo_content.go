@@ -88,6 +88,7 @@ func demoToolConfig() models.InteractiveConfig {
 		}
 	}
 	return models.InteractiveConfig{
+		Description: "Пять вопросов о последних двух неделях. Это не диагноз, а повод прислушаться к себе.",
 		Questions: []models.InteractiveQuestion{
 			{ID: "nervous", Text: "Как часто за последние две недели вы чувствовали нервозность или беспокойство?", Options: frequency("nervous")},
 			{ID: "worry", Text: "Как часто вы не могли остановить или контролировать беспокойство?", Options: frequency("worry")},
@@ -104,6 +105,11 @@ func demoToolConfig() models.InteractiveConfig {
 			{Level: models.InteractiveLevelHigh, MinScore: 8, MaxScore: 12},
 		},
 		CrisisRules: []models.InteractiveCrisisRule{{QuestionID: "harm", OptionIDs: []string{"harm-yes"}}},
+		Recommendations: models.InteractiveRecommendations{Levels: map[models.InteractiveLevel]string{
+			models.InteractiveLevelLow:      "Тревога сейчас невысокая. Продолжайте замечать, что вам помогает, и берегите сон.",
+			models.InteractiveLevelModerate: "Тревога заметна. Попробуйте дыхание 4–7–8 и «время для тревоги» из статьи о тревожности; если через две недели легче не станет, обсудите это с психологом.",
+			models.InteractiveLevelHigh:     "Тревога сильно влияет на вашу жизнь. Стоит поговорить с психологом: запишитесь на консультацию.",
+		}},
 	}
 }
 
