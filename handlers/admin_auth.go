@@ -316,11 +316,12 @@ func csrf() gin.HandlerFunc {
 	}
 }
 
-// rejectCrossSite refuses requests a browser marks as coming from another site. It guards sign-in,
-// which has no session yet and so no CSRF token.
+// rejectCrossSite refuses requests a browser marks as coming from another site, unless (on the
+// public API) from an origin listed in http.cors_origins — the site's own front end. It guards
+// sign-in, which has no session yet and so no CSRF token.
 func rejectCrossSite() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.GetHeader("Sec-Fetch-Site") == "cross-site" {
+		if c.GetHeader("Sec-Fetch-Site") == "cross-site" && !c.GetBool(corsListedOrigin) {
 			problem(c, http.StatusForbidden, "csrf", "cross-site sign-in is not allowed")
 			return
 		}

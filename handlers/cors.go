@@ -23,6 +23,10 @@ var (
 // a changed http.cors_origins takes effect soon (Chromium caps it at two hours anyway).
 const corsMaxAge = 600
 
+// corsListedOrigin marks (in the request's context) a request of the public API from an origin
+// listed in http.cors_origins: the site's own front end, even when the browser calls it cross-site.
+const corsListedOrigin = "balance.cors_listed_origin"
+
 // corsScoped reports whether path is part of the public API a front end on another origin may
 // call: /api/v1/... and the contract. Never the admin API, the webhooks or the health checks.
 func corsScoped(path string) bool {
@@ -61,6 +65,7 @@ func cors(origins []string) gin.HandlerFunc {
 			c.Next()
 			return
 		}
+		c.Set(corsListedOrigin, true)
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Allow-Credentials", "true")
 		if preflight {

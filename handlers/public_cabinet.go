@@ -249,6 +249,29 @@ func (a *clientAuth) cabinet() gin.HandlerFunc {
 	}
 }
 
+// optionalClient puts the signed-in client in the context when the request carries a live client
+// session — a cookie session only with its X-CSRF-Token on unsafe methods, so that another site
+// cannot act as the client — and otherwise lets the request go on as an anonymous visitor's.
+func (a *clientAuth) optionalClient() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token, bearer := clientToken(c)
+		if token == "" {
+			c.Next()
+			return
+		}
+		if !bearer && c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+			if got := c.GetHeader(CSRFHeader); got == "" || !crypto.EqualTokens(got, identity.CSRFToken(token)) {
+				c.Next()
+				return
+			}
+		}
+		if u, _, err := a.accounts.Authenticate(c.Request.Context(), token); err == nil {
+			c.Set(clientKey, u)
+		}
+		c.Next()
+	}
+}
+
 // currentClient returns the signed-in client set by the cabinet middleware.
 func currentClient(c *gin.Context) *models.User {
 	u, _ := c.Get(clientKey)

@@ -40,7 +40,9 @@ type cabinetEnv struct {
 	logs   *testkit.Buffer
 }
 
-func newCabinetEnv(t *testing.T, db *repository.DB) *cabinetEnv {
+// newCabinetEnv serves client sign-in over db; extra adjusts the server's options (other parts of
+// the public API, CORS).
+func newCabinetEnv(t *testing.T, db *repository.DB, extra ...func(*options)) *cabinetEnv {
 	t.Helper()
 	logs := &testkit.Buffer{}
 	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -49,7 +51,11 @@ func newCabinetEnv(t *testing.T, db *repository.DB) *cabinetEnv {
 		t.Fatal(err)
 	}
 	e := &cabinetEnv{db: db, outbox: outbox, logs: logs, smtp: emailtest.New(t, emailtest.Options{Username: "mailer", Password: "smtp-secret"})}
-	e.s, e.r = newServer(t, db, options{codeJobs: outbox, log: log})
+	opt := options{codeJobs: outbox, log: log}
+	for _, f := range extra {
+		f(&opt)
+	}
+	e.s, e.r = newServer(t, db, opt)
 	mail, err := email.New(email.Config{
 		Host: e.smtp.Host(), Port: e.smtp.Port(), Username: "mailer", Password: "smtp-secret",
 		From: "hello@balance.example", TLSConfig: e.smtp.ClientTLSConfig(), Timeout: 5 * time.Second,

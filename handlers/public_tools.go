@@ -158,6 +158,9 @@ func (h *publicTools) start(c *gin.Context) {
 		return
 	}
 	in := interactive.StartInput{Slug: c.Param("slug"), AnonymousID: req.AnonymousID}
+	if u := currentClient(c); u != nil {
+		in.UserID = &u.ID
+	}
 	if m := req.Metadata; m != nil {
 		in.Metadata = models.InteractiveRunMetadata{EntryPoint: m.EntryPoint, TopicCode: m.TopicCode, DeepLinkID: m.DeepLinkID}
 	}

@@ -221,7 +221,12 @@ func NewRouter(d Deps) (*Router, error) {
 		tools := &publicTools{tools: d.Tools}
 		v1.GET("/tools", tools.list)
 		v1.GET("/tools/:slug", tools.get)
-		v1.POST("/tools/:slug/runs", limits.group("tool_runs"), tools.start)
+		// A signed-in client's runs are theirs (the cabinet lists them); anyone else's anonymous.
+		signedInOrNot := func(c *gin.Context) { c.Next() }
+		if d.ClientAccounts != nil {
+			signedInOrNot = (&clientAuth{accounts: d.ClientAccounts}).optionalClient()
+		}
+		v1.POST("/tools/:slug/runs", limits.group("tool_runs"), signedInOrNot, tools.start)
 		v1.GET("/tools/runs/:id", tools.getRun)
 		v1.POST("/tools/runs/:id/answers", limits.group("tool_runs"), tools.answer)
 	}
