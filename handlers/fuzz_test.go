@@ -19,6 +19,14 @@ var decodeTargets = []func() any{
 	func() any { return new(waitlistRequest) },
 	func() any { return new(deepLinkRequest) },
 	func() any { return new(loginRequest) },
+	func() any { return new(questionRequest) },
+	func() any { return new(leadRequest) },
+	func() any { return new(startRunRequest) },
+	func() any { return new(answersRequest) },
+	func() any { return new(codeRequest) },
+	func() any { return new(verifyRequest) },
+	func() any { return new(profilePatch) },
+	func() any { return new(confirmEmailRequest) },
 }
 
 // FuzzDecodeJSON feeds any bytes to every public request decoder. A body is either refused with
@@ -30,6 +38,12 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"answers":{"concern":"sleep","topics":["a","b"],"n":1.5},"submit":true}`,
 		`{"purpose":"plan","entry_point":"quiz","payload":{"run_id":"r1"}}`,
 		`{"email":"owner@example.org","password":"correct horse"}`,
+		`{"text":"Как справиться с тревогой?","topic":"anxiety","contact_email":"a@example.com","consents":[{"type":"communications","version":"2026-01"}]}`,
+		`{"name":"Мария","phone":"+79991234567","telegram":"@maria","source":"subscription","utm":{"campaign":"x"},"message":"…"}`,
+		`{"anonymous_id":"c2l0ZS12aXNpdG9yLTAwMQ","metadata":{"entry_point":"article-footer"}}`,
+		`{"answers":{"q1":"a","q2":"b"}}`,
+		`{"email":"anna@example.com","code":"123456","session":"token"}`,
+		`{"name":"Анна","phone":null,"time_zone":"Europe/Moscow"}`,
 		`{"reason":"\u0000"}`,
 		"{\"reason\":\"\xff\"}",
 		`[1,2,{"a":[{"b":"c"}]}]`,
