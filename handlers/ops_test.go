@@ -124,9 +124,13 @@ func TestClientDisconnectsMidRequest(t *testing.T) {
 		<-started
 		cancel()
 	}()
+	// The client has left, so it normally reads nothing; on a loaded machine its transport may
+	// still hand over the 499 the server wrote as the connection closed. Any other answer is wrong.
 	if resp, err := s.api.Client.Do(req); err == nil {
 		resp.Body.Close()
-		t.Fatalf("the request was answered %d", resp.StatusCode)
+		if resp.StatusCode != 499 {
+			t.Fatalf("the request was answered %d", resp.StatusCode)
+		}
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for len(requestLines(t, &logs)) == 0 && time.Now().Before(deadline) {
