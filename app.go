@@ -274,6 +274,10 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		a.log.Debug("client sign-in cleanup", "expired_codes", codes, "stale_throttle_hits", hits)
 		return nil
 	})
+	// Cabinet: My appointments, self-help results and consents.
+	// Cabinet: The diary.
+	// Cabinet: Data export.
+	// Cabinet: Account deletion.
 	// end of the public site's contexts.
 	return a.outbox.Init()
 }

@@ -288,6 +288,10 @@ func routerDeps(a *app) handlers.Deps {
 	if a.clients != nil {
 		d.ClientAccounts = a.clients
 	}
+	// Cabinet: My appointments, self-help results and consents.
+	// Cabinet: The diary.
+	// Cabinet: Data export.
+	// Cabinet: Account deletion.
 	// end of the public site's contexts.
 	d.AdminResources = a.adminResources
 	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings, Jobs: a.outbox, Accounts: a.identity}, service.SystemClock{})

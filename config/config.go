@@ -343,6 +343,10 @@ var Keys = []Key{
 	{"cabinet.codes_per_email", 5, false, "codes one email address may be sent per cabinet.code_window; more answer 429"},
 	{"cabinet.codes_per_address", 20, false, "codes one client IP may ask for per cabinet.code_window; more answer 429"},
 	{"cabinet.code_window", time.Hour, false, "window in which code requests are counted"},
+	// Cabinet: My appointments, self-help results and consents.
+	// Cabinet: The diary.
+	// Cabinet: Data export.
+	// Cabinet: Account deletion.
 	// end of the public site's contexts.
 }
 

@@ -85,6 +85,11 @@ type Deps struct {
 	// ClientAccounts enables client sign-in by emailed code (/api/v1/auth/...) and the cabinet
 	// (/api/v1/me...), behind the client-session middleware.
 	ClientAccounts ClientAccounts
+	// Cabinet: My appointments, self-help results and consents.
+	// Cabinet: The diary.
+	// Cabinet: Data export.
+	// Cabinet: Account deletion.
+	// end of the cabinet.
 	// end of the public site's contexts.
 
 	// Counts adds the job queue, failed deliveries, appointments and payments to the metrics,
@@ -258,6 +263,11 @@ func NewRouter(d Deps) (*Router, error) {
 		me.PATCH("", ca.patchMe)
 		me.POST("/email", ca.changeEmail)
 		me.POST("/email/confirm", ca.confirmEmail)
+		// My appointments, self-help results and consents.
+		// The diary.
+		// Data export.
+		// Account deletion.
+		// end of the cabinet.
 	}
 	// end of the public site's contexts.
 	if d.Payments != nil {
