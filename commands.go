@@ -289,6 +289,11 @@ func routerDeps(a *app) handlers.Deps {
 		d.ClientAccounts = a.clients
 	}
 	// Cabinet: My appointments, self-help results and consents.
+	if a.clients != nil {
+		d.MyBookings = a.bookings
+		d.MyRuns = a.myRuns()
+		d.MyConsents = a.clients
+	}
 	// Cabinet: The diary.
 	// Cabinet: Data export.
 	// Cabinet: Account deletion.

@@ -101,6 +101,11 @@ type bookingJSON struct {
 }
 
 func (h *publicBookings) bookingJSON(a *models.Appointment) bookingJSON {
+	return newBookingJSON(a, h.bookings.RefundIfCanceledNow)
+}
+
+// newBookingJSON renders a booking for its client; refundNow is what canceling it now would refund.
+func newBookingJSON(a *models.Appointment, refundNow func(*models.Appointment) int64) bookingJSON {
 	loc, err := time.LoadLocation(a.Timezone)
 	if err != nil {
 		loc = time.UTC
@@ -124,7 +129,7 @@ func (h *publicBookings) bookingJSON(a *models.Appointment) bookingJSON {
 			out.Payment.ConfirmationURL = p.ConfirmationURL
 		}
 		if p.RefundableMinor() > 0 && a.Status == models.AppointmentStatusConfirmed {
-			m := newMoneyJSON(models.Money{Minor: h.bookings.RefundIfCanceledNow(a), Currency: p.Currency})
+			m := newMoneyJSON(models.Money{Minor: refundNow(a), Currency: p.Currency})
 			out.RefundIfCanceled = &m
 		}
 	}
@@ -231,15 +236,22 @@ func (h *publicBookings) cancel(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	out := struct {
-		bookingJSON
-		Refund *moneyJSON `json:"refund"`
-	}{bookingJSON: h.bookingJSON(res.Appointment)}
+	c.JSON(http.StatusOK, newCanceledJSON(res, h.bookings.RefundIfCanceledNow))
+}
+
+// canceledJSON is a canceled booking with what its cancellation refunds.
+type canceledJSON struct {
+	bookingJSON
+	Refund *moneyJSON `json:"refund"`
+}
+
+func newCanceledJSON(res *booking.CancelResult, refundNow func(*models.Appointment) int64) canceledJSON {
+	out := canceledJSON{bookingJSON: newBookingJSON(res.Appointment, refundNow)}
 	if p := res.Appointment.Payments; res.RefundMinor > 0 && len(p) > 0 {
 		m := newMoneyJSON(models.Money{Minor: res.RefundMinor, Currency: p[len(p)-1].Currency})
 		out.Refund = &m
 	}
-	c.JSON(http.StatusOK, out)
+	return out
 }
 
 type rescheduleRequest struct {

@@ -86,6 +86,12 @@ type Deps struct {
 	// (/api/v1/me...), behind the client-session middleware.
 	ClientAccounts ClientAccounts
 	// Cabinet: My appointments, self-help results and consents.
+	// MyBookings enables /api/v1/me/appointments...: the client's bookings, managed as the
+	// manage link manages them. MyRuns enables GET /api/v1/me/tool-runs; MyConsents
+	// /api/v1/me/consents.... Each needs ClientAccounts.
+	MyBookings MyBookings
+	MyRuns     MyRuns
+	MyConsents MyConsents
 	// Cabinet: The diary.
 	// Cabinet: Data export.
 	// Cabinet: Account deletion.
@@ -264,6 +270,21 @@ func NewRouter(d Deps) (*Router, error) {
 		me.POST("/email", ca.changeEmail)
 		me.POST("/email/confirm", ca.confirmEmail)
 		// My appointments, self-help results and consents.
+		my := &myCabinet{bookings: d.MyBookings, runs: d.MyRuns, consents: d.MyConsents}
+		if d.MyBookings != nil {
+			me.GET("/appointments", my.appointments)
+			me.POST("/appointments/:id/cancel", my.cancel)
+			me.POST("/appointments/:id/reschedule", my.reschedule)
+			me.GET("/appointments/:id/intake-form", my.getIntake)
+			me.PUT("/appointments/:id/intake-form", my.putIntake)
+		}
+		if d.MyRuns != nil {
+			me.GET("/tool-runs", my.toolRuns)
+		}
+		if d.MyConsents != nil {
+			me.GET("/consents", my.listConsents)
+			me.POST("/consents/:type/revoke", my.revokeConsent)
+		}
 		// The diary.
 		// Data export.
 		// Account deletion.

@@ -54,6 +54,12 @@ func (b *Bookings) Cancel(ctx context.Context, id uuid.UUID, token, reason strin
 	if _, err := b.Manage(ctx, id, token); err != nil {
 		return nil, err
 	}
+	return b.cancelForClient(ctx, id, reason)
+}
+
+// cancelForClient is the client's cancellation, whether they came by the manage link or by their
+// account: the service's refund policy applies.
+func (b *Bookings) cancelForClient(ctx context.Context, id uuid.UUID, reason string) (*CancelResult, error) {
 	return b.cancel(ctx, id, models.BookingActorClient, reason, func(a *models.Appointment, refundable int64, now time.Time) (int64, error) {
 		if refundable == 0 {
 			return 0, nil
@@ -238,13 +244,19 @@ func (b *Bookings) SaveIntakeForm(ctx context.Context, id uuid.UUID, token strin
 	if err != nil {
 		return nil, err
 	}
+	return b.saveIntakeForm(ctx, a, answers, submit)
+}
+
+// saveIntakeForm writes the answers to a's intake form for its client (draft or submitted).
+func (b *Bookings) saveIntakeForm(ctx context.Context, a *models.Appointment, answers models.IntakeAnswers, submit bool) (*models.IntakeForm, error) {
+	id := a.ID
 	if !a.IsActive() {
 		return nil, fmt.Errorf("intake form of %s booking %s: %w", a.Status, id, models.ErrInvalidTransition)
 	}
 	if err := validateIntake(answers); err != nil {
 		return nil, err
 	}
-	err = b.db.InTx(ctx, func(ctx context.Context) error {
+	err := b.db.InTx(ctx, func(ctx context.Context) error {
 		now := b.clock.Now().UTC()
 		f, err := b.st.IntakeForms.ByAppointment(ctx, id)
 		switch {

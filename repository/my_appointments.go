@@ -1,0 +1,34 @@
+package repository
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"balance/models"
+)
+
+// OfClient lists a client's appointments for their cabinet: upcoming (not yet over at now,
+// soonest first) or past (over, latest first), with the service, the payments and only the status
+// of the intake form — its answers (P2) are neither read nor decrypted for a list.
+func (r *Appointments) OfClient(ctx context.Context, userID uuid.UUID, upcoming bool, now time.Time, page Page) ([]models.Appointment, error) {
+	q := r.db.conn(ctx).Preload("Service").
+		Preload("Payments", func(db *gorm.DB) *gorm.DB { return db.Order("created_at, id") }).
+		Preload("IntakeForm", func(db *gorm.DB) *gorm.DB {
+			return db.Select("id", "appointment_id", "status", "submitted_at", "created_at", "updated_at")
+		}).
+		Where("client_user_id = ?", userID)
+	if upcoming {
+		q = q.Where("end_at > ?", now).Order("start_at, id")
+	} else {
+		q = q.Where("end_at <= ?", now).Order("start_at DESC, id DESC")
+	}
+	var out []models.Appointment
+	if err := page.apply(q).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("cabinet appointments of client %s: %w", userID, translate(err))
+	}
+	return out, nil
+}
