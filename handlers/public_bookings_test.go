@@ -51,7 +51,6 @@ type bookingOpts struct {
 // Moscow, 50 minutes + 10 buffer, free cancellation until 24 h before) with a fake YooKassa.
 func bookingSetup(t *testing.T, db *repository.DB, o bookingOpts) *bookingEnv {
 	t.Helper()
-	ctx := context.Background()
 	clock := testkit.NewClock(bookingNow)
 	st := booking.NewStores(db)
 	outbox, err := events.NewOutbox(db, events.DefaultCatalog(), events.NewSubscriptions(), events.OutboxConfig{}, testkit.Logger(t))
@@ -60,6 +59,26 @@ func bookingSetup(t *testing.T, db *repository.DB, o bookingOpts) *bookingEnv {
 	}
 	pub := testkit.CountEvents(outbox)
 	db.SetPublisher(pub)
+	b, slots, yk := paidBookings(t, db, st, outbox, clock)
+	if err := outbox.Init(); err != nil {
+		t.Fatal(err)
+	}
+	if o.webhookCIDRs == nil {
+		o.webhookCIDRs = []string{"127.0.0.1/32", "::1"}
+	}
+	s, r := newServer(t, db, options{
+		catalogue: booking.NewCatalogue(st.Services), slots: slots, bookings: b,
+		webhookCIDRs: o.webhookCIDRs, trustedProxies: o.trustedProxies, adminResources: o.admin,
+		requireTOTP: o.requireTOTP,
+	})
+	return &bookingEnv{s: s, r: r, yk: yk, b: b, clock: clock, pub: pub, appts: st.Appointments}
+}
+
+// paidBookings publishes the paid service of bookingSetup and returns the booking service over it,
+// its tasks handled by outbox (not yet initialized), with a fake YooKassa.
+func paidBookings(t *testing.T, db *repository.DB, st booking.Stores, outbox *events.Outbox, clock *testkit.Clock) (*booking.Bookings, *booking.Slots, *yookassatest.Server) {
+	t.Helper()
+	ctx := context.Background()
 	yk := yookassatest.New(t, "shop-1", "secret-1")
 	client, err := yookassa.New(yookassa.Config{
 		ShopID: "shop-1", SecretKey: "secret-1", APIURL: yk.URL(), ReturnURL: "https://balance.example/paid",
@@ -100,18 +119,7 @@ func bookingSetup(t *testing.T, db *repository.DB, o bookingOpts) *bookingEnv {
 	for _, task := range b.Tasks() {
 		outbox.Handle(task.Name, task.Run)
 	}
-	if err := outbox.Init(); err != nil {
-		t.Fatal(err)
-	}
-	if o.webhookCIDRs == nil {
-		o.webhookCIDRs = []string{"127.0.0.1/32", "::1"}
-	}
-	s, r := newServer(t, db, options{
-		catalogue: booking.NewCatalogue(st.Services), slots: slots, bookings: b,
-		webhookCIDRs: o.webhookCIDRs, trustedProxies: o.trustedProxies, adminResources: o.admin,
-		requireTOTP: o.requireTOTP,
-	})
-	return &bookingEnv{s: s, r: r, yk: yk, b: b, clock: clock, pub: pub, appts: st.Appointments}
+	return b, slots, yk
 }
 
 type bookingBody struct {

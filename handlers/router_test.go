@@ -80,6 +80,10 @@ type options struct {
 	consents []handlers.ConsentDocument
 	// codeJobs enables client sign-in and the cabinet, queueing the code emails.
 	codeJobs identity.Scheduler
+	// Cabinet: My appointments, self-help results and consents: myCabinet serves them (the
+	// appointments with bookings, the runs from myRuns), with codeJobs.
+	myCabinet bool
+	myRuns    handlers.MyRuns
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -143,6 +147,12 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 			CodesPerEmail: 5, CodesPerAddress: 20, CodeWindow: time.Hour,
 		})
 		deps.ClientAccounts = clients
+		if opt.myCabinet { // Cabinet: My appointments, self-help results and consents.
+			if opt.bookings != nil {
+				deps.MyBookings = opt.bookings
+			}
+			deps.MyRuns, deps.MyConsents = opt.myRuns, clients
+		}
 	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {
