@@ -57,25 +57,25 @@ const (
 // myPage reads limit and offset, answering 422 naming a bad one.
 func myPage(c *gin.Context) (limit, offset int, ok bool) {
 	var fields []FieldError
-	limit = queryInt(c, "limit", &fields)
-	offset = queryInt(c, "offset", &fields)
-	if _, given := c.GetQuery("limit"); !given {
-		limit = myDefaultLimit
+	limit = myDefaultLimit
+	if _, given := c.GetQuery("limit"); given {
+		limit = queryInt(c, "limit", &fields)
 	}
-	if limit < 1 || limit > myMaxLimit {
+	offset = queryInt(c, "offset", &fields)
+	if len(fields) == 0 && (limit < 1 || limit > myMaxLimit) {
 		fields = append(fields, FieldError{Field: "limit", Message: "must be from 1 to 100"})
 	}
-	if offset < 0 {
+	if len(fields) == 0 && offset < 0 {
 		fields = append(fields, FieldError{Field: "offset", Message: "must be at least 0"})
 	}
 	if len(fields) > 0 {
-		problem(c, http.StatusUnprocessableEntity, "validation", "the request has invalid fields", fields[:1]...)
+		problem(c, http.StatusUnprocessableEntity, "validation", "the request has invalid fields", fields...)
 		return 0, 0, false
 	}
 	return limit, offset, true
 }
 
-// page is a list's items and where the next page starts (null on the last page).
+// myPageJSON is a list's items and where the next page starts (null on the last page).
 type myPageJSON[T any] struct {
 	Items      []T  `json:"items"`
 	NextOffset *int `json:"next_offset"`
