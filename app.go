@@ -266,6 +266,7 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		CodesPerAddress: a.cfg.Cabinet.CodesPerAddress, CodeWindow: a.cfg.Cabinet.CodeWindow,
 	})
 	a.outbox.Handle(identity.TaskCodeEmail, notify.NewCodeMailer(a.notifier, a.clients).Send)
+	a.notifier.UseTelegramSignIn(a.clients) // the bot's sign-in links (/login)
 	a.outbox.Every("identity.client_cleanup", 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
 		codes, hits, err := a.clients.Cleanup(ctx)
 		if err != nil {

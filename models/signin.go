@@ -37,7 +37,17 @@ const (
 	CodeSignIn CodePurpose = "sign_in"
 	// CodeEmailChange confirms a signed-in client's new email address; its key is the user id.
 	CodeEmailChange CodePurpose = "email_change"
+	// CodeTelegramSignIn signs in a client who asked the Telegram bot for a sign-in link; its
+	// code is a token of 32 random bytes. The key is the row id until the token is made, then the
+	// token's hash, which the link is looked up by (IssueToken).
+	CodeTelegramSignIn CodePurpose = "telegram_sign_in"
 )
+
+// TelegramSignInTTL is how long a sign-in link from the Telegram bot is valid.
+const TelegramSignInTTL = 10 * time.Minute
+
+// hasUser reports whether codes of the purpose belong to a user from the start.
+func (p CodePurpose) hasUser() bool { return p == CodeEmailChange || p == CodeTelegramSignIn }
 
 // CodeMaxAttempts is how many wrong codes a code takes before it is dead.
 const CodeMaxAttempts = 5
@@ -73,8 +83,8 @@ type OneTimeCode struct {
 
 // NewOneTimeCode records that a code was asked for; it is made and emailed later (Issue).
 func NewOneTimeCode(purpose CodePurpose, key string, userID *uuid.UUID, email Email, ttl time.Duration, now time.Time) (*OneTimeCode, error) {
-	if key == "" || ttl <= 0 || (purpose == CodeEmailChange) != (userID != nil) {
-		return nil, fmt.Errorf("one-time code of %q: needs a key, a lifetime, and a user only for an email change", purpose)
+	if key == "" || ttl <= 0 || purpose.hasUser() != (userID != nil) {
+		return nil, fmt.Errorf("one-time code of %q: needs a key, a lifetime, and a user only for an email change or a Telegram sign-in", purpose)
 	}
 	return &OneTimeCode{
 		ID: NewID(), Purpose: purpose, Key: key, UserID: userID, Email: string(email),
@@ -94,6 +104,30 @@ func (c *OneTimeCode) Issue(hash string, ttl time.Duration, now time.Time) error
 		return ErrCodeExpired
 	}
 	c.CodeHash, c.ExpiresAt = &hash, now.Add(ttl)
+	return nil
+}
+
+// NewTelegramSignIn records that the Telegram bot is sending user a sign-in link; its token is
+// made when the link is sent (IssueToken).
+func NewTelegramSignIn(userID uuid.UUID, now time.Time) *OneTimeCode {
+	id := NewID()
+	return &OneTimeCode{
+		ID: id, Purpose: CodeTelegramSignIn, Key: id.String(), UserID: &userID,
+		CreatedAt: now, ExpiresAt: now.Add(TelegramSignInTTL),
+	}
+}
+
+// IssueToken stores the hashes of the Telegram sign-in token being sent: keyHash (what the token
+// is looked up by) and hash (what a try is checked against); its lifetime runs from now. A code
+// already used, expired or worn out is ErrCodeExpired.
+func (c *OneTimeCode) IssueToken(keyHash, hash string, now time.Time) error {
+	if c.Purpose != CodeTelegramSignIn {
+		return fmt.Errorf("one-time code of %q: not a Telegram sign-in", c.Purpose)
+	}
+	if err := c.Issue(hash, TelegramSignInTTL, now); err != nil {
+		return err
+	}
+	c.Key = keyHash
 	return nil
 }
 

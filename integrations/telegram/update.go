@@ -102,13 +102,19 @@ func ParseUpdate(body []byte) (*Update, error) {
 // "/start@BotName CODE" (ok, CODE). Any other text is not a /start command. The code is returned as
 // written; the caller decides whether it is one of ours.
 func StartPayload(text string) (code string, ok bool) {
+	return Command(text, "/start")
+}
+
+// Command reports whether text is the command name ("/login", "/login@bot_name", with or
+// without arguments) and returns its arguments.
+func Command(text, name string) (args string, ok bool) {
 	text = strings.TrimSpace(text)
 	command, rest := text, ""
 	if i := strings.IndexFunc(text, unicode.IsSpace); i >= 0 {
 		command, rest = text[:i], strings.TrimSpace(text[i:])
 	}
-	name, bot, mentioned := strings.Cut(command, "@")
-	if name != "/start" || (mentioned && bot == "") {
+	got, bot, mentioned := strings.Cut(command, "@")
+	if got != name || (mentioned && bot == "") {
 		return "", false
 	}
 	return rest, true

@@ -38,6 +38,9 @@ const (
 	templateWelcome = "telegram_welcome"
 	templatePlan    = "telegram_plan"
 	templateUnknown = "telegram_unknown_code"
+	// /login: a sign-in link for a linked client, or a polite "not linked" for anyone else.
+	templateLogin     = "telegram_login"
+	templateNotLinked = "telegram_not_linked"
 )
 
 // Scheduler queues a task; *events.Outbox is one.
@@ -75,6 +78,7 @@ type Bot struct {
 	links    *repository.DeepLinks
 	accounts *repository.TelegramAccounts
 	users    *repository.Users
+	codes    *repository.OneTimeCodes
 	bookings Bookings
 	runs     Runs
 	identity Identity
@@ -88,7 +92,7 @@ type Bot struct {
 func New(db *repository.DB, bookings Bookings, identity Identity, jobs Scheduler, clock service.Clock, cfg Config, log *slog.Logger) *Bot {
 	return &Bot{
 		db: db, links: repository.NewDeepLinks(db), accounts: repository.NewTelegramAccounts(db),
-		users: repository.NewUsers(db), bookings: bookings, identity: identity, jobs: jobs, clock: clock, cfg: cfg, log: log,
+		users: repository.NewUsers(db), codes: repository.NewOneTimeCodes(db), bookings: bookings, identity: identity, jobs: jobs, clock: clock, cfg: cfg, log: log,
 	}
 }
 
@@ -171,8 +175,8 @@ func (b *Bot) attachRun(ctx context.Context, l *models.DeepLink, run, token stri
 	return l.AttachRunToken(token)
 }
 
-// HandleUpdate acts on one update from the webhook. Only /start matters: the account is
-// registered (or updated), a deep link's client is linked with the telegram consent, and the
+// HandleUpdate acts on one update from the webhook. Only /start and /login (see login) matter. On
+// /start the account is registered (or updated), a deep link's client is linked with the telegram consent, and the
 // answers are queued. Processing the same update twice answers once. An update that breaks a
 // domain rule fails with ErrUnacceptableUpdate and changes nothing; any other error is worth a retry.
 func (b *Bot) HandleUpdate(ctx context.Context, u *telegram.Update) error {
@@ -188,6 +192,9 @@ func (b *Bot) handleUpdate(ctx context.Context, u *telegram.Update) error {
 	// Only private chats: in a group the chat is not the person's, and their messages must not go there.
 	if !u.HasMessage() || u.FromID <= 0 || u.ChatID != u.FromID {
 		return nil
+	}
+	if _, ok := telegram.Command(u.Text, "/login"); ok {
+		return b.login(ctx, u)
 	}
 	code, ok := telegram.StartPayload(u.Text)
 	if !ok {
@@ -227,6 +234,42 @@ func (b *Bot) handleUpdate(ctx context.Context, u *telegram.Update) error {
 			return reply(2, templatePlan, b.planURL(link))
 		}
 		return nil
+	})
+}
+
+// login answers /login: a client whose account is linked to this Telegram account gets a one-time
+// sign-in link to the cabinet (its token is made when the reply is sent: the job holds only the
+// row's id); anyone else — not linked, staff, blocked — is told the account is not linked, and
+// nothing more.
+func (b *Bot) login(ctx context.Context, u *telegram.Update) error {
+	return b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		acc, err := b.account(ctx, u, now)
+		if err != nil {
+			return err
+		}
+		task := notify.ReplyTask{
+			Dedup: "bot:" + strconv.FormatInt(u.UpdateID, 10) + ":1", Key: templateNotLinked,
+			ChatID: u.ChatID, Name: u.FirstName,
+		}
+		if acc.UserID != nil {
+			user, err := b.users.ByID(ctx, *acc.UserID)
+			switch {
+			case err == nil && user.CanSignInAsClient() == nil:
+				row := models.NewTelegramSignIn(user.ID, now)
+				if err := b.codes.Replace(ctx, row); err != nil {
+					return err
+				}
+				task.Key, task.SignInID = templateLogin, &row.ID
+			case err != nil && !errors.Is(err, models.ErrNotFound):
+				return err
+			}
+		}
+		if task.Key == templateNotLinked {
+			b.log.InfoContext(ctx, "telegram sign-in refused: no client linked", "update_id", u.UpdateID)
+		}
+		_, err = b.jobs.Schedule(ctx, notify.TaskReply, task, time.Time{})
+		return err
 	})
 }
 

@@ -249,6 +249,14 @@ func (c *Clients) Verify(ctx context.Context, email models.Email, code, previous
 	if err != nil {
 		return nil, err
 	}
+	return c.open(ctx, u, previousToken, ip, userAgent, stepEmailCode)
+}
+
+// open starts a client session of u, a client account that has just proven itself (step says
+// how), and audits the sign-in; the session of previousToken, if any, is ended first. An account
+// that may not use the cabinet (staff, blocked) is models.ErrCodeInvalid.
+func (c *Clients) open(ctx context.Context, u *models.User, previousToken, ip, userAgent, step string) (*SignIn, error) {
+	now := c.s.clock.Now()
 	if u.CanSignInAsClient() != nil {
 		return nil, models.ErrCodeInvalid
 	}
@@ -266,7 +274,7 @@ func (c *Clients) Verify(ctx context.Context, email models.Email, code, previous
 		if err := c.s.sessions.Create(ctx, sess); err != nil {
 			return err
 		}
-		return c.s.audit(ctx, u, models.AuditActionLogin, sess.ID.String(), ip, userAgent, now, stepEmailCode)
+		return c.s.audit(ctx, u, models.AuditActionLogin, sess.ID.String(), ip, userAgent, now, step)
 	})
 	if err != nil {
 		return nil, err
@@ -274,8 +282,11 @@ func (c *Clients) Verify(ctx context.Context, email models.Email, code, previous
 	return &SignIn{User: u, Session: sess, Token: token}, nil
 }
 
-// stepEmailCode is the sign-in step of a client: a code sent by email.
-const stepEmailCode = "step:email_code"
+// The sign-in steps of a client: a code sent by email, a link sent by the Telegram bot.
+const (
+	stepEmailCode    = "step:email_code"
+	stepTelegramLink = "step:telegram_link"
+)
 
 // endSession revokes the client session of token, if it is one; anything else is left alone.
 func (c *Clients) endSession(ctx context.Context, token string, now time.Time) error {

@@ -88,6 +88,7 @@ type Notifier struct {
 	clock    service.Clock
 	cfg      Config
 	log      *slog.Logger
+	signIn   TelegramSignIn
 }
 
 // New wires notifications. mail or tg may be nil: that channel is then off and its deliveries

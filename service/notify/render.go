@@ -190,7 +190,7 @@ func SampleData(key string) Data {
 		return Data{Code: "482913", SiteURL: sampleSite}
 	case "data_export_ready":
 		return Data{ClientName: "Анна", Link: sampleSite + "/me/export/sample", SiteURL: sampleSite}
-	case "telegram_welcome", "telegram_plan", "telegram_unknown_code":
+	case "telegram_welcome", "telegram_plan", "telegram_unknown_code", "telegram_login", "telegram_not_linked":
 		return Data{ClientName: "Анна", Link: sampleSite + "/plan/sample", SiteURL: sampleSite}
 	case TemplateOwnerNewLead:
 		return Data{ClientName: "Анна", Contacts: "email anna@example.org, телефон +79991234567, Telegram @anna_k",

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/google/uuid"
@@ -303,6 +304,27 @@ type ReplyTask struct {
 	ChatID int64  `json:"chat_id"`
 	Name   string `json:"name,omitempty"`
 	Link   string `json:"link,omitempty"`
+	// SignInID, for the bot's answer to /login, names the Telegram sign-in row whose token is
+	// made as the reply goes out: the link is then <site>/signin/telegram#token=<token>, and
+	// the job never holds the token.
+	SignInID *uuid.UUID `json:"sign_in_id,omitempty"`
+}
+
+// TelegramSignIn makes the token of a sign-in link the bot sends; *identity.Clients is one.
+type TelegramSignIn interface {
+	// IssueTelegramSignIn makes the token, storing only its hashes; a link no longer open is
+	// models.ErrCodeExpired or models.ErrNotFound.
+	IssueTelegramSignIn(ctx context.Context, id uuid.UUID) (string, error)
+}
+
+// UseTelegramSignIn lets replies carry sign-in links (ReplyTask.SignInID); without it they are
+// skipped.
+func (n *Notifier) UseTelegramSignIn(s TelegramSignIn) { n.signIn = s }
+
+// TelegramSignInURL is the link of a Telegram sign-in token: the token is in the fragment, which
+// browsers never send to a server; the page posts it to /api/v1/auth/telegram (docs/cabinet.md).
+func TelegramSignInURL(site, token string) string {
+	return site + "/signin/telegram#token=" + url.QueryEscape(token)
 }
 
 // Reply answers a chat that wrote to the bot with a Telegram template. The person wrote first,
@@ -332,7 +354,27 @@ func (n *Notifier) Reply(ctx context.Context, raw json.RawMessage) error {
 	if err != nil {
 		return n.failed(ctx, d, fmt.Errorf("template %s/telegram: %w", t.Key, err), false)
 	}
-	text, err := renderTelegram(tmpl, Data{ClientName: t.Name, Link: t.Link, SiteURL: n.cfg.SiteURL})
+	link := t.Link
+	if t.SignInID != nil {
+		skip := func(reason string) error {
+			if err := d.Skip(reason, n.clock.Now().UTC()); err != nil {
+				return err
+			}
+			return n.st.Deliveries.Save(ctx, d)
+		}
+		if n.signIn == nil {
+			return skip("telegram sign-in is not configured")
+		}
+		token, err := n.signIn.IssueTelegramSignIn(ctx, *t.SignInID)
+		if errors.Is(err, models.ErrCodeExpired) || errors.Is(err, models.ErrNotFound) {
+			return skip("the sign-in link is no longer open")
+		}
+		if err != nil {
+			return err
+		}
+		link = TelegramSignInURL(n.cfg.SiteURL, token)
+	}
+	text, err := renderTelegram(tmpl, Data{ClientName: t.Name, Link: link, SiteURL: n.cfg.SiteURL})
 	if err != nil {
 		return n.failed(ctx, d, err, false)
 	}
