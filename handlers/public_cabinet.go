@@ -36,6 +36,7 @@ const (
 type ClientAccounts interface {
 	RequestCode(ctx context.Context, email models.Email, ip string) error
 	Verify(ctx context.Context, email models.Email, code, previousToken, ip, userAgent string) (*identity.SignIn, error)
+	VerifyTelegram(ctx context.Context, token, previousToken, ip, userAgent string) (*identity.SignIn, error)
 	Authenticate(ctx context.Context, token string) (*models.User, *models.Session, error)
 	Logout(ctx context.Context, token, ip, userAgent string) error
 	UpdateProfile(ctx context.Context, userID uuid.UUID, p models.ClientProfile) (*models.User, error)
@@ -131,9 +132,14 @@ func (a *clientAuth) verify(c *gin.Context) {
 		a.codeProblem(c, err)
 		return
 	}
+	a.signedIn(c, req.Session, in)
+}
+
+// signedIn answers a sign-in with the new client session, as a cookie or a bearer token (kind).
+func (a *clientAuth) signedIn(c *gin.Context, kind string, in *identity.SignIn) {
 	c.Header("Cache-Control", "no-store")
-	resp := clientSessionResponse{Session: req.Session, ExpiresAt: in.Session.ExpiresAt.UTC()}
-	if req.Session == sessionToken {
+	resp := clientSessionResponse{Session: kind, ExpiresAt: in.Session.ExpiresAt.UTC()}
+	if kind == sessionToken {
 		resp.Token = in.Token
 		resp.Me = newClientProfile(in.User, "")
 		a.setCookie(c, "", -1) // a planted cookie is ended as well; drop it

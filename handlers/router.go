@@ -264,6 +264,7 @@ func NewRouter(d Deps) (*Router, error) {
 		v1.POST("/auth/code", rejectCrossSite(), ca.requestCode)
 		v1.POST("/auth/verify", rejectCrossSite(), ca.verify)
 		v1.POST("/auth/logout", rejectCrossSite(), ca.logout)
+		v1.POST("/auth/telegram", rejectCrossSite(), ca.telegramSignIn)
 		me := v1.Group("/me", ca.cabinet())
 		me.GET("", ca.me)
 		me.PATCH("", ca.patchMe)
