@@ -31,6 +31,7 @@ import (
 	"balance/service/admin"
 	"balance/service/booking"
 	"balance/service/content"
+	"balance/service/diary"
 	"balance/service/identity"
 )
 
@@ -290,6 +291,9 @@ func routerDeps(a *app) handlers.Deps {
 	}
 	// Cabinet: My appointments, self-help results and consents.
 	// Cabinet: The diary.
+	if a.clients != nil {
+		d.Diary = diary.New(repository.NewDiaryEntries(a.db), service.SystemClock{})
+	}
 	// Cabinet: Data export.
 	// Cabinet: Account deletion.
 	// end of the public site's contexts.

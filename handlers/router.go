@@ -87,6 +87,8 @@ type Deps struct {
 	ClientAccounts ClientAccounts
 	// Cabinet: My appointments, self-help results and consents.
 	// Cabinet: The diary.
+	// Diary enables the client's private diary (/api/v1/me/diary...) in the cabinet.
+	Diary Diary
 	// Cabinet: Data export.
 	// Cabinet: Account deletion.
 	// end of the cabinet.
@@ -265,6 +267,15 @@ func NewRouter(d Deps) (*Router, error) {
 		me.POST("/email/confirm", ca.confirmEmail)
 		// My appointments, self-help results and consents.
 		// The diary.
+		if d.Diary != nil {
+			dy := &cabinetDiary{diary: d.Diary}
+			me.POST("/diary", dy.write)
+			me.GET("/diary", dy.list)
+			me.GET("/diary/mood", dy.mood)
+			me.GET("/diary/:id", dy.get)
+			me.PUT("/diary/:id", dy.edit)
+			me.DELETE("/diary/:id", dy.remove)
+		}
 		// Data export.
 		// Account deletion.
 		// end of the cabinet.

@@ -80,6 +80,8 @@ type options struct {
 	consents []handlers.ConsentDocument
 	// codeJobs enables client sign-in and the cabinet, queueing the code emails.
 	codeJobs identity.Scheduler
+	// diary enables the cabinet's diary (with codeJobs).
+	diary handlers.Diary
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -143,6 +145,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 			CodesPerEmail: 5, CodesPerAddress: 20, CodeWindow: time.Hour,
 		})
 		deps.ClientAccounts = clients
+		deps.Diary = opt.diary
 	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {
