@@ -263,6 +263,7 @@ func TestCabinetDiaryBadInput(t *testing.T) {
 			{"ancient date", map[string]any{"date": "0001-01-01", "body": "x"}, "date"},
 			{"no date", map[string]any{"body": "x"}, "date"},
 			{"no body", map[string]any{"date": "2026-11-24"}, "body"},
+			{"blank body", map[string]any{"date": "2026-11-24", "body": " \n\t"}, "body"},
 			{"huge body", map[string]any{"date": "2026-11-24", "body": strings.Repeat("я", 20001)}, "body"},
 			{"mood too high", map[string]any{"date": "2026-11-24", "body": "x", "mood": 11}, "mood"},
 			{"mood zero", map[string]any{"date": "2026-11-24", "body": "x", "mood": 0}, "mood"},

@@ -109,9 +109,21 @@ func cleanTags(tags []string) []string {
 	return out
 }
 
+// check reads the day of in and refuses a body of blanks only.
+func (d *Diary) check(in Input) (time.Time, error) {
+	day, err := d.day(in.Date)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if in.Body != "" && strings.TrimSpace(in.Body) == "" {
+		return time.Time{}, &models.ValidationError{Field: "body", Message: "is required"}
+	}
+	return day, nil
+}
+
 // Write saves a new entry of userID.
 func (d *Diary) Write(ctx context.Context, userID uuid.UUID, in Input) (*models.DiaryEntry, error) {
-	day, err := d.day(in.Date)
+	day, err := d.check(in)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +144,7 @@ func (d *Diary) Get(ctx context.Context, userID, id uuid.UUID) (*models.DiaryEnt
 
 // Edit replaces userID's entry id with in.
 func (d *Diary) Edit(ctx context.Context, userID, id uuid.UUID, in Input) (*models.DiaryEntry, error) {
-	day, err := d.day(in.Date)
+	day, err := d.check(in)
 	if err != nil {
 		return nil, err
 	}
