@@ -31,6 +31,7 @@ import (
 	"balance/service/admin"
 	"balance/service/booking"
 	"balance/service/content"
+	"balance/service/diary"
 	"balance/service/identity"
 )
 
@@ -295,6 +296,9 @@ func routerDeps(a *app) handlers.Deps {
 		d.MyConsents = a.clients
 	}
 	// Cabinet: The diary.
+	if a.clients != nil {
+		d.Diary = diary.New(repository.NewDiaryEntries(a.db), service.SystemClock{})
+	}
 	// Cabinet: Data export.
 	// Cabinet: Account deletion.
 	// end of the public site's contexts.

@@ -93,6 +93,8 @@ type Deps struct {
 	MyRuns     MyRuns
 	MyConsents MyConsents
 	// Cabinet: The diary.
+	// Diary enables the client's private diary (/api/v1/me/diary...) in the cabinet.
+	Diary Diary
 	// Cabinet: Data export.
 	// Cabinet: Account deletion.
 	// end of the cabinet.
@@ -286,6 +288,15 @@ func NewRouter(d Deps) (*Router, error) {
 			me.POST("/consents/:type/revoke", my.revokeConsent)
 		}
 		// The diary.
+		if d.Diary != nil {
+			dy := &cabinetDiary{diary: d.Diary}
+			me.POST("/diary", dy.write)
+			me.GET("/diary", dy.list)
+			me.GET("/diary/mood", dy.mood)
+			me.GET("/diary/:id", dy.get)
+			me.PUT("/diary/:id", dy.edit)
+			me.DELETE("/diary/:id", dy.remove)
+		}
 		// Data export.
 		// Account deletion.
 		// end of the cabinet.

@@ -84,6 +84,8 @@ type options struct {
 	// appointments with bookings, the runs from myRuns), with codeJobs.
 	myCabinet bool
 	myRuns    handlers.MyRuns
+	// diary enables the cabinet's diary (with codeJobs).
+	diary handlers.Diary
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -153,6 +155,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 			}
 			deps.MyRuns, deps.MyConsents = opt.myRuns, clients
 		}
+		deps.Diary = opt.diary
 	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {
