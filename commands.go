@@ -291,6 +291,9 @@ func routerDeps(a *app) handlers.Deps {
 	// Cabinet: My appointments, self-help results and consents.
 	// Cabinet: The diary.
 	// Cabinet: Data export.
+	if a.exports != nil && d.ClientAccounts != nil {
+		d.DataExports = a.exports
+	}
 	// Cabinet: Account deletion.
 	// end of the public site's contexts.
 	d.AdminResources = a.adminResources

@@ -88,6 +88,8 @@ type Deps struct {
 	// Cabinet: My appointments, self-help results and consents.
 	// Cabinet: The diary.
 	// Cabinet: Data export.
+	// DataExports enables the client's data export (/api/v1/me/export...); it needs ClientAccounts.
+	DataExports DataExports
 	// Cabinet: Account deletion.
 	// end of the cabinet.
 	// end of the public site's contexts.
@@ -266,6 +268,12 @@ func NewRouter(d Deps) (*Router, error) {
 		// My appointments, self-help results and consents.
 		// The diary.
 		// Data export.
+		if d.DataExports != nil {
+			ex := &cabinetExports{exports: d.DataExports}
+			me.POST("/export", ex.request)
+			me.GET("/export", ex.latest)
+			me.GET("/export/download", ex.download)
+		}
 		// Account deletion.
 		// end of the cabinet.
 	}

@@ -80,6 +80,8 @@ type options struct {
 	consents []handlers.ConsentDocument
 	// codeJobs enables client sign-in and the cabinet, queueing the code emails.
 	codeJobs identity.Scheduler
+	// dataExports enables the cabinet's data export (with codeJobs).
+	dataExports handlers.DataExports
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -143,6 +145,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 			CodesPerEmail: 5, CodesPerAddress: 20, CodeWindow: time.Hour,
 		})
 		deps.ClientAccounts = clients
+		deps.DataExports = opt.dataExports // Cabinet: Data export.
 	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {
