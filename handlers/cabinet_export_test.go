@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -48,10 +49,14 @@ type exportEnv struct {
 	mailer  *notify.ExportMailer
 }
 
-func newExportEnv(t *testing.T, db *repository.DB) *exportEnv {
+func newExportEnv(t *testing.T, db *repository.DB, stores ...func(*export.Stores)) *exportEnv {
 	t.Helper()
 	x := &exportEnv{jobs: &exportJobs{}, clock: testkit.NewClock(t0)}
-	x.exports = export.New(export.NewStores(db), x.jobs, x.clock)
+	st := export.NewStores(db)
+	for _, f := range stores {
+		f(&st)
+	}
+	x.exports = export.New(st, x.jobs, x.clock)
 	x.cabinetEnv = newCabinetEnv(t, db, func(o *options) { o.dataExports = x.exports })
 	mail, err := email.New(email.Config{
 		Host: x.smtp.Host(), Port: x.smtp.Port(), Username: "mailer", Password: "smtp-secret",
@@ -380,4 +385,33 @@ func mustUUID(t *testing.T, s string) uuid.UUID {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// brokenData fails to gather, as a database that went away would.
+type brokenData struct{}
+
+func (brokenData) Gather(context.Context, uuid.UUID) (*repository.ClientData, error) {
+	return nil, errors.New("connection reset")
+}
+
+// TestCabinetDataExportFailure: an archive that cannot be built fails the request (no email, no
+// archive); the client may then ask again.
+func TestCabinetDataExportFailure(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		x := newExportEnv(t, db, func(st *export.Stores) { st.Data = brokenData{} })
+		a := x.signIn(t, x.s.api, "anna@example.org", "token")
+		first := decodeExport(t, x.s.api.Do("POST", "/api/v1/me/export", nil, bearer(a.Token)))
+		before := len(x.smtp.Messages())
+		x.runJobs(t)
+		if st := decodeExport(t, x.s.api.Do("GET", "/api/v1/me/export", nil, bearer(a.Token))); st.Status != "failed" || st.ReadyAt != nil {
+			t.Fatalf("after a failed build: %+v", st)
+		}
+		if n := len(x.smtp.Messages()) - before; n != 0 {
+			t.Fatalf("%d emails after a failed build", n)
+		}
+		again := decodeExport(t, x.s.api.Do("POST", "/api/v1/me/export", nil, bearer(a.Token)))
+		if again.ID == first.ID || again.Status != "requested" {
+			t.Fatalf("a new request after a failed one: %+v", again)
+		}
+	})
 }
