@@ -57,7 +57,7 @@ func newExportEnv(t *testing.T, db *repository.DB, stores ...func(*export.Stores
 		f(&st)
 	}
 	x.exports = export.New(st, x.jobs, x.clock)
-	x.cabinetEnv = newCabinetEnv(t, db, func(o *options) { o.dataExports = x.exports })
+	x.cabinetEnv = newCabinetEnv(t, db, func(o *options) { o.dataExports, o.adminResources = x.exports, true })
 	mail, err := email.New(email.Config{
 		Host: x.smtp.Host(), Port: x.smtp.Port(), Username: "mailer", Password: "smtp-secret",
 		From: "hello@balance.example", TLSConfig: x.smtp.ClientTLSConfig(), Timeout: 5 * time.Second,
@@ -262,6 +262,19 @@ func TestCabinetDataExport(t *testing.T) {
 			t.Fatalf("after the job: %+v", ready)
 		}
 		token := x.linkToken(t, before, "anna@example.org")
+
+		// Staff see the request and its state in the panel, never the archive.
+		x.s.staff(t, "owner@example.org", models.RoleOwner)
+		if r := login(t, x.s, "owner@example.org"); r.Status != http.StatusOK {
+			t.Fatalf("staff login = %d %s", r.Status, r.Body)
+		}
+		if r := api.Do("GET", "/admin/api/data_export_requests/"+first.ID, nil); r.Status != http.StatusOK ||
+			!strings.Contains(string(r.Body), `"status":"ready"`) {
+			t.Fatalf("panel's request = %d %s", r.Status, r.Body)
+		}
+		if r := api.Do("GET", "/admin/api/data_export_archives", nil); r.Status != http.StatusNotFound {
+			t.Fatalf("panel's archives = %d, want 404", r.Status)
+		}
 
 		// At rest the archive is a Fernet token, and the token only a hash.
 		var raw struct{ Content, TokenHash string }
