@@ -104,28 +104,34 @@ func New(st Stores, jobs Scheduler, clock service.Clock) *Exports {
 // Request queues a new export for userID. While one is open (requested or processing), that one
 // is returned instead, with created false: a client has one open request at a time.
 func (e *Exports) Request(ctx context.Context, userID uuid.UUID) (*models.DataExportRequest, bool, error) {
-	x, err := models.NewDataExportRequest(userID, e.clock.Now())
-	if err != nil {
-		return nil, false, err
-	}
-	err = e.st.Tx.InTx(ctx, func(ctx context.Context) error {
-		if err := e.st.Requests.Create(ctx, x); err != nil {
+	// Twice at most: the open request met on the first try may finish before it is read back.
+	for range 2 {
+		x, err := models.NewDataExportRequest(userID, e.clock.Now())
+		if err != nil {
+			return nil, false, err
+		}
+		err = e.st.Tx.InTx(ctx, func(ctx context.Context) error {
+			if err := e.st.Requests.Create(ctx, x); err != nil {
+				return err
+			}
+			_, err := e.jobs.Schedule(ctx, TaskBuild, Task{RequestID: x.ID}, time.Time{})
 			return err
+		})
+		if err == nil {
+			return x, true, nil
 		}
-		_, err := e.jobs.Schedule(ctx, TaskBuild, Task{RequestID: x.ID}, time.Time{})
-		return err
-	})
-	if errors.Is(err, models.ErrConflict) {
-		open, oerr := e.st.Requests.OpenByUser(ctx, userID)
-		if oerr != nil {
-			return nil, false, fmt.Errorf("data export of user %s: %w", userID, oerr)
+		if !errors.Is(err, models.ErrConflict) {
+			return nil, false, fmt.Errorf("request data export: %w", err)
 		}
-		return open, false, nil
+		open, err := e.st.Requests.OpenByUser(ctx, userID)
+		if err == nil {
+			return open, false, nil
+		}
+		if !errors.Is(err, models.ErrNotFound) {
+			return nil, false, fmt.Errorf("data export of user %s: %w", userID, err)
+		}
 	}
-	if err != nil {
-		return nil, false, fmt.Errorf("request data export: %w", err)
-	}
-	return x, true, nil
+	return nil, false, fmt.Errorf("data export of user %s: %w", userID, models.ErrConflict)
 }
 
 // Latest is userID's newest request; none is models.ErrNotFound.
