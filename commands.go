@@ -300,6 +300,9 @@ func routerDeps(a *app) handlers.Deps {
 		d.Diary = diary.New(repository.NewDiaryEntries(a.db), service.SystemClock{})
 	}
 	// Cabinet: Data export.
+	if a.exports != nil && d.ClientAccounts != nil {
+		d.DataExports = a.exports
+	}
 	// Cabinet: Account deletion.
 	// end of the public site's contexts.
 	d.AdminResources = a.adminResources

@@ -96,6 +96,8 @@ type Deps struct {
 	// Diary enables the client's private diary (/api/v1/me/diary...) in the cabinet.
 	Diary Diary
 	// Cabinet: Data export.
+	// DataExports enables the client's data export (/api/v1/me/export...); it needs ClientAccounts.
+	DataExports DataExports
 	// Cabinet: Account deletion.
 	// end of the cabinet.
 	// end of the public site's contexts.
@@ -298,6 +300,12 @@ func NewRouter(d Deps) (*Router, error) {
 			me.DELETE("/diary/:id", dy.remove)
 		}
 		// Data export.
+		if d.DataExports != nil {
+			ex := &cabinetExports{exports: d.DataExports}
+			me.POST("/export", ex.request)
+			me.GET("/export", ex.latest)
+			me.GET("/export/download", ex.download)
+		}
 		// Account deletion.
 		// end of the cabinet.
 	}

@@ -86,6 +86,8 @@ type options struct {
 	myRuns    handlers.MyRuns
 	// diary enables the cabinet's diary (with codeJobs).
 	diary handlers.Diary
+	// dataExports enables the cabinet's data export (with codeJobs).
+	dataExports handlers.DataExports
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -156,6 +158,7 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 			deps.MyRuns, deps.MyConsents = opt.myRuns, clients
 		}
 		deps.Diary = opt.diary
+		deps.DataExports = opt.dataExports // Cabinet: Data export.
 	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {
