@@ -89,6 +89,9 @@ type Deps struct {
 	// Cabinet: The diary.
 	// Cabinet: Data export.
 	// Cabinet: Account deletion.
+	// AccountDeletion enables the deletion of the client's account (POST /api/v1/me/delete/code,
+	// DELETE /api/v1/me); it needs ClientAccounts.
+	AccountDeletion AccountDeletion
 	// end of the cabinet.
 	// end of the public site's contexts.
 
@@ -267,6 +270,11 @@ func NewRouter(d Deps) (*Router, error) {
 		// The diary.
 		// Data export.
 		// Account deletion.
+		if d.AccountDeletion != nil {
+			del := &accountDeletion{del: d.AccountDeletion, auth: ca}
+			me.POST("/delete/code", del.requestCode)
+			me.DELETE("", del.deleteAccount)
+		}
 		// end of the cabinet.
 	}
 	// end of the public site's contexts.
