@@ -22,6 +22,7 @@ import (
 	"balance/service/admin"
 	"balance/service/booking"
 	"balance/service/content"
+	"balance/service/erasure"
 	"balance/service/identity"
 )
 
@@ -80,6 +81,9 @@ type options struct {
 	consents []handlers.ConsentDocument
 	// codeJobs enables client sign-in and the cabinet, queueing the code emails.
 	codeJobs identity.Scheduler
+	// Cabinet: Account deletion. deletionJobs enables it (with codeJobs and bookings), queueing
+	// the confirmation emails.
+	deletionJobs erasure.Scheduler
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -143,6 +147,12 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 			CodesPerEmail: 5, CodesPerAddress: 20, CodeWindow: time.Hour,
 		})
 		deps.ClientAccounts = clients
+	}
+	if opt.deletionJobs != nil && clients != nil && opt.bookings != nil { // Cabinet: Account deletion.
+		deps.AccountDeletion = erasure.New(erasure.Deps{
+			Codes: clients, Bookings: opt.bookings, Users: users, Store: repository.NewErasure(db),
+			Audit: repository.NewAuditLogs(db), Tx: db, Jobs: opt.deletionJobs, Clock: clock,
+		})
 	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {

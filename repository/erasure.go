@@ -60,7 +60,12 @@ func (r *Erasure) Erase(ctx context.Context, p erasure.Plan) error {
 		if len(leads) > 0 {
 			appts = appts.Or("lead_id IN ?", leads)
 		}
+		// The client's questions: asked signed in, or anonymously with the account's address to
+		// answer to.
 		questions := tx.Model(&models.Question{}).Select("id").Where("user_id = ?", p.UserID)
+		if p.Email != nil {
+			questions = questions.Or("contact_email = ?", string(*p.Email))
+		}
 		answers := tx.Model(&models.Answer{}).Select("id").Where("question_id IN (?)", questions)
 		steps := []struct {
 			what string
@@ -72,7 +77,7 @@ func (r *Erasure) Erase(ctx context.Context, p erasure.Plan) error {
 			{"moderation of answers", tx.Where("kind = ? AND subject_id IN (?)", "answer", answers).Delete(&models.ModerationItem{})},
 			{"moderation of questions", tx.Where("kind = ? AND subject_id IN (?)", "question", questions).Delete(&models.ModerationItem{})},
 			{"answers", tx.Where("question_id IN (?)", questions).Delete(&models.Answer{})},
-			{"questions", tx.Where("user_id = ?", p.UserID).Delete(&models.Question{})},
+			{"questions", tx.Where("id IN (?)", questions).Delete(&models.Question{})},
 			{"self-help runs", tx.Where("user_id = ?", p.UserID).Delete(&models.InteractiveRun{})},
 			{"data exports", tx.Where("user_id = ?", p.UserID).Delete(&models.DataExportRequest{})},
 			{"cancel reasons", tx.Model(&models.Appointment{}).Where("id IN (?)", appts).
