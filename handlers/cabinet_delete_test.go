@@ -118,6 +118,14 @@ func TestCabinetAccountDeletion(t *testing.T) {
 		if r := e.s.api.Do("PATCH", "/api/v1/me", map[string]any{"name": erasureName, "time_zone": "Europe/Moscow"}, bearer(a.Token)); r.Status != http.StatusOK {
 			t.Fatalf("profile: %d %s", r.Status, r.Body)
 		}
+		r := e.be.s.api.Do("POST", "/api/v1/waitlist", map[string]any{
+			"service_slug": "individual-session", "from": "2026-12-03", "to": "2026-12-04",
+			"client":   map[string]any{"name": erasureName, "email": erasureEmail},
+			"consents": []map[string]any{{"type": "personal_data", "version": "2026-01"}},
+		})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("waitlist: %d %s", r.Status, r.Body)
+		}
 		b := e.signIn(t, e.s.api, otherEmail, "token")
 		aID, bID := mustUUID(t, a.Me.ID), mustUUID(t, b.Me.ID)
 
@@ -197,7 +205,7 @@ func TestCabinetAccountDeletion(t *testing.T) {
 
 		// The deletion.
 		code = e.deletionCode(t, a.Token, erasureEmail)
-		r := e.s.api.Do("DELETE", "/api/v1/me", map[string]string{"code": code}, bearer(a.Token))
+		r = e.s.api.Do("DELETE", "/api/v1/me", map[string]string{"code": code}, bearer(a.Token))
 		if r.Status != http.StatusNoContent {
 			t.Fatalf("delete: %d %s", r.Status, r.Body)
 		}

@@ -52,6 +52,12 @@ func (r *Erasure) Erase(ctx context.Context, p erasure.Plan) error {
 		if err := tg.Pluck("chat_id", &chats).Error; err != nil {
 			return fmt.Errorf("erase: telegram chats: %w", translate(err))
 		}
+		// oldEmail matches rows that name the address without a link to the account ("(none)",
+		// never an address, when there is none).
+		oldEmail := "(none)"
+		if p.Email != nil {
+			oldEmail = string(*p.Email)
+		}
 		refs := []string{}
 		for _, c := range chats {
 			refs = append(refs, "telegram:"+strconv.FormatInt(c, 10))
@@ -86,14 +92,14 @@ func (r *Erasure) Erase(ctx context.Context, p erasure.Plan) error {
 			// P1: the ways to reach or recognise the person.
 			{"telegram accounts", deleteTelegram(tx, p.UserID, leads)},
 			{"deep links", deleteWhereUserOrLead(tx, "user_id", p.UserID, leads).Delete(&models.DeepLink{})},
-			{"waitlist", deleteWhereUserOrLead(tx, "client_user_id", p.UserID, leads).Delete(&models.WaitlistEntry{})},
+			{"waitlist", deleteWhereUserOrLead(tx, "client_user_id", p.UserID, leads).Or("email = ?", oldEmail).Delete(&models.WaitlistEntry{})},
 			{"sessions", tx.Model(&models.Session{}).Where("user_id = ?", p.UserID).
 				Updates(map[string]any{"revoked_at": gorm.Expr("COALESCE(revoked_at, ?)", p.Now), "ip": "", "user_agent": ""})},
 			{"codes", tx.Where("(user_id = ? AND id <> ?) OR (purpose = ? AND key = ?)", p.UserID, p.KeepCode,
 				models.CodeSignIn, p.SignInKey).Delete(&models.OneTimeCode{})},
 			{"kept code", tx.Model(&models.OneTimeCode{}).Where("id = ?", p.KeepCode).Update("expires_at", p.KeepUntil)},
 			{"code throttle", tx.Where("scope = ? AND key = ?", models.ThrottleCodeEmail, p.SignInKey).Delete(&models.ThrottleHit{})},
-			{"deliveries", tx.Model(&models.NotificationDelivery{}).Where("recipient_user_id = ? OR recipient_ref IN ?", p.UserID, refs).
+			{"deliveries", tx.Model(&models.NotificationDelivery{}).Where("recipient_user_id = ? OR recipient_ref IN ?", p.UserID, append(refs, oldEmail)).
 				Update("recipient_ref", "erased")},
 		}
 		if len(leads) > 0 {
