@@ -26,6 +26,7 @@ import (
 	"balance/service/calendar"
 	"balance/service/content"
 	"balance/service/crm"
+	"balance/service/erasure"
 	"balance/service/export"
 	"balance/service/identity"
 	"balance/service/interactive"
@@ -290,6 +291,9 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 		return err
 	})
 	// Cabinet: Account deletion.
+	if del := a.accountDeletion(); del != nil {
+		a.outbox.Handle(erasure.TaskDeletedEmail, notify.NewDeletedMailer(a.notifier, del).Send)
+	}
 	// end of the public site's contexts.
 	return a.outbox.Init()
 }

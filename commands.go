@@ -304,6 +304,9 @@ func routerDeps(a *app) handlers.Deps {
 		d.DataExports = a.exports
 	}
 	// Cabinet: Account deletion.
+	if del := a.accountDeletion(); del != nil {
+		d.AccountDeletion = del
+	}
 	// end of the public site's contexts.
 	d.AdminResources = a.adminResources
 	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings, Jobs: a.outbox, Accounts: a.identity}, service.SystemClock{})

@@ -99,6 +99,9 @@ type Deps struct {
 	// DataExports enables the client's data export (/api/v1/me/export...); it needs ClientAccounts.
 	DataExports DataExports
 	// Cabinet: Account deletion.
+	// AccountDeletion enables the deletion of the client's account (POST /api/v1/me/delete/code,
+	// DELETE /api/v1/me); it needs ClientAccounts.
+	AccountDeletion AccountDeletion
 	// end of the cabinet.
 	// end of the public site's contexts.
 
@@ -307,6 +310,11 @@ func NewRouter(d Deps) (*Router, error) {
 			me.GET("/export/download", ex.download)
 		}
 		// Account deletion.
+		if d.AccountDeletion != nil {
+			del := &accountDeletion{del: d.AccountDeletion, auth: ca}
+			me.POST("/delete/code", del.requestCode)
+			me.DELETE("", del.deleteAccount)
+		}
 		// end of the cabinet.
 	}
 	// end of the public site's contexts.

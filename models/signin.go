@@ -37,6 +37,9 @@ const (
 	CodeSignIn CodePurpose = "sign_in"
 	// CodeEmailChange confirms a signed-in client's new email address; its key is the user id.
 	CodeEmailChange CodePurpose = "email_change"
+	// CodeDeleteAccount confirms a signed-in client's deletion of their account; its key is the
+	// user id.
+	CodeDeleteAccount CodePurpose = "delete_account"
 )
 
 // CodeMaxAttempts is how many wrong codes a code takes before it is dead.
@@ -73,8 +76,8 @@ type OneTimeCode struct {
 
 // NewOneTimeCode records that a code was asked for; it is made and emailed later (Issue).
 func NewOneTimeCode(purpose CodePurpose, key string, userID *uuid.UUID, email Email, ttl time.Duration, now time.Time) (*OneTimeCode, error) {
-	if key == "" || ttl <= 0 || (purpose == CodeEmailChange) != (userID != nil) {
-		return nil, fmt.Errorf("one-time code of %q: needs a key, a lifetime, and a user only for an email change", purpose)
+	if key == "" || ttl <= 0 || (purpose == CodeEmailChange || purpose == CodeDeleteAccount) != (userID != nil) {
+		return nil, fmt.Errorf("one-time code of %q: needs a key, a lifetime, and a user only for an email change or an account deletion", purpose)
 	}
 	return &OneTimeCode{
 		ID: NewID(), Purpose: purpose, Key: key, UserID: userID, Email: string(email),
