@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"balance/events"
 	"balance/integrations/email"
 	"balance/internal/testkit"
@@ -306,4 +304,3 @@ func dumpAll(t *testing.T, db *repository.DB) string {
 	}
 	return b.String()
 }
-
