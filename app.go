@@ -26,6 +26,8 @@ import (
 	"balance/service/calendar"
 	"balance/service/content"
 	"balance/service/crm"
+	"balance/service/erasure"
+	"balance/service/export"
 	"balance/service/identity"
 	"balance/service/interactive"
 	"balance/service/notify"
@@ -67,6 +69,9 @@ type app struct {
 
 	// clients runs client accounts and the cabinet: sign-in by emailed code, client sessions.
 	clients *identity.Clients
+	// Cabinet: Data export.
+	// exports builds, hands out and cleans up the clients' data export archives.
+	exports *export.Exports
 }
 
 // withMailer makes the app send email through m instead of the configured SMTP server; the demo
@@ -278,7 +283,18 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	// Cabinet: My appointments, self-help results and consents.
 	// Cabinet: The diary.
 	// Cabinet: Data export.
+	a.exports = export.New(export.NewStores(a.db), a.outbox, clock)
+	a.outbox.Handle(export.TaskBuild, a.exports.Build)
+	a.outbox.Handle(export.TaskEmail, notify.NewExportMailer(a.notifier, a.exports).Send)
+	a.outbox.Every(export.TaskCleanup, 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {
+		n, err := a.exports.Cleanup(ctx)
+		a.log.Debug("data export cleanup", "deleted_archives", n)
+		return err
+	})
 	// Cabinet: Account deletion.
+	if del := a.accountDeletion(); del != nil {
+		a.outbox.Handle(erasure.TaskDeletedEmail, notify.NewDeletedMailer(a.notifier, del).Send)
+	}
 	// end of the public site's contexts.
 	return a.outbox.Init()
 }

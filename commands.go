@@ -31,6 +31,7 @@ import (
 	"balance/service/admin"
 	"balance/service/booking"
 	"balance/service/content"
+	"balance/service/diary"
 	"balance/service/identity"
 )
 
@@ -295,8 +296,17 @@ func routerDeps(a *app) handlers.Deps {
 		d.MyConsents = a.clients
 	}
 	// Cabinet: The diary.
+	if a.clients != nil {
+		d.Diary = diary.New(repository.NewDiaryEntries(a.db), service.SystemClock{})
+	}
 	// Cabinet: Data export.
+	if a.exports != nil && d.ClientAccounts != nil {
+		d.DataExports = a.exports
+	}
 	// Cabinet: Account deletion.
+	if del := a.accountDeletion(); del != nil {
+		d.AccountDeletion = del
+	}
 	// end of the public site's contexts.
 	d.AdminResources = a.adminResources
 	d.AdminRecords = admin.NewRecords(a.adminResources, a.db, admin.Ports{Bookings: a.bookings, Jobs: a.outbox, Accounts: a.identity}, service.SystemClock{})

@@ -367,7 +367,8 @@ func demoWalkthrough(base string, now time.Time) string {
 	}
 	from := now.In(loc).AddDate(0, 0, 2)
 	r := strings.NewReplacer("BASE", base,
-		"FROMDATE", from.Format(time.DateOnly), "TODATE", from.AddDate(0, 0, 6).Format(time.DateOnly))
+		"FROMDATE", from.Format(time.DateOnly), "TODATE", from.AddDate(0, 0, 6).Format(time.DateOnly),
+		"TODAY", now.UTC().Format(time.DateOnly))
 	return r.Replace(`
 Balance demo at BASE — book and "pay" with curl (README.md, "Try it: the demo", explains each step):
 
@@ -414,6 +415,12 @@ Balance demo at BASE — book and "pay" with curl (README.md, "Try it: the demo"
   curl -X POST BASE/api/v1/auth/code -H 'Content-Type: application/json' -d '{"email":"maria@example.com"}'
   curl -X POST BASE/api/v1/auth/verify -H 'Content-Type: application/json' -d '{"email":"maria@example.com","code":"<code>","session":"token"}'
   curl -H 'Authorization: Bearer <token>' BASE/api/v1/me
+
+  # 13. the cabinet: a private diary entry, the diary, a data export (its link comes by email, here the log)
+  curl -X POST BASE/api/v1/me/diary -H 'Authorization: Bearer <token>' -H 'Content-Type: application/json' \
+    -d '{"date":"TODAY","body":"Спокойный день","mood":7,"tags":["сон"]}'
+  curl -H 'Authorization: Bearer <token>' BASE/api/v1/me/diary
+  curl -X POST -H 'Authorization: Bearer <token>' BASE/api/v1/me/export
 
   # the whole API, browsable: BASE/api/docs
 

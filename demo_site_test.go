@@ -24,7 +24,7 @@ func TestDemoSiteWalkthrough(t *testing.T) {
 	t.Setenv("BALANCE_JOBS_POLL_INTERVAL", "50ms")
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
 	d := startDemo(t, dbURL)
-	for _, want := range []string{"/api/v1/articles", "/api/v1/tools/trevoga-samoproverka/runs", "/api/v1/auth/code", "/api/docs"} {
+	for _, want := range []string{"/api/v1/articles", "/api/v1/tools/trevoga-samoproverka/runs", "/api/v1/auth/code", "/api/v1/me/diary", "/api/docs"} {
 		if !strings.Contains(d.out.String(), d.base+want) {
 			t.Errorf("the printed walk-through lacks %s", want)
 		}
@@ -124,6 +124,28 @@ func TestDemoSiteWalkthrough(t *testing.T) {
 		me.Email != "maria@example.com" || me.Name != "Мария" {
 		t.Errorf("me: %d %+v", status, me)
 	}
+	// 13. The cabinet: a diary entry written and read back, a data export whose link is emailed.
+	auth := []string{"Authorization", "Bearer " + session.Token}
+	today := time.Now().UTC().Format(time.DateOnly)
+	if status := d.call(t, http.MethodPost, "/api/v1/me/diary", map[string]any{
+		"date": today, "body": "Спокойный день", "mood": 7, "tags": []string{"сон"},
+	}, nil, auth...); status != http.StatusCreated {
+		t.Errorf("diary entry: %d", status)
+	}
+	var diary struct {
+		Items []struct {
+			Body string `json:"body"`
+			Mood *int   `json:"mood"`
+		} `json:"items"`
+	}
+	if status := d.call(t, http.MethodGet, "/api/v1/me/diary", nil, &diary, auth...); status != http.StatusOK ||
+		len(diary.Items) != 1 || diary.Items[0].Body != "Спокойный день" || diary.Items[0].Mood == nil || *diary.Items[0].Mood != 7 {
+		t.Errorf("diary: %d %+v", status, diary)
+	}
+	if status := d.call(t, http.MethodPost, "/api/v1/me/export", nil, nil, auth...); status != http.StatusAccepted {
+		t.Errorf("export: %d", status)
+	}
+	d.waitForLog(t, regexp.MustCompile(`/api/v1/me/export/download\?token=`), time.Now().Add(30*time.Second))
 	if status := d.call(t, http.MethodGet, "/api/docs", nil, nil); status != http.StatusOK {
 		t.Errorf("/api/docs: %d", status)
 	}

@@ -27,6 +27,7 @@ var decodeTargets = []func() any{
 	func() any { return new(verifyRequest) },
 	func() any { return new(profilePatch) },
 	func() any { return new(confirmEmailRequest) },
+	func() any { return new(diaryEntryRequest) }, // The diary.
 }
 
 // FuzzDecodeJSON feeds any bytes to every public request decoder. A body is either refused with
@@ -44,6 +45,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"answers":{"q1":"a","q2":"b"}}`,
 		`{"email":"anna@example.com","code":"123456","session":"token"}`,
 		`{"name":"Анна","phone":null,"time_zone":"Europe/Moscow"}`,
+		`{"date":"2026-11-24","body":"Плохо спала","mood":3,"tags":["сон"]}`,
 		`{"reason":"\u0000"}`,
 		"{\"reason\":\"\xff\"}",
 		`[1,2,{"a":[{"b":"c"}]}]`,

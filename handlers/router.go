@@ -93,8 +93,15 @@ type Deps struct {
 	MyRuns     MyRuns
 	MyConsents MyConsents
 	// Cabinet: The diary.
+	// Diary enables the client's private diary (/api/v1/me/diary...) in the cabinet.
+	Diary Diary
 	// Cabinet: Data export.
+	// DataExports enables the client's data export (/api/v1/me/export...); it needs ClientAccounts.
+	DataExports DataExports
 	// Cabinet: Account deletion.
+	// AccountDeletion enables the deletion of the client's account (POST /api/v1/me/delete/code,
+	// DELETE /api/v1/me); it needs ClientAccounts.
+	AccountDeletion AccountDeletion
 	// end of the cabinet.
 	// end of the public site's contexts.
 
@@ -287,8 +294,28 @@ func NewRouter(d Deps) (*Router, error) {
 			me.POST("/consents/:type/revoke", my.revokeConsent)
 		}
 		// The diary.
+		if d.Diary != nil {
+			dy := &cabinetDiary{diary: d.Diary}
+			me.POST("/diary", dy.write)
+			me.GET("/diary", dy.list)
+			me.GET("/diary/mood", dy.mood)
+			me.GET("/diary/:id", dy.get)
+			me.PUT("/diary/:id", dy.edit)
+			me.DELETE("/diary/:id", dy.remove)
+		}
 		// Data export.
+		if d.DataExports != nil {
+			ex := &cabinetExports{exports: d.DataExports}
+			me.POST("/export", ex.request)
+			me.GET("/export", ex.latest)
+			me.GET("/export/download", ex.download)
+		}
 		// Account deletion.
+		if d.AccountDeletion != nil {
+			del := &accountDeletion{del: d.AccountDeletion, auth: ca}
+			me.POST("/delete/code", del.requestCode)
+			me.DELETE("", del.deleteAccount)
+		}
 		// end of the cabinet.
 	}
 	// end of the public site's contexts.

@@ -22,6 +22,7 @@ import (
 	"balance/service/admin"
 	"balance/service/booking"
 	"balance/service/content"
+	"balance/service/erasure"
 	"balance/service/identity"
 )
 
@@ -84,6 +85,13 @@ type options struct {
 	// appointments with bookings, the runs from myRuns), with codeJobs.
 	myCabinet bool
 	myRuns    handlers.MyRuns
+	// diary enables the cabinet's diary (with codeJobs).
+	diary handlers.Diary
+	// dataExports enables the cabinet's data export (with codeJobs).
+	dataExports handlers.DataExports
+	// Cabinet: Account deletion. deletionJobs enables it (with codeJobs and bookings), queueing
+	// the confirmation emails.
+	deletionJobs erasure.Scheduler
 }
 
 // newServer builds the real router over the real identity service and a real database. It returns
@@ -153,6 +161,14 @@ func newServer(t *testing.T, db *repository.DB, opt options) (*server, *gin.Engi
 			}
 			deps.MyRuns, deps.MyConsents = opt.myRuns, clients
 		}
+		deps.Diary = opt.diary
+		deps.DataExports = opt.dataExports // Cabinet: Data export.
+	}
+	if opt.deletionJobs != nil && clients != nil && opt.bookings != nil { // Cabinet: Account deletion.
+		deps.AccountDeletion = erasure.New(erasure.Deps{
+			Codes: clients, Bookings: opt.bookings, Users: users, Store: repository.NewErasure(db),
+			Audit: repository.NewAuditLogs(db), Tx: db, Jobs: opt.deletionJobs, Clock: clock,
+		})
 	}
 	r, err := handlers.NewRouter(deps)
 	if err != nil {

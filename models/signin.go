@@ -37,6 +37,9 @@ const (
 	CodeSignIn CodePurpose = "sign_in"
 	// CodeEmailChange confirms a signed-in client's new email address; its key is the user id.
 	CodeEmailChange CodePurpose = "email_change"
+	// CodeDeleteAccount confirms a signed-in client's deletion of their account; its key is the
+	// user id.
+	CodeDeleteAccount CodePurpose = "delete_account"
 	// CodeTelegramSignIn signs in a client who asked the Telegram bot for a sign-in link; its
 	// code is a token of 32 random bytes. The key is the row id until the token is made, then the
 	// token's hash, which the link is looked up by (IssueToken).
@@ -47,7 +50,9 @@ const (
 const TelegramSignInTTL = 10 * time.Minute
 
 // hasUser reports whether codes of the purpose belong to a user from the start.
-func (p CodePurpose) hasUser() bool { return p == CodeEmailChange || p == CodeTelegramSignIn }
+func (p CodePurpose) hasUser() bool {
+	return p == CodeEmailChange || p == CodeDeleteAccount || p == CodeTelegramSignIn
+}
 
 // CodeMaxAttempts is how many wrong codes a code takes before it is dead.
 const CodeMaxAttempts = 5
@@ -84,7 +89,7 @@ type OneTimeCode struct {
 // NewOneTimeCode records that a code was asked for; it is made and emailed later (Issue).
 func NewOneTimeCode(purpose CodePurpose, key string, userID *uuid.UUID, email Email, ttl time.Duration, now time.Time) (*OneTimeCode, error) {
 	if key == "" || ttl <= 0 || purpose.hasUser() != (userID != nil) {
-		return nil, fmt.Errorf("one-time code of %q: needs a key, a lifetime, and a user only for an email change or a Telegram sign-in", purpose)
+		return nil, fmt.Errorf("one-time code of %q: needs a key, a lifetime, and a user only for an email change, an account deletion or a Telegram sign-in", purpose)
 	}
 	return &OneTimeCode{
 		ID: NewID(), Purpose: purpose, Key: key, UserID: userID, Email: string(email),

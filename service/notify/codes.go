@@ -28,6 +28,7 @@ type Codes interface {
 const (
 	SignInCodeTemplate      = "signin_code"
 	EmailChangeCodeTemplate = "email_change_code"
+	DeletionCodeTemplate    = "account_deletion_code"
 )
 
 // CodeMailer sends code emails from identity.TaskCodeEmail jobs.
@@ -60,8 +61,11 @@ func (m *CodeMailer) Send(ctx context.Context, raw json.RawMessage) error {
 		return err
 	}
 	key := SignInCodeTemplate
-	if to.Purpose == models.CodeEmailChange {
+	switch to.Purpose {
+	case models.CodeEmailChange:
 		key = EmailChangeCodeTemplate
+	case models.CodeDeleteAccount:
+		key = DeletionCodeTemplate
 	}
 	now := n.clock.Now().UTC()
 	var userID *uuid.UUID

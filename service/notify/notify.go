@@ -208,6 +208,9 @@ func (n *Notifier) deliverEmail(ctx context.Context, d *models.NotificationDeliv
 	if to == "" {
 		return skip("no email address")
 	}
+	if strings.HasSuffix(to, "@"+models.ErasedEmailDomain) {
+		return skip("the account was deleted")
+	}
 	msg, err := renderEmail(tmpl, m.data)
 	if err != nil {
 		// The admin sees it in the delivery log and the job list; nothing half-rendered goes out.

@@ -189,7 +189,7 @@ func SampleData(key string) Data {
 	case "signin_code":
 		return Data{Code: "482913", SiteURL: sampleSite}
 	case "data_export_ready":
-		return Data{ClientName: "Анна", Link: sampleSite + "/me/export/sample", SiteURL: sampleSite}
+		return Data{ClientName: "Анна", Link: DataExportLink(sampleSite, "sample-token"), SiteURL: sampleSite}
 	case "telegram_welcome", "telegram_plan", "telegram_unknown_code", "telegram_login", "telegram_not_linked":
 		return Data{ClientName: "Анна", Link: sampleSite + "/plan/sample", SiteURL: sampleSite}
 	case TemplateOwnerNewLead:
