@@ -53,6 +53,7 @@ var AuditP2Fields = []string{
 	"answers",           // intake form answers
 	"body",              // diary entry text
 	"cancel_reason_p2",  // what a client or staff member wrote when canceling an appointment
+	"content",           // a data export archive (everything held about a client, decrypted)
 	"encrypted_payload", // intake form, as the seed names it
 	"intake",            // a whole intake form
 	"intake_form",       // a whole intake form
