@@ -168,12 +168,7 @@ func (h *myCabinet) getIntake(c *gin.Context) {
 		return
 	}
 	f, err := h.bookings.OwnIntakeForm(c.Request.Context(), currentClient(c).ID, id)
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, newIntakeJSON(f))
+	answerIntake(c, f, err)
 }
 
 // putIntake answers PUT /api/v1/me/appointments/{id}/intake-form.
@@ -187,12 +182,7 @@ func (h *myCabinet) putIntake(c *gin.Context) {
 		return
 	}
 	f, err := h.bookings.SaveOwnIntakeForm(c.Request.Context(), currentClient(c).ID, id, req.Answers, req.Submit)
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, newIntakeJSON(f))
+	answerIntake(c, f, err)
 }
 
 // toolRuns answers GET /api/v1/me/tool-runs?limit=&offset=: results only, never answers.

@@ -319,6 +319,12 @@ func (h *publicBookings) putIntake(c *gin.Context) {
 		return
 	}
 	f, err := h.bookings.SaveIntakeForm(c.Request.Context(), id, c.GetHeader(headerManageToken), req.Answers, req.Submit)
+	answerIntake(c, f, err)
+}
+
+// answerIntake answers an intake form request — by the manage token or from the cabinet — with
+// the form, never cached, or with the problem err maps to.
+func answerIntake(c *gin.Context, f *models.IntakeForm, err error) {
 	if err != nil {
 		respondError(c, err)
 		return
@@ -334,12 +340,7 @@ func (h *publicBookings) getIntake(c *gin.Context) {
 		return
 	}
 	f, err := h.bookings.IntakeForm(c.Request.Context(), id, c.GetHeader(headerManageToken))
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, newIntakeJSON(f))
+	answerIntake(c, f, err)
 }
 
 type waitlistRequest struct {
