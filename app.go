@@ -9,6 +9,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"balance/config"
@@ -61,6 +62,9 @@ type app struct {
 	leads *crm.Capture
 
 	// The integrations; each nil when its configuration is empty (integrations.go).
+	// tracer, when set, sees every PostgreSQL statement (withQueryTracer).
+	tracer pgx.QueryTracer
+
 	// provider is the payment provider; the demo replaces it, as it replaces mailer.
 	provider booking.PaymentProvider
 	mailer   notify.Mailer
@@ -80,6 +84,12 @@ func withMailer(m notify.Mailer) appOption {
 	return func(a *app) { a.mailer = m }
 }
 
+// withQueryTracer makes the database connections report every PostgreSQL statement to tr (tests
+// count a request's statements with it).
+func withQueryTracer(tr pgx.QueryTracer) appOption {
+	return func(a *app) { a.tracer = tr }
+}
+
 // appOption adjusts the app before it is wired.
 type appOption func(*app)
 
@@ -97,14 +107,15 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bo
 	if err != nil {
 		return nil, err
 	}
-	db, err := openDB(ctx, cfg, keys, log)
-	if err != nil {
-		return nil, err
-	}
-	a := &app{cfg: cfg, log: log, db: db}
+	a := &app{cfg: cfg, log: log}
 	for _, opt := range opts {
 		opt(a)
 	}
+	db, err := openDB(ctx, cfg, keys, log, a.tracer)
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
 	if err := a.init(ctx, migrate, workers); err != nil {
 		db.Close()
 		return nil, err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"balance/integrations/telegram"
 	"bufio"
 	"context"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/term"
@@ -25,6 +25,7 @@ import (
 	"balance/crypto"
 	"balance/events"
 	"balance/handlers"
+	"balance/integrations/telegram"
 	"balance/models"
 	"balance/repository"
 	"balance/service"
@@ -152,9 +153,10 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-func openDB(ctx context.Context, cfg config.Config, keys *crypto.KeyRing, log *slog.Logger) (*repository.DB, error) {
+func openDB(ctx context.Context, cfg config.Config, keys *crypto.KeyRing, log *slog.Logger, tracer pgx.QueryTracer) (*repository.DB, error) {
 	db, err := repository.Open(ctx, cfg.Database.URL, repository.Options{
 		MaxOpenConns: cfg.Database.MaxOpenConns, Logger: log, SlowQuery: 200 * time.Millisecond, Keys: keys,
+		Tracer: tracer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", config.RedactURL(cfg.Database.URL), err)
@@ -398,7 +400,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
-	db, err := openDB(ctx, cfg, nil, log)
+	db, err := openDB(ctx, cfg, nil, log, nil)
 	if err != nil {
 		return err
 	}
@@ -492,7 +494,7 @@ func cmdCreateAdmin(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
-	db, err := openDB(ctx, cfg, nil, log)
+	db, err := openDB(ctx, cfg, nil, log, nil)
 	if err != nil {
 		return err
 	}
@@ -602,7 +604,7 @@ func openMigrated(ctx context.Context, cfgFile string, stderr io.Writer) (*repos
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := openDB(ctx, cfg, keys, log)
+	db, err := openDB(ctx, cfg, keys, log, nil)
 	if err != nil {
 		return nil, nil, err
 	}

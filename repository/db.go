@@ -50,6 +50,9 @@ type Options struct {
 	SlowQuery time.Duration
 	// Keys encrypt P2 fields; without them, reading or writing a P2 field fails.
 	Keys *crypto.KeyRing
+	// Tracer, when set, sees every statement sent to PostgreSQL (BEGIN and COMMIT included), from
+	// the stores and the job queue alike; tests count a request's statements with it.
+	Tracer pgx.QueryTracer
 }
 
 // Open connects to url: "sqlite:<path>" (the file and its folder are created) or "postgres://...".
@@ -127,6 +130,7 @@ func openPostgres(url string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	cfg.Tracer = opt.Tracer
 	// Times come back in UTC whatever the process's local zone is.
 	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, conn *pgx.Conn) error {
 		conn.TypeMap().RegisterType(&pgtype.Type{
