@@ -284,14 +284,44 @@ func (o *Outbox) Publish(ctx context.Context, tx *repository.Tx, events []models
 	if len(params) == 0 {
 		return nil
 	}
-	if _, err := o.client.InsertManyTx(ctx, tx.SQL, params); err != nil {
-		return fmt.Errorf("queue event jobs: %w", err)
+	if !tx.Gathers() {
+		if _, err := o.client.InsertManyTx(ctx, tx.SQL, params); err != nil {
+			return fmt.Errorf("queue event jobs: %w", err)
+		}
+		return nil
 	}
+	b := o.batch(tx)
+	b.params = append(b.params, params...)
 	return nil
 }
 
+// jobBatch gathers the job rows of one transaction: they are inserted together, in one
+// statement, just before it commits.
+type jobBatch struct {
+	params []river.InsertManyParams
+}
+
+// batch returns the job rows tx inserts at commit.
+func (o *Outbox) batch(tx *repository.Tx) *jobBatch {
+	return tx.Value(o, func() any {
+		b := &jobBatch{}
+		tx.BeforeCommit(func(ctx context.Context, sqlTx *sql.Tx) error {
+			if len(b.params) == 0 {
+				return nil
+			}
+			if _, err := o.client.InsertManyTx(ctx, sqlTx, b.params); err != nil {
+				return fmt.Errorf("queue jobs: %w", err)
+			}
+			return nil
+		})
+		return b
+	}).(*jobBatch)
+}
+
 // Schedule queues task name to run at time at (now when zero) with payload, inside the
-// transaction carried by ctx when there is one. It returns the job id for Cancel.
+// transaction carried by ctx when there is one. It returns the job id for Cancel; inside a
+// transaction of repository.DB.InTx the job is inserted at commit with the transaction's other job
+// rows, and the id is 0.
 func (o *Outbox) Schedule(ctx context.Context, name string, payload any, at time.Time) (int64, error) {
 	if err := o.Init(); err != nil {
 		return 0, err
@@ -308,6 +338,11 @@ func (o *Outbox) Schedule(ctx context.Context, name string, payload any, at time
 	}
 	args := taskJob{Task: name, Payload: raw}
 	opts := &river.InsertOpts{ScheduledAt: at}
+	if tx, ok := repository.CurrentTx(ctx); ok {
+		b := o.batch(tx)
+		b.params = append(b.params, river.InsertManyParams{Args: args, InsertOpts: opts})
+		return 0, nil
+	}
 	var res *rivertype.JobInsertResult
 	if tx, ok := repository.SQLTx(ctx); ok {
 		res, err = o.client.InsertTx(ctx, tx, args, opts)

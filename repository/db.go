@@ -191,8 +191,15 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 		return fn(ctx)
 	}
 	state := newTxState()
+	state.inTx = true
 	err := db.Gorm.WithContext(db.context(context.WithValue(ctx, txStateKey{}, state))).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+		ctx := context.WithValue(context.WithValue(ctx, txKey{}, tx), txStateKey{}, state)
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		// The publisher gets the context of the transaction's statements, not fn's: a handler it
+		// runs must not write through this transaction, which is about to end.
+		return state.commit(tx.Statement.Context, db.publisher, tx)
 	})
 	if err != nil {
 		return translate(err)

@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -30,14 +31,122 @@ type Tx struct {
 // AfterCommit runs fn once the transaction has committed; never if it rolls back.
 func (t *Tx) AfterCommit(fn func()) { t.state.afterCommit = append(t.state.afterCommit, fn) }
 
-// txState is what one transaction collects: functions to run after commit, and which events it
-// published already (an aggregate saved twice in one transaction publishes its events once).
+// BeforeCommit runs fn inside the transaction once everything else in it is done, just before it
+// commits (after its events are handed to the publisher); an error rolls the transaction back.
+func (t *Tx) BeforeCommit(fn func(ctx context.Context, tx *sql.Tx) error) {
+	t.state.beforeCommit = append(t.state.beforeCommit, fn)
+}
+
+// Gathers reports whether the transaction gathers writes for its commit (BeforeCommit runs): a
+// transaction of InTx does; a bare one (GORM's implicit transaction of one statement, a test's)
+// may not, and its writes must be made at once.
+func (t *Tx) Gathers() bool { return t.state.inTx }
+
+// Value returns what the transaction keeps under key, made by mk the first time it is asked for:
+// a place to gather rows written together at commit (the outbox's job rows).
+func (t *Tx) Value(key any, mk func() any) any {
+	if v, ok := t.state.values[key]; ok {
+		return v
+	}
+	if t.state.values == nil {
+		t.state.values = map[any]any{}
+	}
+	v := mk()
+	t.state.values[key] = v
+	return v
+}
+
+// CurrentTx returns the transaction of InTx that ctx carries (false outside InTx), for writes that
+// must join it at commit.
+func CurrentTx(ctx context.Context) (*Tx, bool) {
+	state, _ := ctx.Value(txStateKey{}).(*txState)
+	sqlTx, ok := SQLTx(ctx)
+	if state == nil || !ok || !state.inTx {
+		return nil, false
+	}
+	return &Tx{SQL: sqlTx, state: state}, true
+}
+
+// txState is what one transaction collects: functions to run before and after commit, values kept
+// for the commit, which events it published already (an aggregate saved twice in one transaction
+// publishes its events once), and the events of InTx, published together just before commit.
 type txState struct {
-	afterCommit []func()
-	published   map[uuid.UUID]bool
+	// inTx is set for the transactions of InTx, which run beforeCommit.
+	inTx         bool
+	afterCommit  []func()
+	beforeCommit []func(ctx context.Context, tx *sql.Tx) error
+	values       map[any]any
+	published    map[uuid.UUID]bool
+	pending      []models.Event
+	sources      []eventSource
 }
 
 func newTxState() *txState { return &txState{published: map[uuid.UUID]bool{}} }
+
+// take adds the events of sources not taken yet to the transaction's pending events.
+func (s *txState) take(sources []eventSource) int {
+	n := 0
+	for _, src := range sources {
+		for _, e := range src.Events() {
+			if !s.published[e.EventID()] {
+				s.published[e.EventID()] = true
+				s.pending = append(s.pending, e)
+				n++
+			}
+		}
+	}
+	s.sources = append(s.sources, sources...)
+	return n
+}
+
+// commit publishes the pending events of an InTx transaction in one call and runs the
+// before-commit functions (which may add more: they run in order until none is left).
+func (s *txState) commit(ctx context.Context, pub Publisher, g *gorm.DB) error {
+	sqlTx, ok := g.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		if len(s.pending) > 0 || len(s.beforeCommit) > 0 {
+			return fmt.Errorf("commit: not in a transaction (%T)", g.Statement.ConnPool)
+		}
+		return nil
+	}
+	tx := &Tx{SQL: sqlTx, Dialect: g.Dialector.Name(), state: s}
+	if len(s.pending) > 0 && pub != nil {
+		events := s.pending
+		s.pending = nil
+		// The publisher may keep ctx beyond this transaction (the in-memory bus hands it to
+		// handlers): this transaction's state must not leak into the writes those make.
+		if err := pub.Publish(context.WithValue(ctx, txStateKey{}, (*txState)(nil)), tx, events); err != nil {
+			return fmt.Errorf("publish events: %w", err)
+		}
+	}
+	for i := 0; i < len(s.beforeCommit); i++ {
+		if err := s.beforeCommit[i](ctx, sqlTx); err != nil {
+			return err
+		}
+	}
+	sources := s.sources
+	tx.AfterCommit(func() {
+		for _, src := range sources {
+			src.ClearEvents()
+		}
+	})
+	return nil
+}
+
+// RecordEvents adds the events of aggregates written without GORM's create and update (a statement of
+// its own) to the events the transaction of ctx publishes at commit.
+func RecordEvents(ctx context.Context, aggregates ...EventSource) error {
+	state, _ := ctx.Value(txStateKey{}).(*txState)
+	if state == nil {
+		return errors.New("record events: not in a transaction")
+	}
+	sources := make([]eventSource, 0, len(aggregates))
+	for _, a := range aggregates {
+		sources = append(sources, a)
+	}
+	state.take(sources)
+	return nil
+}
 
 func (s *txState) runAfterCommit() {
 	for _, fn := range s.afterCommit {
@@ -54,11 +163,13 @@ type (
 // once at start, before the stores are used.
 func (db *DB) SetPublisher(p Publisher) { db.publisher = p }
 
-// eventSource is an aggregate that records events (models.Recorder).
-type eventSource interface {
+// EventSource is an aggregate that records events (it embeds models.Recorder).
+type EventSource interface {
 	Events() []models.Event
 	ClearEvents()
 }
+
+type eventSource = EventSource
 
 const implicitTxState = "balance:tx_state"
 
@@ -97,10 +208,13 @@ func publishEvents(g *gorm.DB) {
 		return
 	}
 	state, _ := ctx.Value(txStateKey{}).(*txState)
-	if state == nil {
-		state = newTxState()
-		g.InstanceSet(implicitTxState, state)
+	if state != nil {
+		// Inside InTx: the events wait for the commit, where they are published together.
+		state.take(sources)
+		return
 	}
+	state = newTxState()
+	g.InstanceSet(implicitTxState, state)
 	var events []models.Event
 	for _, src := range sources {
 		for _, e := range src.Events() {

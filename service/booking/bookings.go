@@ -83,6 +83,8 @@ type Stores struct {
 	Requests      *repository.BookingRequests
 	Users         *repository.Users
 	Leads         *repository.Leads
+	// Hot reads and writes what a public booking needs in few statements.
+	Hot *repository.BookingHotPath
 }
 
 // NewStores returns every store booking needs over db.
@@ -92,7 +94,7 @@ func NewStores(db *repository.DB) Stores {
 		Payments: repository.NewPayments(db), Refunds: repository.NewRefunds(db),
 		Notifications: repository.NewPaymentNotifications(db), IntakeForms: repository.NewIntakeForms(db),
 		Waitlist: repository.NewWaitlist(db), Requests: repository.NewBookingRequests(db),
-		Users: repository.NewUsers(db), Leads: repository.NewLeads(db),
+		Users: repository.NewUsers(db), Leads: repository.NewLeads(db), Hot: repository.NewBookingHotPath(db),
 	}
 }
 
@@ -179,9 +181,12 @@ func (b *Bookings) Book(ctx context.Context, in BookingInput) (*BookingResult, e
 	if err := models.ValidateIdempotencyKey(in.IdempotencyKey); err != nil {
 		return nil, err
 	}
-	if res, err := b.replay(ctx, in); !errors.Is(err, models.ErrNotFound) {
-		return res, err
+	if in.staff != nil {
+		if res, err := b.replay(ctx, in); !errors.Is(err, models.ErrNotFound) {
+			return res, err
+		}
 	}
+	// A public booking learns whether its key booked already in its first statement.
 	res, err := b.book(ctx, in)
 	if err != nil && !errors.Is(err, ErrPaymentUnavailable) {
 		// A concurrent request with the same key may have taken the time first: answer as it did.
@@ -194,6 +199,9 @@ func (b *Bookings) Book(ctx context.Context, in BookingInput) (*BookingResult, e
 }
 
 func (b *Bookings) book(ctx context.Context, in BookingInput) (*BookingResult, error) {
+	if in.staff == nil {
+		return b.bookPublic(ctx, in)
+	}
 	svc, err := b.bookedService(ctx, in)
 	if err != nil {
 		return nil, err
@@ -291,15 +299,7 @@ func (b *Bookings) take(ctx context.Context, svc *models.Service, in BookingInpu
 		if appt.Status != models.AppointmentStatusPendingPayment {
 			return nil
 		}
-		amount := svc.Price()
-		if svc.DepositMinor != nil && *svc.DepositMinor > 0 {
-			amount.Minor = *svc.DepositMinor
-		}
-		// The payment's key is its appointment's id: a retry of its creation cannot pay twice.
-		if pay, err = models.NewPayment(appt.ID, amount, "pay-"+appt.ID.String(), now); err != nil {
-			return err
-		}
-		if err := b.st.Payments.Create(ctx, pay); err != nil {
+		if pay, err = b.paymentIntent(ctx, svc, appt, now); err != nil {
 			return err
 		}
 		_, err = b.jobs.Schedule(ctx, TaskExpireHold, appointmentTask{AppointmentID: appt.ID}, *appt.HoldExpiresAt)
@@ -330,9 +330,21 @@ func (b *Bookings) createPayment(ctx context.Context, svc *models.Service, appt 
 	remote, err := b.provider.CreatePayment(pctx, req)
 	cancel()
 	if err == nil {
-		err = b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
-			return p.MarkPending(remote.ID, remote.ConfirmationURL, b.clock.Now().UTC())
-		})
+		// One statement: the intent written a moment ago is still at its version, unless a job or
+		// a webhook touched it meanwhile — then it is loaded again.
+		err = pay.MarkPending(remote.ID, remote.ConfirmationURL, b.clock.Now().UTC())
+		if err == nil {
+			err = b.st.Payments.Save(ctx, pay)
+		}
+		if errors.Is(err, models.ErrConflict) {
+			err = b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
+				if err := p.MarkPending(remote.ID, remote.ConfirmationURL, b.clock.Now().UTC()); err != nil {
+					return err
+				}
+				*pay = *p
+				return nil
+			})
+		}
 		if err == nil {
 			return nil
 		}

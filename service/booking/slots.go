@@ -384,28 +384,16 @@ func (s *Slots) Check(ctx context.Context, svc *models.Service, start time.Time,
 	if start.IsZero() {
 		return &models.ValidationError{Field: "start", Message: "is required"}
 	}
-	home, err := zoneCache{}.load(svc.Timezone)
-	if err != nil {
-		return fmt.Errorf("check slot of service %s: %w", svc.Slug, err)
-	}
-	day := civilDay(start.In(home))
-	now := s.clock.Now()
-	q := SlotQuery{Service: svc, Now: now, From: day, To: day}
-	lo, hi := bookable(svc, home, day, day, now)
-	if !start.Before(lo) && start.Before(hi) {
-		if q.Rules, err = s.availability.RulesFor(ctx, svc.ID); err != nil {
-			return fmt.Errorf("check slot of service %s: %w", svc.Slug, err)
+	schedule := func(ctx context.Context, from, to time.Time) ([]models.AvailabilityRule, []models.AvailabilityException, error) {
+		rules, err := s.availability.RulesFor(ctx, svc.ID)
+		if err != nil {
+			return nil, nil, err
 		}
-		if q.Exceptions, err = s.availability.ExceptionsBetween(ctx, svc.ID, day.AddDate(0, 0, -2), day.AddDate(0, 0, 2)); err != nil {
-			return fmt.Errorf("check slot of service %s: %w", svc.Slug, err)
-		}
+		exceptions, err := s.availability.ExceptionsBetween(ctx, svc.ID, from, to)
+		return rules, exceptions, err
 	}
-	grid, err := FreeSlots(q)
-	if err != nil {
+	if err := s.onGrid(ctx, svc, start, schedule); err != nil {
 		return err
-	}
-	if !slices.ContainsFunc(grid, func(sl Slot) bool { return sl.Start.Equal(start) }) {
-		return &models.ValidationError{Field: "start", Message: "is not a bookable time of this service; ask /slots for free times"}
 	}
 	held := start.Add(svc.Duration() + svc.Buffer())
 	appts, err := s.appointments.Conflicting(ctx, start, held)
@@ -417,6 +405,40 @@ func (s *Slots) Check(ctx context.Context, svc *models.Service, start time.Time,
 			return fmt.Errorf("slot %s of service %s: %w", start.UTC().Format(time.RFC3339), svc.Slug, models.ErrSlotTaken)
 		}
 	}
+	return s.calendarFree(ctx, svc, start, held)
+}
+
+// scheduleFunc reads a service's weekly rules and the exceptions touching the days from..to.
+type scheduleFunc func(ctx context.Context, from, to time.Time) ([]models.AvailabilityRule, []models.AvailabilityException, error)
+
+// onGrid reports whether start is a slot of svc's schedule now (read by schedule, and only when
+// start is within the service's notice and horizon): a ValidationError when it is not.
+func (s *Slots) onGrid(ctx context.Context, svc *models.Service, start time.Time, schedule scheduleFunc) error {
+	home, err := zoneCache{}.load(svc.Timezone)
+	if err != nil {
+		return fmt.Errorf("check slot of service %s: %w", svc.Slug, err)
+	}
+	day := civilDay(start.In(home))
+	now := s.clock.Now()
+	q := SlotQuery{Service: svc, Now: now, From: day, To: day}
+	lo, hi := bookable(svc, home, day, day, now)
+	if !start.Before(lo) && start.Before(hi) {
+		if q.Rules, q.Exceptions, err = schedule(ctx, day.AddDate(0, 0, -2), day.AddDate(0, 0, 2)); err != nil {
+			return fmt.Errorf("check slot of service %s: %w", svc.Slug, err)
+		}
+	}
+	grid, err := FreeSlots(q)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(grid, func(sl Slot) bool { return sl.Start.Equal(start) }) {
+		return &models.ValidationError{Field: "start", Message: "is not a bookable time of this service; ask /slots for free times"}
+	}
+	return nil
+}
+
+// calendarFree reports models.ErrSlotTaken when the practice's calendar is busy in [start, held).
+func (s *Slots) calendarFree(ctx context.Context, svc *models.Service, start, held time.Time) error {
 	if s.calendar != nil {
 		blocks, err := s.calendar.Busy(ctx, start, held)
 		if err != nil {

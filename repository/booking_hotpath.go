@@ -1,0 +1,359 @@
+package repository
+
+// The public booking's hot path: what it reads before writing, in one statement, and on
+// PostgreSQL the client's rows (user, role, consents; lead and its identities) in one statement
+// each. docs/performance.md counts the statements of one booking.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"balance/migrations"
+	"balance/models"
+)
+
+// BookingHotPath reads and writes what a public booking needs in as few statements as it can.
+type BookingHotPath struct{ db *DB }
+
+// NewBookingHotPath returns the booking hot path's store.
+func NewBookingHotPath(db *DB) *BookingHotPath { return &BookingHotPath{db: db} }
+
+// BookingContext is what a public booking learns in one statement before it writes.
+type BookingContext struct {
+	// Service is the service of the slug (published or not: the caller decides).
+	Service *models.Service
+	// Requested is set when an unexpired booking request holds the Idempotency-Key.
+	Requested bool
+	// User is the id of the account of the email, nil when none; UserStatus its status.
+	User       *uuid.UUID
+	UserStatus models.UserStatus
+	// EmailLead and PhoneLead are the CRM leads that hold the email and the phone, nil when none.
+	EmailLead, PhoneLead *uuid.UUID
+}
+
+type bookingContextRow struct {
+	models.Service `gorm:"embedded"`
+	Requested      bool
+	UserID         *uuid.UUID
+	UserStatus     *string
+	EmailLead      *uuid.UUID
+	PhoneLead      *uuid.UUID
+}
+
+// Context loads the service of slug with, in the same statement, whether key (when not empty)
+// holds an unexpired booking request, the account of email and the leads holding email and phone
+// (each may be empty). An unknown slug is models.ErrNotFound.
+func (r *BookingHotPath) Context(ctx context.Context, slug, key string, email models.Email, phone string, now time.Time) (*BookingContext, error) {
+	var row bookingContextRow
+	err := r.db.conn(ctx).Model(&models.Service{}).Select(`services.*,
+		EXISTS (SELECT 1 FROM booking_requests WHERE key = ? AND expires_at > ?) AS requested,
+		(SELECT id FROM users WHERE email = ? AND deleted_at IS NULL) AS user_id,
+		(SELECT status FROM users WHERE email = ? AND deleted_at IS NULL) AS user_status,
+		(SELECT lead_id FROM lead_identities WHERE kind = ? AND value = ?) AS email_lead,
+		(SELECT lead_id FROM lead_identities WHERE kind = ? AND value = ?) AS phone_lead`,
+		key, now.UTC(), string(email), string(email),
+		models.LeadIdentityKindEmail, string(email), models.LeadIdentityKindPhone, phone).
+		Where("services.slug = ?", slug).Take(&row).Error
+	if err != nil {
+		return nil, notFound("service", slug, err)
+	}
+	svc := row.Service
+	out := &BookingContext{Service: &svc, Requested: row.Requested && key != "", User: row.UserID,
+		EmailLead: row.EmailLead, PhoneLead: row.PhoneLead}
+	if row.UserStatus != nil {
+		out.UserStatus = models.UserStatus(*row.UserStatus)
+	}
+	if email == "" {
+		out.User, out.EmailLead = nil, nil
+	}
+	if phone == "" {
+		out.PhoneLead = nil
+	}
+	return out, nil
+}
+
+// scheduleRow is a weekly rule or an exception, as one row of a union.
+type scheduleRow struct {
+	Src         string
+	ID          uuid.UUID
+	ServiceID   *uuid.UUID
+	Weekday     *int
+	StartMinute *int
+	EndMinute   *int
+	Timezone    string
+	ValidFrom   *time.Time
+	ValidTo     *time.Time
+	Kind        *string
+	DateFrom    *time.Time
+	DateTo      *time.Time
+	Reason      *string
+	CreatedAt   time.Time
+}
+
+// Schedule returns the weekly rules of a service (and of every service) and its exceptions that
+// touch the calendar days from..to, as Availability.RulesFor and ExceptionsBetween do — in one
+// statement on PostgreSQL.
+func (r *BookingHotPath) Schedule(ctx context.Context, serviceID uuid.UUID, from, to time.Time) ([]models.AvailabilityRule, []models.AvailabilityException, error) {
+	if r.db.Dialect != migrations.Postgres {
+		av := NewAvailability(r.db)
+		rules, err := av.RulesFor(ctx, serviceID)
+		if err != nil {
+			return nil, nil, err
+		}
+		exceptions, err := av.ExceptionsBetween(ctx, serviceID, from, to)
+		return rules, exceptions, err
+	}
+	var rows []scheduleRow
+	err := r.db.conn(ctx).Raw(`
+		SELECT 'r' AS src, id, service_id, weekday, start_minute, end_minute, timezone, valid_from, valid_to,
+		       NULL::text AS kind, NULL::date AS date_from, NULL::date AS date_to, NULL::text AS reason, created_at
+		FROM availability_rules WHERE service_id = ? OR service_id IS NULL
+		UNION ALL
+		SELECT 'e', id, service_id, NULL, start_minute, end_minute, timezone, NULL, NULL,
+		       kind, date_from, date_to, reason, created_at
+		FROM availability_exceptions WHERE (service_id = ? OR service_id IS NULL) AND date_from <= ? AND date_to >= ?`,
+		serviceID, serviceID, bookingDay(to), bookingDay(from)).Scan(&rows).Error
+	if err != nil {
+		return nil, nil, fmt.Errorf("schedule of service %s: %w", serviceID, translate(err))
+	}
+	var rules []models.AvailabilityRule
+	var exceptions []models.AvailabilityException
+	for _, x := range rows {
+		if x.Src == "r" {
+			rule := models.AvailabilityRule{ID: x.ID, ServiceID: x.ServiceID, Timezone: x.Timezone,
+				ValidFrom: x.ValidFrom, ValidTo: x.ValidTo, CreatedAt: x.CreatedAt}
+			if x.Weekday != nil && x.StartMinute != nil && x.EndMinute != nil {
+				rule.Weekday, rule.StartMinute, rule.EndMinute = *x.Weekday, *x.StartMinute, *x.EndMinute
+			}
+			rules = append(rules, rule)
+			continue
+		}
+		e := models.AvailabilityException{ID: x.ID, ServiceID: x.ServiceID, StartMinute: x.StartMinute,
+			EndMinute: x.EndMinute, Timezone: x.Timezone, CreatedAt: x.CreatedAt}
+		if x.Kind != nil {
+			e.Kind = models.AvailabilityExceptionKind(*x.Kind)
+		}
+		if x.DateFrom != nil && x.DateTo != nil {
+			e.DateFrom, e.DateTo = x.DateFrom.UTC(), x.DateTo.UTC()
+		}
+		if x.Reason != nil {
+			e.Reason = *x.Reason
+		}
+		exceptions = append(exceptions, e)
+	}
+	sort.Slice(rules, func(i, j int) bool {
+		a, b := rules[i], rules[j]
+		if a.Weekday != b.Weekday {
+			return a.Weekday < b.Weekday
+		}
+		if a.StartMinute != b.StartMinute {
+			return a.StartMinute < b.StartMinute
+		}
+		return a.ID.String() < b.ID.String()
+	})
+	sort.Slice(exceptions, func(i, j int) bool {
+		a, b := exceptions[i], exceptions[j]
+		if !a.DateFrom.Equal(b.DateFrom) {
+			return a.DateFrom.Before(b.DateFrom)
+		}
+		as, bs := minuteOr(a.StartMinute), minuteOr(b.StartMinute)
+		if as != bs {
+			return as < bs
+		}
+		return a.ID.String() < b.ID.String()
+	})
+	return rules, exceptions, nil
+}
+
+// minuteOr orders a missing start minute (a whole day) last, as PostgreSQL orders NULLs.
+func minuteOr(m *int) int {
+	if m == nil {
+		return 1 << 30
+	}
+	return *m
+}
+
+// SupportsClientUpsert reports whether RecordUser and RecordLead can write (PostgreSQL only: they
+// use data-modifying WITH statements that SQLite lacks).
+func (r *BookingHotPath) SupportsClientUpsert() bool { return r.db.Dialect == migrations.Postgres }
+
+// RecordedUser is the account a booking recorded its client in.
+type RecordedUser struct {
+	ID      uuid.UUID
+	Status  models.UserStatus
+	Created bool
+	// Changed lists the consent types the account holds in another version than the one given:
+	// they are left to the caller (revoking the old grant needs a statement of its own).
+	Changed []models.ConsentType
+}
+
+// RecordUser finds the client account of u's email or creates u (with the client role), and
+// grants the consents of types the account does not hold yet — in one statement, inside the
+// transaction of ctx. The ConsentChanged events of what it granted join the transaction's events.
+func (r *BookingHotPath) RecordUser(ctx context.Context, u *models.User, consents []models.Consent, now time.Time) (*RecordedUser, error) {
+	if u.Email == nil {
+		return nil, fmt.Errorf("record user: no email")
+	}
+	now = now.UTC()
+	var (
+		values []string
+		args   = []any{u.ID, string(*u.Email), u.DisplayName, models.UserActive, now, now}
+	)
+	for _, c := range consents {
+		values = append(values, "(CAST(? AS uuid), CAST(? AS text), CAST(? AS text), CAST(? AS text))")
+		args = append(args, c.ID, string(c.Type), c.Version, c.Source)
+	}
+	if len(values) == 0 {
+		values = append(values, "(NULL::uuid, NULL::text, NULL::text, NULL::text)")
+	}
+	args = append(args, now, now)
+	var row struct {
+		ID      uuid.UUID
+		Status  string
+		Created bool
+		Granted *string
+		Changed *string
+	}
+	err := r.db.conn(ctx).Raw(`
+		WITH u AS (
+			INSERT INTO users (id, email, display_name, status, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (email) WHERE deleted_at IS NULL DO UPDATE SET updated_at = users.updated_at
+			RETURNING id, status, (xmax = 0) AS created
+		), g (id, consent_type, version, source) AS (VALUES `+strings.Join(values, ", ")+`),
+		ro AS (
+			INSERT INTO user_roles (user_id, role, granted_at) SELECT id, 'client', ? FROM u WHERE created
+		),
+		ins AS (
+			INSERT INTO consents (id, user_id, consent_type, granted, version, source, granted_at)
+			SELECT g.id, u.id, g.consent_type, true, g.version, g.source, ? FROM u, g
+			WHERE g.id IS NOT NULL AND u.status = 'active' AND NOT EXISTS (
+				SELECT 1 FROM consents c WHERE c.user_id = u.id AND c.consent_type = g.consent_type
+				AND c.granted AND c.revoked_at IS NULL)
+			RETURNING consent_type
+		)
+		SELECT u.id, u.status, u.created,
+			(SELECT string_agg(consent_type, ',') FROM ins) AS granted,
+			(SELECT string_agg(c.consent_type, ',') FROM consents c, g WHERE c.user_id = u.id
+				AND c.consent_type = g.consent_type AND c.granted AND c.revoked_at IS NULL
+				AND c.version <> g.version) AS changed
+		FROM u`, args...).Scan(&row).Error
+	if err != nil {
+		return nil, fmt.Errorf("record client %s: %w", u.ID, translate(err))
+	}
+	if row.ID == uuid.Nil {
+		return nil, fmt.Errorf("record client: %w", models.ErrConflict)
+	}
+	out := &RecordedUser{ID: row.ID, Status: models.UserStatus(row.Status), Created: row.Created}
+	if row.Changed != nil {
+		for _, t := range strings.Split(*row.Changed, ",") {
+			out.Changed = append(out.Changed, models.ConsentType(t))
+		}
+	}
+	if row.Granted != nil {
+		granted := &models.User{ID: row.ID}
+		for _, t := range strings.Split(*row.Granted, ",") {
+			for _, c := range consents {
+				if string(c.Type) == t {
+					granted.Record(models.ConsentChanged{EventMeta: models.NewEventMeta(row.ID, now), Type: c.Type,
+						Granted: true, Version: c.Version, Source: c.Source})
+				}
+			}
+		}
+		if err := RecordEvents(ctx, granted); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// CreateLead inserts a new lead with its identities in one statement, inside the transaction of
+// ctx; its events join the transaction's. A contact another lead holds is models.ErrConflict.
+func (r *BookingHotPath) CreateLead(ctx context.Context, l *models.Lead) error {
+	utm, err := json.Marshal(l.UTM)
+	if err != nil {
+		return fmt.Errorf("create lead: %w", err)
+	}
+	args := []any{l.ID, l.Status, l.Source, string(utm), l.Notes, l.UserID, l.Version, l.CreatedAt.UTC(), l.UpdatedAt.UTC(), l.LastActivityAt.UTC()}
+	sql := `INSERT INTO leads (id, status, source, utm, notes, user_id, version, created_at, updated_at, last_activity_at)
+		VALUES (?, ?, ?, CAST(? AS jsonb), ?, ?, ?, ?, ?, ?)`
+	if len(l.Identities) > 0 {
+		var values []string
+		for _, id := range l.Identities {
+			values = append(values, "(?, ?, ?, ?, ?)")
+			args = append(args, id.ID, id.LeadID, id.Kind, id.Value, id.CreatedAt.UTC())
+		}
+		sql = `WITH l AS (` + sql + ` RETURNING id)
+			INSERT INTO lead_identities (id, lead_id, kind, value, created_at)
+			SELECT * FROM (VALUES ` + strings.Join(values, ", ") + `) AS v (id, lead_id, kind, value, created_at)
+			WHERE EXISTS (SELECT 1 FROM l)`
+		sql = strings.Replace(sql, "(?, ?, ?, ?, ?)", "(CAST(? AS uuid), CAST(? AS uuid), CAST(? AS text), CAST(? AS text), CAST(? AS timestamptz))", -1)
+	}
+	if err := r.db.conn(ctx).Exec(sql, args...).Error; err != nil {
+		return fmt.Errorf("create lead %s: %w", l.ID, translate(err))
+	}
+	return RecordEvents(ctx, l)
+}
+
+// TouchLead records a booking's activity on an existing lead in one statement: it links the user
+// when the lead has none, adds the identities it lacks (a contact another lead holds stays
+// there) and moves its last activity. The lead's events (user linked, identities added) join the
+// transaction's.
+func (r *BookingHotPath) TouchLead(ctx context.Context, leadID uuid.UUID, userID *uuid.UUID, identities []models.LeadIdentity, now time.Time) error {
+	now = now.UTC()
+	update := `UPDATE leads AS l SET user_id = COALESCE(l.user_id, CAST(? AS uuid)),
+			last_activity_at = GREATEST(l.last_activity_at, ?), updated_at = ?, version = l.version + 1
+		FROM (SELECT id, user_id AS old_user FROM leads WHERE id = ?) AS o WHERE l.id = o.id AND l.id = ?
+		RETURNING o.old_user`
+	args := []any{userID, now, now, leadID, leadID}
+	var sql string
+	if len(identities) == 0 {
+		sql = `WITH up AS (` + update + `) SELECT (SELECT old_user FROM up) AS old_user,
+			EXISTS (SELECT 1 FROM up) AS found, NULL::text AS added`
+	} else {
+		var values []string
+		for _, id := range identities {
+			values = append(values, "(CAST(? AS uuid), CAST(? AS uuid), CAST(? AS text), CAST(? AS text), CAST(? AS timestamptz))")
+			args = append(args, id.ID, leadID, id.Kind, id.Value, now)
+		}
+		sql = `WITH up AS (` + update + `),
+			ins AS (INSERT INTO lead_identities (id, lead_id, kind, value, created_at)
+				SELECT * FROM (VALUES ` + strings.Join(values, ", ") + `) AS v (id, lead_id, kind, value, created_at)
+				WHERE EXISTS (SELECT 1 FROM up)
+				ON CONFLICT (kind, value) DO NOTHING RETURNING id, kind)
+			SELECT (SELECT old_user FROM up) AS old_user, EXISTS (SELECT 1 FROM up) AS found,
+				(SELECT string_agg(kind || ' ' || id::text, ',') FROM ins) AS added`
+	}
+	var row struct {
+		OldUser *uuid.UUID
+		Found   bool
+		Added   *string
+	}
+	if err := r.db.conn(ctx).Raw(sql, args...).Scan(&row).Error; err != nil {
+		return fmt.Errorf("touch lead %s: %w", leadID, translate(err))
+	}
+	if !row.Found {
+		return fmt.Errorf("touch lead %s: %w", leadID, models.ErrNotFound)
+	}
+	l := &models.Lead{ID: leadID}
+	if userID != nil && row.OldUser == nil {
+		l.Record(models.LeadUserLinked{EventMeta: models.NewEventMeta(leadID, now), UserID: *userID})
+	}
+	if row.Added != nil {
+		for _, a := range strings.Split(*row.Added, ",") {
+			kind, id, _ := strings.Cut(a, " ")
+			iid, err := uuid.Parse(id)
+			if err != nil {
+				return fmt.Errorf("touch lead %s: %w", leadID, err)
+			}
+			l.Record(models.LeadIdentityAdded{EventMeta: models.NewEventMeta(leadID, now), IdentityID: iid, Kind: models.LeadIdentityKind(kind)})
+		}
+	}
+	return RecordEvents(ctx, l)
+}
