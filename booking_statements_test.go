@@ -33,8 +33,7 @@ func TestBookingStatementBudget(t *testing.T) {
 	trace := testkit.NewSQLTrace()
 	d := newTracedDemo(t, trace)
 
-	start := d.firstFreeSlot(t)
-	book := func(n int, key string) (int, string) {
+	book := func(n int, key string, start time.Time) (int, string) {
 		body := fmt.Sprintf(`{"service_slug":%q,"start":%q,"timezone":"Europe/Moscow","format":"online",
 			"client":{"name":"Анна","email":"budget%d@example.com","phone":"+7 999 123-45-6%d"},
 			"consents":[{"type":"personal_data","version":"2026-01"}]}`, demoServiceSlug, start.Format(time.RFC3339), n, n%10)
@@ -43,12 +42,12 @@ func TestBookingStatementBudget(t *testing.T) {
 
 	// The first booking of a process also asks the job queue's driver for the server's version:
 	// the budget is the steady state's.
-	if status, answer := book(0, "budget-key-0000"); status != http.StatusCreated {
+	if status, answer := book(0, "budget-key-0000", d.firstFreeSlot(t)); status != http.StatusCreated {
 		t.Fatalf("first booking: %d %s", status, answer)
 	}
-	start = d.firstFreeSlot(t)
+	start := d.firstFreeSlot(t)
 	trace.Reset()
-	status, answer := book(1, "budget-key-0001")
+	status, answer := book(1, "budget-key-0001", start)
 	if status != http.StatusCreated {
 		t.Fatalf("booking: %d %s", status, answer)
 	}
@@ -59,9 +58,19 @@ func TestBookingStatementBudget(t *testing.T) {
 			stmts, txs, bookingStatementBudget, bookingTransactionBudget, trace)
 	}
 
+	// A returning client (the same email, an account and a lead already) costs the same.
+	next := d.firstFreeSlot(t)
+	trace.Reset()
+	if status, answer := book(1, "budget-key-0002", next); status != http.StatusCreated {
+		t.Fatalf("returning client's booking: %d %s", status, answer)
+	}
+	if stmts, txs := trace.Counts(); stmts > bookingStatementBudget || txs > bookingTransactionBudget {
+		t.Errorf("a returning client's booking sent %d statements in %d transactions:\n%s", stmts, txs, trace)
+	}
+
 	// The same request again is answered from its Idempotency-Key, within the same budget.
 	trace.Reset()
-	if status, again := book(1, "budget-key-0001"); status != http.StatusCreated || again != answer {
+	if status, again := book(1, "budget-key-0001", start); status != http.StatusCreated || again != answer {
 		t.Fatalf("replay: %d\n%s\nfirst answer:\n%s", status, again, answer)
 	}
 	if stmts, txs := trace.Counts(); stmts > bookingStatementBudget || txs > bookingTransactionBudget {

@@ -42,15 +42,27 @@ func (b *Bookings) bookPublic(ctx context.Context, in BookingInput) (*BookingRes
 		if errors.Is(err, errReplay) {
 			// The first answer is read again in one transaction.
 			var res *BookingResult
-			rerr := b.db.InTx(ctx, func(ctx context.Context) error {
+			var gone error
+			err := b.db.InTx(ctx, func(ctx context.Context) error {
 				var err error
 				res, err = b.replay(ctx, in)
+				if errors.Is(err, models.ErrNotFound) {
+					// The booking it made was called off unpaid (and its key forgotten): that
+					// commits, and the request books afresh.
+					gone, err = err, nil
+				}
 				return err
 			})
-			if errors.Is(rerr, models.ErrNotFound) && attempt < 2 {
-				continue // the booking it made was called off unpaid: book afresh
+			if err == nil && gone != nil {
+				if attempt < 2 {
+					continue
+				}
+				err = gone
 			}
-			return res, rerr
+			if err != nil {
+				return nil, err
+			}
+			return res, nil
 		}
 		if err == nil {
 			break
