@@ -66,7 +66,7 @@ type app struct {
 	tracer pgx.QueryTracer
 
 	// provider is the payment provider; the demo replaces it, as it replaces mailer.
-	provider booking.PaymentProvider
+	provider booking.PaymentGateway
 	mailer   notify.Mailer
 	bot      *telegram.Client
 	calendar *gcal.Client
@@ -95,7 +95,7 @@ type appOption func(*app)
 
 // withPaymentProvider makes the app take payments through p instead of the YooKassa client the
 // configuration describes; the demo passes a client of its local simulator.
-func withPaymentProvider(p booking.PaymentProvider) appOption {
+func withPaymentProvider(p booking.PaymentGateway) appOption {
 	return func(a *app) { a.provider = p }
 }
 

@@ -103,7 +103,7 @@ func newTracedDemo(t *testing.T, trace *testkit.SQLTrace) *tracedDemo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(ctx, cfg, testkit.Logger(t), true, 0, withPaymentProvider(provider), withQueryTracer(trace))
+	a, err := newApp(ctx, cfg, testkit.Logger(t), true, 0, withPaymentProvider(yookassa.Gateway{Client: provider}), withQueryTracer(trace))
 	if err != nil {
 		t.Fatal(err)
 	}

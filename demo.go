@@ -92,7 +92,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, log, true, cfg.Jobs.Workers, withPaymentProvider(provider),
+	a, err := newApp(ctx, cfg, log, true, cfg.Jobs.Workers, withPaymentProvider(yookassa.Gateway{Client: provider}),
 		withMailer(email.LogSender{Log: log.With("component", "email")}))
 	if err != nil {
 		return err

@@ -15,12 +15,14 @@ func (a *app) integrations(ctx context.Context) error {
 	c := a.cfg
 	var err error
 	if a.provider == nil && c.YooKassa.Enabled() {
-		if a.provider, err = yookassa.New(yookassa.Config{
+		client, err := yookassa.New(yookassa.Config{
 			ShopID: c.YooKassa.ShopID, SecretKey: c.YooKassa.SecretKey, APIURL: c.YooKassa.APIURL,
 			ReturnURL: c.YooKassa.ReturnURL, Receipts: c.YooKassa.Receipts,
-		}); err != nil {
+		})
+		if err != nil {
 			return &configError{err}
 		}
+		a.provider = yookassa.Gateway{Client: client}
 	}
 	if a.provider == nil {
 		a.log.Warn("payments disabled: yookassa.shop_id is empty (BALANCE_YOOKASSA_SHOP_ID); paid services cannot be booked and /webhooks/yookassa answers 503")

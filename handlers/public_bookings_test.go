@@ -113,7 +113,7 @@ func paidBookings(t *testing.T, db *repository.DB, st booking.Stores, outbox *ev
 		}
 	}
 	slots := booking.NewSlots(av, st.Appointments, nil, clock)
-	b := booking.NewBookings(db, st, slots, client, outbox, clock, booking.Config{
+	b := booking.NewBookings(db, st, slots, yookassa.Gateway{Client: client}, outbox, clock, booking.Config{
 		HoldTTL: 15 * time.Minute, PartialRefundPercent: 50, ReconcileAfter: 10 * time.Minute, IdempotencyTTL: 24 * time.Hour,
 	}, testkit.Logger(t))
 	for _, task := range b.Tasks() {

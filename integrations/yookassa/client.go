@@ -53,6 +53,8 @@ type CreatePaymentRequest struct {
 	// Description is shown to the client; it is cut to 128 characters.
 	Description   string
 	AppointmentID uuid.UUID
+	// PaymentID is our payment's id, kept in the metadata beside the appointment's.
+	PaymentID uuid.UUID
 	// ManualCapture asks for a two-stage payment (waiting_for_capture, then CapturePayment); by
 	// default the payment is captured at once.
 	ManualCapture bool
@@ -83,8 +85,14 @@ func (c *Client) CreatePayment(ctx context.Context, req CreatePaymentRequest) (*
 		Confirmation: wireConfirmation{Type: "redirect", ReturnURL: c.cfg.ReturnURL},
 		Description:  description,
 	}
+	if req.AppointmentID != uuid.Nil || req.PaymentID != uuid.Nil {
+		body.Metadata = map[string]string{}
+	}
 	if req.AppointmentID != uuid.Nil {
-		body.Metadata = map[string]string{MetadataAppointmentID: req.AppointmentID.String()}
+		body.Metadata[MetadataAppointmentID] = req.AppointmentID.String()
+	}
+	if req.PaymentID != uuid.Nil {
+		body.Metadata[MetadataPaymentID] = req.PaymentID.String()
 	}
 	if c.cfg.Receipts {
 		receipt, err := newReceipt(req.Customer, description, req.Amount)

@@ -36,6 +36,9 @@ const (
 // MetadataAppointmentID is the metadata key that ties a payment to its appointment.
 const MetadataAppointmentID = "appointment_id"
 
+// MetadataPaymentID is the metadata key that keeps our payment's id.
+const MetadataPaymentID = "payment_id"
+
 // Payment is a payment as the API reports it.
 type Payment struct {
 	ID              string

@@ -14,7 +14,6 @@ import (
 	"github.com/google/uuid"
 
 	"balance/crypto"
-	"balance/integrations/yookassa"
 	"balance/models"
 	"balance/repository"
 	"balance/service"
@@ -44,15 +43,6 @@ const (
 
 // Consent source recorded for consents given in a booking or waitlist form.
 const consentSourceBooking = "booking_form"
-
-// PaymentProvider is what booking needs of the payment provider; *yookassa.Client is one.
-type PaymentProvider interface {
-	CreatePayment(ctx context.Context, req yookassa.CreatePaymentRequest) (*yookassa.Payment, error)
-	GetPayment(ctx context.Context, id string) (*yookassa.Payment, error)
-	CancelPayment(ctx context.Context, id, idempotenceKey string) (*yookassa.Payment, error)
-	CreateRefund(ctx context.Context, req yookassa.CreateRefundRequest) (*yookassa.Refund, error)
-	GetRefund(ctx context.Context, id string) (*yookassa.Refund, error)
-}
 
 // Scheduler runs a named task later, inside the transaction carried by ctx; *events.Outbox is one.
 type Scheduler interface {
@@ -104,7 +94,7 @@ type Bookings struct {
 	st        Stores
 	catalogue *Catalogue
 	slots     *Slots
-	provider  PaymentProvider
+	provider  PaymentGateway
 	jobs      Scheduler
 	clock     service.Clock
 	cfg       Config
@@ -113,7 +103,7 @@ type Bookings struct {
 
 // NewBookings wires the booking use cases. provider may be nil: then only free services can be
 // booked and paid ones answer ErrPaymentsDisabled.
-func NewBookings(db *repository.DB, st Stores, slots *Slots, provider PaymentProvider, jobs Scheduler, clock service.Clock, cfg Config, log *slog.Logger) *Bookings {
+func NewBookings(db *repository.DB, st Stores, slots *Slots, provider PaymentGateway, jobs Scheduler, clock service.Clock, cfg Config, log *slog.Logger) *Bookings {
 	return &Bookings{
 		db: db, st: st, catalogue: NewCatalogue(st.Services), slots: slots, provider: provider,
 		jobs: jobs, clock: clock, cfg: cfg, log: log,
@@ -318,11 +308,11 @@ func (b *Bookings) createPayment(ctx context.Context, svc *models.Service, appt 
 	if loc == nil {
 		loc = time.UTC
 	}
-	req := yookassa.CreatePaymentRequest{
-		Amount:         pay.Amount(),
+	req := PaymentRequest{
+		Payment: pay.ID, Appointment: appt.ID, Amount: pay.Amount(),
 		Description:    fmt.Sprintf("%s, %s", svc.Title, appt.StartAt.In(loc).Format("02.01.2006 15:04")),
-		AppointmentID:  appt.ID,
-		Customer:       &yookassa.Customer{Email: client.Email, Phone: normalizedPhone(client.Phone)},
+		Email:          models.Email(client.Email),
+		Phone:          models.Phone(normalizedPhone(client.Phone)),
 		IdempotenceKey: pay.IdempotenceKey,
 	}
 	// Bounded well inside IntentGrace, so that an intent older than that belongs to no request.

@@ -63,16 +63,16 @@ type processDied struct{}
 // CreatePayment panics with processDied, before the request reaches the provider or (with
 // afterProvider) after the provider made the payment but before its answer was used.
 type crashingProvider struct {
-	booking.PaymentProvider
+	booking.PaymentGateway
 	armed, afterProvider atomic.Bool
 }
 
-func (p *crashingProvider) CreatePayment(ctx context.Context, req yookassa.CreatePaymentRequest) (*yookassa.Payment, error) {
+func (p *crashingProvider) CreatePayment(ctx context.Context, req booking.PaymentRequest) (booking.ProviderPayment, error) {
 	if !p.armed.Load() {
-		return p.PaymentProvider.CreatePayment(ctx, req)
+		return p.PaymentGateway.CreatePayment(ctx, req)
 	}
 	if p.afterProvider.Load() {
-		_, _ = p.PaymentProvider.CreatePayment(ctx, req)
+		_, _ = p.PaymentGateway.CreatePayment(ctx, req)
 	}
 	panic(processDied{})
 }
@@ -123,7 +123,7 @@ func newEnv(t *testing.T, db *repository.DB, opts ...envOption) *env {
 	e.pub = testkit.CountEvents(e.outbox)
 	db.SetPublisher(e.pub)
 
-	var provider booking.PaymentProvider
+	var provider booking.PaymentGateway
 	if !cfg.noProvider {
 		e.yk = yookassatest.New(t, "shop-1", "secret-1")
 		client, err := yookassa.New(yookassa.Config{
@@ -133,9 +133,9 @@ func newEnv(t *testing.T, db *repository.DB, opts ...envOption) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		provider = client
+		provider = yookassa.Gateway{Client: client}
 		if cfg.crashable {
-			e.crash = &crashingProvider{PaymentProvider: client}
+			e.crash = &crashingProvider{PaymentGateway: provider}
 			provider = e.crash
 		}
 	}

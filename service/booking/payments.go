@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"balance/integrations/yookassa"
 	"balance/models"
 )
 
@@ -45,8 +44,8 @@ func (b *Bookings) HandleNotification(ctx context.Context, event, objectID strin
 	}
 	switch event {
 	case "payment.succeeded", "payment.canceled", "payment.waiting_for_capture":
-		p, err := b.provider.GetPayment(ctx, objectID)
-		if errors.Is(err, yookassa.ErrNotFound) {
+		p, err := b.provider.Payment(ctx, objectID)
+		if errors.Is(err, ErrUnknownAtProvider) {
 			return outcomeUnknown, nil
 		}
 		if err != nil {
@@ -54,8 +53,8 @@ func (b *Bookings) HandleNotification(ctx context.Context, event, objectID strin
 		}
 		return b.applyPayment(ctx, p)
 	case "refund.succeeded":
-		r, err := b.provider.GetRefund(ctx, objectID)
-		if errors.Is(err, yookassa.ErrNotFound) {
+		r, err := b.provider.RefundState(ctx, objectID)
+		if errors.Is(err, ErrUnknownAtProvider) {
 			return "ignored: unknown refund", nil
 		}
 		if err != nil {
@@ -67,14 +66,14 @@ func (b *Bookings) HandleNotification(ctx context.Context, event, objectID strin
 }
 
 // applyPayment brings the local payment and its appointment to the provider's state of p.
-func (b *Bookings) applyPayment(ctx context.Context, p *yookassa.Payment) (string, error) {
+func (b *Bookings) applyPayment(ctx context.Context, p ProviderPayment) (string, error) {
 	var event string
-	switch p.Status {
-	case yookassa.PaymentSucceeded:
+	switch p.State {
+	case ProviderPaymentSucceeded:
 		event = "payment.succeeded"
-	case yookassa.PaymentCanceled:
+	case ProviderPaymentCanceled:
 		event = "payment.canceled"
-	case yookassa.PaymentWaitingForCapture:
+	case ProviderPaymentWaitingForCapture:
 		// Payments are created with capture=true; a two-stage one is not ours to capture.
 		b.log.WarnContext(ctx, "payment waits for capture; bookings do not use two-stage payments", "provider_payment_id", p.ID)
 		return outcomeUnsupported, nil
@@ -129,12 +128,12 @@ func (b *Bookings) applyPayment(ctx context.Context, p *yookassa.Payment) (strin
 
 // localPayment finds our payment for the provider's p: by its id, or (when the answer to our
 // create request was lost) by the appointment in its metadata, then recording the provider's id.
-func (b *Bookings) localPayment(ctx context.Context, p *yookassa.Payment) (*models.Payment, error) {
+func (b *Bookings) localPayment(ctx context.Context, p ProviderPayment) (*models.Payment, error) {
 	pay, err := b.st.Payments.ByProviderPaymentID(ctx, p.ID)
-	if err == nil || !errors.Is(err, models.ErrNotFound) || p.AppointmentID == uuid.Nil {
+	if err == nil || !errors.Is(err, models.ErrNotFound) || p.Appointment == uuid.Nil {
 		return pay, err
 	}
-	pays, err := b.st.Payments.ByAppointment(ctx, p.AppointmentID)
+	pays, err := b.st.Payments.ByAppointment(ctx, p.Appointment)
 	if err != nil {
 		return nil, err
 	}
@@ -323,16 +322,15 @@ func (b *Bookings) RunRefund(ctx context.Context, refundID uuid.UUID) error {
 	if pay.ProviderPaymentID == nil {
 		return fmt.Errorf("refund %s: payment %s has no provider id", r.ID, pay.ID)
 	}
-	var remote *yookassa.Refund
+	var remote ProviderRefund
 	if r.ProviderRefundID != nil {
-		remote, err = b.provider.GetRefund(ctx, *r.ProviderRefundID)
+		remote, err = b.provider.RefundState(ctx, *r.ProviderRefundID)
 	} else {
-		remote, err = b.provider.CreateRefund(ctx, yookassa.CreateRefundRequest{
-			PaymentID: *pay.ProviderPaymentID, Amount: r.Amount(), Description: r.Reason, IdempotenceKey: r.IdempotenceKey,
+		remote, err = b.provider.Refund(ctx, RefundRequest{
+			ProviderPaymentID: *pay.ProviderPaymentID, Amount: r.Amount(), Reason: r.Reason, IdempotenceKey: r.IdempotenceKey,
 		})
 	}
-	var apiErr *yookassa.APIError
-	if errors.As(err, &apiErr) && !apiErr.Temporary() {
+	if errors.Is(err, ErrRefusedByProvider) {
 		// The provider refuses for good: money is owed to the client, so a person must act.
 		b.log.ErrorContext(ctx, "the provider refused a refund; refund the client by hand",
 			"refund_id", r.ID, "payment_id", pay.ID, "amount", r.Amount().String(), "error", err.Error())
@@ -351,11 +349,11 @@ func (b *Bookings) RunRefund(ctx context.Context, refundID uuid.UUID) error {
 }
 
 // applyRefund records the provider's state of a refund: succeeded counts against its payment.
-func (b *Bookings) applyRefund(ctx context.Context, rf *yookassa.Refund) (string, error) {
-	if rf.Status == yookassa.RefundPending {
+func (b *Bookings) applyRefund(ctx context.Context, rf ProviderRefund) (string, error) {
+	if rf.State == ProviderRefundPending {
 		return "ignored: refund still pending at the provider", nil
 	}
-	event := "refund." + string(rf.Status)
+	event := "refund." + string(rf.State)
 	var outcome string
 	err := b.db.InTx(ctx, func(ctx context.Context) error {
 		now := b.clock.Now().UTC()
@@ -381,7 +379,7 @@ func (b *Bookings) applyRefund(ctx context.Context, rf *yookassa.Refund) (string
 			outcome = "already " + string(local.Status)
 			return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
 		}
-		if rf.Status == yookassa.RefundCanceled {
+		if rf.State == ProviderRefundCanceled {
 			b.log.ErrorContext(ctx, "the provider canceled a refund; refund the client by hand", "refund_id", local.ID)
 			outcome = "refund canceled"
 			if err := b.st.Refunds.Update(ctx, local.ID, func(f *models.Refund) error { return f.Cancel(now) }); err != nil {
@@ -436,7 +434,7 @@ func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) erro
 		if err != nil {
 			return fmt.Errorf("expire hold of appointment %s: %w", a.ID, err)
 		}
-		if remote.Status == yookassa.PaymentSucceeded || remote.Status == yookassa.PaymentCanceled {
+		if remote.State == ProviderPaymentSucceeded || remote.State == ProviderPaymentCanceled {
 			// Canceled: applied as a lapsed hold (the hold's time has passed).
 			outcome, err := b.applyPayment(ctx, remote)
 			if err == nil {
@@ -447,7 +445,7 @@ func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) erro
 		// Still open at the provider though it refused to cancel: free the time anyway; a
 		// payment that arrives later is confirmed if the time is still free, refunded if not.
 		b.log.WarnContext(ctx, "the provider did not cancel a lapsed payment; the booking is canceled here",
-			"appointment_id", a.ID, "provider_payment_id", remote.ID, "provider_status", remote.Status)
+			"appointment_id", a.ID, "provider_payment_id", remote.ID, "provider_status", remote.State)
 	}
 	err = b.db.InTx(ctx, func(ctx context.Context) error {
 		if pay != nil && (pay.Status == models.PaymentStatusIntent || pay.Status == models.PaymentStatusPending) {
@@ -498,14 +496,13 @@ func (b *Bookings) CancelPayment(ctx context.Context, paymentID uuid.UUID) error
 // cancelAtProvider asks the provider to cancel pay (with the payment's own cancel key) and
 // returns the payment as the provider now has it. A refusal usually means it was paid a moment
 // ago, so the payment is then read instead.
-func (b *Bookings) cancelAtProvider(ctx context.Context, pay *models.Payment) (*yookassa.Payment, error) {
+func (b *Bookings) cancelAtProvider(ctx context.Context, pay *models.Payment) (ProviderPayment, error) {
 	if b.provider == nil {
-		return nil, ErrPaymentsDisabled
+		return ProviderPayment{}, ErrPaymentsDisabled
 	}
 	remote, err := b.provider.CancelPayment(ctx, *pay.ProviderPaymentID, "cancel-"+pay.ID.String())
-	var apiErr *yookassa.APIError
-	if errors.As(err, &apiErr) && !apiErr.Temporary() {
-		remote, err = b.provider.GetPayment(ctx, *pay.ProviderPaymentID)
+	if errors.Is(err, ErrRefusedByProvider) {
+		remote, err = b.provider.Payment(ctx, *pay.ProviderPaymentID)
 	}
 	return remote, err
 }
@@ -539,7 +536,7 @@ func (b *Bookings) Reconcile(ctx context.Context) error {
 	}
 	for i := range pending {
 		p := &pending[i]
-		remote, err := b.provider.GetPayment(ctx, *p.ProviderPaymentID)
+		remote, err := b.provider.Payment(ctx, *p.ProviderPaymentID)
 		if err == nil {
 			var outcome string
 			if outcome, err = b.applyPayment(ctx, remote); err == nil && outcome != outcomeStillOpen {
