@@ -7,7 +7,7 @@ COVER_MIN   ?= 80
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 
-.PHONY: run build test fuzz lint lint-api cover-html clean admin admin-test admin-check
+.PHONY: run build test fuzz lint lint-api cover-html clean admin admin-test admin-check bench
 
 run:
 	$(GO) run . serve
@@ -61,6 +61,14 @@ lint:
 lint-api:
 	cd tools/openapi-lint && npm ci --no-audit --no-fund --loglevel=error && \
 		REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npm run --silent lint
+
+# The booking hot path over HTTP, side by side: `balance` built at BASE (a git revision; default
+# f300ed1, the code before the performance work) against the working tree, each in turn as the demo
+# on a fresh PostgreSQL database, loaded by tools/loadtest. Needs PostgreSQL that lets PGUSER
+# (postgres) at PGHOST:PGPORT (127.0.0.1:5432) create databases without a password, createdb, dropdb
+# and curl. DURATION (10s), ROUNDS (1) and the rest: tools/loadtest/compare.sh.
+bench:
+	tools/loadtest/compare.sh $(BASE)
 
 cover-html: test
 	$(GO) tool cover -html=coverage.out

@@ -30,8 +30,9 @@ type loader struct {
 
 func newLoader(base, slug, tz string, concurrency int) *loader {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	// One kept-alive connection per worker, so the numbers are not about dialing.
-	transport.MaxIdleConnsPerHost = concurrency
+	// A kept-alive connection for every request in flight, so the numbers are not about dialing:
+	// one per worker of a closed loop, and room for the requests that overlap at a fixed rate.
+	transport.MaxIdleConnsPerHost = max(concurrency, 128)
 	return &loader{
 		client: &http.Client{Transport: transport, Timeout: 30 * time.Second},
 		base:   strings.TrimRight(base, "/"), slug: slug, tz: tz, concurrency: concurrency,
@@ -89,16 +90,21 @@ func (l *loader) slotsURL(from, to time.Time) string {
 	return l.base + "/api/v1/services/" + url.PathEscape(l.slug) + "/slots?" + q.Encode()
 }
 
-// send makes one timed request; a status other than want keeps the start of the body as the note.
+// send makes one request timed from now; a status other than want keeps the start of the body as
+// the note.
 func (l *loader) send(req *http.Request, want int) sample {
-	start := time.Now()
+	return l.sendScheduled(req, want, time.Now())
+}
+
+// sendScheduled makes one request timed from at, its scheduled send time, which may have passed.
+func (l *loader) sendScheduled(req *http.Request, want int, at time.Time) sample {
 	resp, err := l.client.Do(req)
 	if err != nil {
-		return sample{latency: time.Since(start), note: err.Error()}
+		return sample{latency: time.Since(at), note: err.Error()}
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	s := sample{status: resp.StatusCode, latency: time.Since(start)}
+	s := sample{status: resp.StatusCode, latency: time.Since(at)}
 	switch {
 	case err != nil:
 		s.status, s.note = 0, "read body: "+err.Error()
@@ -136,24 +142,94 @@ func (l *loader) runWorkers(work func() (s sample, ok bool)) ([]sample, time.Dur
 	return samples, time.Since(start)
 }
 
-// runSlots asks for 7-day windows of free slots for duration, each request a window starting one
-// day later than the previous one, round the horizon (days today … today+horizonDays).
-func (l *loader) runSlots(ctx context.Context, today time.Time, horizonDays int, duration time.Duration) Result {
-	starts := max(horizonDays-5, 1) // window start offsets 0 … horizonDays-6
+// slotsPlan says which windows the slots phase asks for: windowDays days each (both ends
+// included), request n's window starting n days after today, round the horizon (days today …
+// today+horizonDays), so that the requests do not all ask for the same days.
+type slotsPlan struct {
+	today       time.Time
+	horizonDays int
+	windowDays  int // 1 … maxWindowDays
+}
+
+// window is request n's (0, 1, …) first and last day.
+func (p slotsPlan) window(n int64) (from, to time.Time) {
+	starts := max(p.horizonDays-p.windowDays+2, 1) // offsets 0 … horizonDays-windowDays+1
+	from = p.today.AddDate(0, 0, int(n%int64(starts)))
+	return from, from.AddDate(0, 0, p.windowDays-1)
+}
+
+func (l *loader) slotsRequest(ctx context.Context, plan slotsPlan, n int64) (*http.Request, error) {
+	from, to := plan.window(n)
+	return http.NewRequestWithContext(ctx, http.MethodGet, l.slotsURL(from, to), nil)
+}
+
+// runSlots asks for the plan's windows from l.concurrency workers for duration, each worker sending
+// its next request when the previous one is answered (a closed loop).
+func (l *loader) runSlots(ctx context.Context, plan slotsPlan, duration time.Duration) Result {
 	deadline := time.Now().Add(duration)
 	var n atomic.Int64
 	samples, wall := l.runWorkers(func() (sample, bool) {
 		if ctx.Err() != nil || !time.Now().Before(deadline) {
 			return sample{}, false
 		}
-		from := today.AddDate(0, 0, int((n.Add(1)-1)%int64(starts)))
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.slotsURL(from, from.AddDate(0, 0, 6)), nil)
+		req, err := l.slotsRequest(ctx, plan, n.Add(1)-1)
 		if err != nil {
 			return sample{note: err.Error()}, true
 		}
 		return l.send(req, http.StatusOK), true
 	})
 	return summarize("slots", l.concurrency, samples, wall)
+}
+
+// runSlotsAtRate asks for the plan's windows at rate requests per second for duration (an open
+// loop): request n is due at start + n/rate and goes out then whether or not earlier ones have been
+// answered. Its latency counts from that due time, so a server that falls behind shows in the
+// percentiles instead of slowing the load down and hiding its queue (coordinated omission). The
+// phase ends when every request sent has been answered; the achieved rate is requests per second
+// of that wall time.
+func (l *loader) runSlotsAtRate(ctx context.Context, plan slotsPlan, rate float64, duration time.Duration) Result {
+	var (
+		mu      sync.Mutex
+		samples []sample
+		wg      sync.WaitGroup
+	)
+	start := time.Now()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+schedule:
+	for n := int64(0); ; n++ {
+		// From n, not from the previous send, so that late sends do not push the schedule back.
+		due := start.Add(time.Duration(float64(n) * float64(time.Second) / rate))
+		if !due.Before(start.Add(duration)) {
+			break
+		}
+		if wait := time.Until(due); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				break schedule
+			case <-timer.C:
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			var s sample
+			if req, err := l.slotsRequest(ctx, plan, n); err != nil {
+				s = sample{note: err.Error()}
+			} else {
+				s = l.sendScheduled(req, http.StatusOK, due)
+			}
+			mu.Lock()
+			samples = append(samples, s)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	r := summarize("slots", 0, samples, time.Since(start))
+	r.Rate = rate
+	return r
 }
 
 // freeSlots lists the starts of every free slot from today to today+horizonDays, in windows of the

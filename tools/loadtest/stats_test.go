@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +90,46 @@ func TestSummarizeNothing(t *testing.T) {
 	r := summarize("slots", 1, nil, 0)
 	if r.Requests != 0 || r.Max != 0 || r.Throughput() != 0 || r.StatusCounts() != "" {
 		t.Errorf("empty result %+v", r)
+	}
+}
+
+func TestResultJSON(t *testing.T) {
+	t.Parallel()
+	samples := []sample{
+		{status: 200, latency: 1500 * time.Microsecond},
+		{status: 200, latency: 2 * time.Millisecond},
+		{status: 500, latency: 9 * time.Millisecond, note: "boom"},
+		{status: 0, latency: 4 * time.Millisecond, note: "connection refused"},
+	}
+	r := summarize("slots", 0, samples, 2*time.Second)
+	r.Rate = 2
+	var got map[string]any
+	if err := json.Unmarshal([]byte(r.JSON()), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"name": "slots", "concurrency": 0.0, "rate": 2.0, "requests": 4.0, "errors": 2.0, "wall_s": 2.0,
+		"rps": 2.0, "p50_ms": 2.0, "p90_ms": 9.0, "p99_ms": 9.0, "max_ms": 9.0,
+		"statuses":     map[string]any{"0": 1.0, "200": 2.0, "500": 1.0},
+		"first_errors": map[string]any{"0": "connection refused", "500": "boom"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("JSON() =\n%v\nwant\n%v", got, want)
+	}
+	if !strings.HasSuffix(r.JSON(), "}\n") || strings.Count(r.JSON(), "\n") != 1 {
+		t.Errorf("JSON() = %q, want one line", r.JSON())
+	}
+}
+
+func TestResultAtRateReads(t *testing.T) {
+	t.Parallel()
+	r := summarize("slots", 0, []sample{{status: 200, latency: time.Millisecond}}, 500*time.Millisecond)
+	r.Rate = 200
+	if got, want := r.MarkdownRow(), "| slots | 200/s | 1 | 2.0 | 1.00 ms | 1.00 ms | 1.00 ms | 1.00 ms | 200: 1 |\n"; got != want {
+		t.Errorf("MarkdownRow() =\n%s want\n%s", got, want)
+	}
+	if want := "1 requests scheduled at 200 req/s in 500ms = 2.0 req/s achieved\n" +
+		"  latency from the scheduled send time: p50 1.00 ms"; !strings.Contains(r.String(), want) {
+		t.Errorf("String() lacks %q:\n%s", want, r)
 	}
 }
