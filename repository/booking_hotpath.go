@@ -7,6 +7,7 @@ package repository
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -179,10 +180,6 @@ func minuteOr(m *int) int {
 	return *m
 }
 
-// SupportsClientUpsert reports whether RecordUser and RecordLead can write (PostgreSQL only: they
-// use data-modifying WITH statements that SQLite lacks).
-func (r *BookingHotPath) SupportsClientUpsert() bool { return r.db.Dialect == migrations.Postgres }
-
 // RecordedUser is the account a booking recorded its client in.
 type RecordedUser struct {
 	ID      uuid.UUID
@@ -201,6 +198,9 @@ func (r *BookingHotPath) RecordUser(ctx context.Context, u *models.User, consent
 		return nil, fmt.Errorf("record user: no email")
 	}
 	now = now.UTC()
+	if r.db.Dialect != migrations.Postgres {
+		return r.recordUserGenerally(ctx, u, consents, now)
+	}
 	var (
 		values []string
 		args   = []any{u.ID, string(*u.Email), u.DisplayName, models.UserActive, now, now}
@@ -276,6 +276,9 @@ func (r *BookingHotPath) RecordUser(ctx context.Context, u *models.User, consent
 // CreateLead inserts a new lead with its identities in one statement, inside the transaction of
 // ctx; its events join the transaction's. A contact another lead holds is models.ErrConflict.
 func (r *BookingHotPath) CreateLead(ctx context.Context, l *models.Lead) error {
+	if r.db.Dialect != migrations.Postgres {
+		return NewLeads(r.db).Create(ctx, l)
+	}
 	utm, err := json.Marshal(l.UTM)
 	if err != nil {
 		return fmt.Errorf("create lead: %w", err)
@@ -307,6 +310,22 @@ func (r *BookingHotPath) CreateLead(ctx context.Context, l *models.Lead) error {
 // transaction's.
 func (r *BookingHotPath) TouchLead(ctx context.Context, leadID uuid.UUID, userID *uuid.UUID, identities []models.LeadIdentity, now time.Time) error {
 	now = now.UTC()
+	if r.db.Dialect != migrations.Postgres {
+		return NewLeads(r.db).Update(ctx, leadID, func(l *models.Lead) error {
+			for _, id := range identities {
+				if err := l.AddIdentity(id.Kind, id.Value, now); err != nil {
+					return err
+				}
+			}
+			if l.UserID == nil && userID != nil {
+				if err := l.LinkUser(*userID, now); err != nil {
+					return err
+				}
+			}
+			l.Touch(now)
+			return nil
+		})
+	}
 	update := `UPDATE leads AS l SET user_id = COALESCE(l.user_id, CAST(? AS uuid)),
 			last_activity_at = GREATEST(l.last_activity_at, ?), updated_at = ?, version = l.version + 1
 		FROM (SELECT id, user_id AS old_user FROM leads WHERE id = ?) AS o WHERE l.id = o.id AND l.id = ?
@@ -356,4 +375,37 @@ func (r *BookingHotPath) TouchLead(ctx context.Context, leadID uuid.UUID, userID
 		}
 	}
 	return RecordEvents(ctx, l)
+}
+
+// recordUserGenerally is RecordUser in several statements, for SQLite (one writer at a time, so
+// no statement can come between them): the account is read, then created or granted what is new.
+func (r *BookingHotPath) recordUserGenerally(ctx context.Context, u *models.User, consents []models.Consent, now time.Time) (*RecordedUser, error) {
+	users := NewUsers(r.db)
+	grant := func(x *models.User) error {
+		for _, c := range consents {
+			if err := x.GrantConsent(c.Type, c.Version, c.Source, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	existing, err := users.ByEmail(ctx, *u.Email)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		if err := grant(u); err != nil {
+			return nil, err
+		}
+		if err := users.Create(ctx, u); err != nil {
+			return nil, err
+		}
+		return &RecordedUser{ID: u.ID, Status: u.Status, Created: true}, nil
+	case err != nil:
+		return nil, err
+	case existing.Status != models.UserActive:
+		return &RecordedUser{ID: existing.ID, Status: existing.Status}, nil
+	}
+	if err := users.Update(ctx, existing.ID, grant); err != nil {
+		return nil, err
+	}
+	return &RecordedUser{ID: existing.ID, Status: existing.Status}, nil
 }

@@ -146,7 +146,7 @@ func (b *Bookings) takePublic(ctx context.Context, in BookingInput, email models
 		if err := b.slots.calendarFree(ctx, svc, in.Start, appt.BlockedUntil); err != nil {
 			return err
 		}
-		if userID, leadID, err = b.recordPublicClient(ctx, in, bc, email, phone, userID, now); err != nil {
+		if userID, leadID, err = b.recordPublicClient(ctx, in, bc, email, phone, now); err != nil {
 			return err
 		}
 		appt.ClientUserID, appt.LeadID = &userID, &leadID
@@ -206,17 +206,9 @@ func (b *Bookings) paymentIntent(ctx context.Context, svc *models.Service, appt 
 // recordPublicClient records the client of a public booking: the account of the email (created
 // with the client role when new) with the consents given, and the CRM lead of the email (created
 // when new) with the phone, unless another lead holds it. It returns the account's and the lead's
-// ids. On PostgreSQL each takes one statement; SQLite goes the general way.
-func (b *Bookings) recordPublicClient(ctx context.Context, in BookingInput, bc *repository.BookingContext, email models.Email, phone string, userID uuid.UUID, now time.Time) (uuid.UUID, uuid.UUID, error) {
-	if !b.st.Hot.SupportsClientUpsert() {
-		uid, leadID, err := b.recordClient(ctx, in.Client, in.Consents, in.Metadata.UTM, nil, now)
-		if err != nil {
-			return uuid.Nil, uuid.Nil, err
-		}
-		return *uid, leadID, nil
-	}
+// ids. On PostgreSQL each takes one statement.
+func (b *Bookings) recordPublicClient(ctx context.Context, in BookingInput, bc *repository.BookingContext, email models.Email, phone string, now time.Time) (uuid.UUID, uuid.UUID, error) {
 	u := models.NewClientUser(email, in.Client.Name, now)
-	u.ID = userID
 	given := make([]models.Consent, 0, len(in.Consents))
 	for _, k := range in.Consents {
 		c := models.Consent{ID: models.NewID(), Type: k.Type, Granted: true, Version: k.Version, Source: consentSourceBooking, GrantedAt: now}
