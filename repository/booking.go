@@ -186,14 +186,27 @@ func (r *Appointments) Create(ctx context.Context, a *models.Appointment) error 
 	return nil
 }
 
-// withDetails preloads what an appointment's page shows: its service, payments and intake form.
-func (r *Appointments) withDetails(ctx context.Context) *gorm.DB {
-	return r.db.conn(ctx).Preload("Service").
-		Preload("Payments", func(db *gorm.DB) *gorm.DB { return db.Order("created_at, id") }).
-		Preload("IntakeForm")
+// lean reads appointments without their P2 columns (the manage token, the cancel reason): no read
+// of an appointment decrypts them; ManageTokenOf does, for the one use that needs it. Update loads
+// every column, since it writes them all back.
+func (r *Appointments) lean(ctx context.Context) *gorm.DB {
+	return omitP2(r.db.conn(ctx), &models.Appointment{})
 }
 
-// ByID loads an appointment with its service, payments and intake form.
+// intakeSummary preloads an appointment's intake form without its answers (P2, not decrypted):
+// its status and times. IntakeForms.ByAppointment reads the answers.
+func intakeSummary(db *gorm.DB) *gorm.DB { return omitP2(db, &models.IntakeForm{}) }
+
+// withDetails preloads what an appointment's page shows: its service, payments and the status of
+// its intake form.
+func (r *Appointments) withDetails(ctx context.Context) *gorm.DB {
+	return r.lean(ctx).Preload("Service").
+		Preload("Payments", func(db *gorm.DB) *gorm.DB { return db.Order("created_at, id") }).
+		Preload("IntakeForm", intakeSummary)
+}
+
+// ByID loads an appointment with its service, payments and the status of its intake form; no P2
+// (see lean).
 func (r *Appointments) ByID(ctx context.Context, id uuid.UUID) (*models.Appointment, error) {
 	var a models.Appointment
 	if err := r.withDetails(ctx).First(&a, "id = ?", id).Error; err != nil {
@@ -212,8 +225,18 @@ func (r *Appointments) LeadOf(ctx context.Context, id uuid.UUID) (*uuid.UUID, er
 	return a.LeadID, nil
 }
 
+// ManageTokenOf decrypts the manage token of an appointment (nil when it has none), for the
+// messages that carry the client's manage link; the other reads of an appointment leave it out.
+func (r *Appointments) ManageTokenOf(ctx context.Context, id uuid.UUID) (*string, error) {
+	var a models.Appointment
+	if err := r.db.conn(ctx).Select("id", "manage_token").First(&a, "id = ?", id).Error; err != nil {
+		return nil, notFound("manage token of appointment", id, err)
+	}
+	return a.ManageToken, nil
+}
+
 // ByManageTokenHash loads the appointment of a client's manage link, with its service, payments
-// and intake form.
+// and the status of its intake form; no P2 (see lean).
 func (r *Appointments) ByManageTokenHash(ctx context.Context, hash string) (*models.Appointment, error) {
 	var a models.Appointment
 	if err := r.withDetails(ctx).First(&a, "manage_token_hash = ?", hash).Error; err != nil {
@@ -222,11 +245,11 @@ func (r *Appointments) ByManageTokenHash(ctx context.Context, hash string) (*mod
 	return &a, nil
 }
 
-// ByClient lists a client's appointments, newest first, with their service and payments (the
-// intake forms, P2, are not decrypted for a list).
+// ByClient lists a client's appointments, newest first, with their service and payments (no P2:
+// neither the intake forms nor the appointments' own P2 columns are decrypted for a list).
 func (r *Appointments) ByClient(ctx context.Context, userID uuid.UUID, page Page) ([]models.Appointment, error) {
 	var out []models.Appointment
-	q := r.db.conn(ctx).Preload("Service").
+	q := r.lean(ctx).Preload("Service").
 		Preload("Payments", func(db *gorm.DB) *gorm.DB { return db.Order("created_at, id") }).
 		Where("client_user_id = ?", userID).Order("start_at DESC, id DESC")
 	if err := page.apply(q).Find(&out).Error; err != nil {
@@ -239,7 +262,7 @@ func (r *Appointments) ByClient(ctx context.Context, userID uuid.UUID, page Page
 // friendly check before booking. The database stays the guarantee.
 func (r *Appointments) Conflicting(ctx context.Context, start, blockedUntil time.Time) ([]models.Appointment, error) {
 	var out []models.Appointment
-	q := r.db.conn(ctx).Where("status IN ?", models.ActiveAppointmentStatuses)
+	q := r.lean(ctx).Where("status IN ?", models.ActiveAppointmentStatuses)
 	if r.db.Dialect == migrations.Postgres {
 		// Asked as a range overlap, the window is served by the GiST index of the exclusion
 		// constraint appointments_no_overlap, whatever the size of the table (docs/performance.md).
@@ -255,7 +278,7 @@ func (r *Appointments) Conflicting(ctx context.Context, start, blockedUntil time
 }
 
 // Upcoming lists the active appointments starting in [from, to), by start, with their service,
-// payments and intake form, in a constant number of queries.
+// payments and the status of their intake forms, in a constant number of queries; no P2.
 func (r *Appointments) Upcoming(ctx context.Context, from, to time.Time, page Page) ([]models.Appointment, error) {
 	var out []models.Appointment
 	q := r.withDetails(ctx).Where("status IN ? AND start_at >= ? AND start_at < ?", models.ActiveAppointmentStatuses, from.UTC(), to.UTC()).
@@ -269,7 +292,7 @@ func (r *Appointments) Upcoming(ctx context.Context, from, to time.Time, page Pa
 // ExpiredHolds lists up to limit pending appointments whose payment hold lapsed by now, oldest first.
 func (r *Appointments) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]models.Appointment, error) {
 	var out []models.Appointment
-	q := r.db.conn(ctx).Where("status = ? AND hold_expires_at <= ?", models.AppointmentStatusPendingPayment, now.UTC()).
+	q := r.lean(ctx).Where("status = ? AND hold_expires_at <= ?", models.AppointmentStatusPendingPayment, now.UTC()).
 		Order("hold_expires_at, id")
 	if err := (Page{Limit: limit}).apply(q).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("expired appointment holds: %w", translate(err))

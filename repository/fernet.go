@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 
 	"balance/crypto"
@@ -119,4 +121,25 @@ func decodePlain(plain []byte, dst reflect.Value) error {
 		return nil
 	}
 	return json.Unmarshal(plain, target.Addr().Interface())
+}
+
+// p2Schemas caches the models parsed by omitP2.
+var p2Schemas sync.Map
+
+// omitP2 leaves the P2 columns of model (the model q reads) out of q's SELECT: a read that does
+// not return them never decrypts them, and their fields stay empty. What such a read loads is for
+// reading only — written back, it would clear them; writes load every column (Update does).
+func omitP2(q *gorm.DB, model any) *gorm.DB {
+	s, err := schema.Parse(model, &p2Schemas, q.NamingStrategy)
+	if err != nil {
+		_ = q.AddError(fmt.Errorf("parse %T: %w", model, err))
+		return q
+	}
+	var cols []string
+	for _, f := range s.Fields {
+		if _, ok := f.Serializer.(fernetSerializer); ok && f.DBName != "" {
+			cols = append(cols, f.DBName)
+		}
+	}
+	return q.Omit(cols...)
 }

@@ -13,14 +13,13 @@ import (
 
 // OfClient lists a client's appointments for their cabinet: upcoming (not yet over at now,
 // soonest first) or past (over, latest first), with the service, the payments and only the status
-// of the intake form — its answers (P2) are neither read nor decrypted for a list. A booking that
-// was moved is left out: the booking it became stands for it.
+// of the intake form — no P2 is read or decrypted for a list: neither the form's answers nor the
+// appointments' own P2 columns. A booking that was moved is left out: the booking it became
+// stands for it.
 func (r *Appointments) OfClient(ctx context.Context, userID uuid.UUID, upcoming bool, now time.Time, page Page) ([]models.Appointment, error) {
-	q := r.db.conn(ctx).Preload("Service").
+	q := r.lean(ctx).Preload("Service").
 		Preload("Payments", func(db *gorm.DB) *gorm.DB { return db.Order("created_at, id") }).
-		Preload("IntakeForm", func(db *gorm.DB) *gorm.DB {
-			return db.Select("id", "appointment_id", "status", "submitted_at", "created_at", "updated_at")
-		}).
+		Preload("IntakeForm", intakeSummary).
 		Where("client_user_id = ? AND status <> ?", userID, models.AppointmentStatusRescheduled)
 	if upcoming {
 		q = q.Where("end_at > ?", now).Order("start_at, id")

@@ -36,7 +36,8 @@ func TestClientCancelReasonStaysP2(t *testing.T) {
 		}
 		e.runRefunds(t, out.Appointment)
 
-		// Stored as a Fernet token only; read back for the owner (and the client's own manage link).
+		// Stored as a Fernet token only; read back where it is returned (the client's data export),
+		// never by the appointment's reads.
 		var plain, token *string
 		if err := db.Gorm.Raw("SELECT cancel_reason, cancel_reason_p2 FROM appointments WHERE id = ?", res.Appointment.ID).
 			Row().Scan(&plain, &token); err != nil {
@@ -51,8 +52,15 @@ func TestClientCancelReasonStaysP2(t *testing.T) {
 		if got, err := testkit.KeyRing(t, testkit.Key(t)).Decrypt(*token); err != nil || string(got) != reason {
 			t.Errorf("cancel_reason_p2 decrypts to %q, %v", got, err)
 		}
-		if got := e.appointment(t, res.Appointment.ID); got.CancelReasonP2 == nil || *got.CancelReasonP2 != reason {
-			t.Errorf("read back: %v", got.CancelReasonP2)
+		if got := e.appointment(t, res.Appointment.ID); got.CancelReasonP2 != nil {
+			t.Errorf("the appointment's read decrypted the reason: %v", *got.CancelReasonP2)
+		}
+		d, err := repository.NewClientDataReader(db).Gather(ctx, *res.Appointment.ClientUserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Appointments) != 1 || d.Appointments[0].CancelReasonP2 == nil || *d.Appointments[0].CancelReasonP2 != reason {
+			t.Errorf("read back in the client's data export: %+v", d.Appointments)
 		}
 
 		// No job row carries it; the audit subscriber, run on the cancellation's event, writes a row

@@ -19,7 +19,7 @@ import (
 
 // Manage loads the booking id if token is its manage token; anything else is models.ErrNotFound,
 // so that a guessed id or token learns nothing. The appointment comes with its service, payments
-// and intake form.
+// and the status of its intake form (not its answers).
 func (b *Bookings) Manage(ctx context.Context, id uuid.UUID, token string) (*models.Appointment, error) {
 	if token == "" {
 		return nil, fmt.Errorf("booking %s: no manage token: %w", id, models.ErrNotFound)

@@ -46,7 +46,8 @@ func (n *Notifier) Register(subs *events.Subscriptions) error {
 	return n.registerAlerts(subs)
 }
 
-// appointment loads the appointment an event is about, with the client; nil when it is gone.
+// appointment loads the appointment an event is about, with the client (and, when there is one to
+// tell, the manage token for the message's link); nil when it is gone.
 func (n *Notifier) appointment(ctx context.Context, id uuid.UUID) (*models.Appointment, *models.User, error) {
 	a, err := n.st.Appointments.ByID(ctx, id)
 	if errors.Is(err, models.ErrNotFound) {
@@ -62,7 +63,18 @@ func (n *Notifier) appointment(ctx context.Context, id uuid.UUID) (*models.Appoi
 	if errors.Is(err, models.ErrNotFound) {
 		return a, nil, nil // erased meanwhile: nobody to tell
 	}
-	return a, u, err
+	if err != nil {
+		return nil, nil, err
+	}
+	// The appointment's reads leave the manage token (P2) encrypted: only a message decrypts it.
+	a.ManageToken, err = n.st.Appointments.ManageTokenOf(ctx, a.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, u, nil
 }
 
 // appointmentData is what every message about a appointments says.
