@@ -42,8 +42,9 @@ type RateWindow struct {
 	window time.Duration
 }
 
-// RateCount is what one take saw: whether it was admitted (and counted), and the admitted
-// requests of the previous and of the current window (before this one).
+// RateCount is what one take saw: whether it was admitted (and counted), and, when it was not,
+// the admitted requests of the previous and of the current window that refused it (the current
+// count possibly read just before a concurrent take raised it; Wait allows for that).
 type RateCount struct {
 	Taken             bool
 	Previous, Current int

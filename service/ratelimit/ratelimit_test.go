@@ -28,7 +28,7 @@ func rules(edit func(map[string]models.RateRule)) map[string]models.RateRule {
 }
 
 // Every group needs a rule that admits something, and only known groups have one.
-func TestNewChecksRules(t *testing.T) {
+func TestRateLimiterNewChecksRules(t *testing.T) {
 	t.Parallel()
 	for name, edit := range map[string]func(map[string]models.RateRule){
 		"a group without a rule": func(r map[string]models.RateRule) { delete(r, ratelimit.Leads) },
@@ -48,7 +48,7 @@ func TestNewChecksRules(t *testing.T) {
 
 // Groups and addresses count apart; a refused address is told how long until the weighted count
 // of its windows admits one more, and is admitted then.
-func TestTake(t *testing.T) {
+func TestRateLimiterTake(t *testing.T) {
 	t.Parallel()
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		ctx := context.Background()
@@ -86,7 +86,7 @@ func TestTake(t *testing.T) {
 
 // Limiters of two instances on one database share the counts, and concurrent requests of one
 // address through both admit exactly the limit.
-func TestInstancesShareCounts(t *testing.T) {
+func TestRateLimiterInstancesShareCounts(t *testing.T) {
 	t.Parallel()
 	for _, d := range testkit.Dialects {
 		t.Run(string(d), func(t *testing.T) {
@@ -151,7 +151,7 @@ func TestInstancesShareCounts(t *testing.T) {
 }
 
 // Cleanup deletes the counters of windows that are neither current nor previous for any group.
-func TestCleanup(t *testing.T) {
+func TestRateLimiterCleanup(t *testing.T) {
 	t.Parallel()
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		ctx := context.Background()
@@ -185,4 +185,30 @@ func TestCleanup(t *testing.T) {
 			t.Fatalf("Cleanup at %v = %d, %v; want the 10:00 counter", clock.Now(), n, err)
 		}
 	})
+}
+
+// On PostgreSQL a Take is one statement in one (implicit) transaction, admitted or refused: the
+// rate limit of a booking is part of its statement budget.
+func TestRateLimiterTakeIsOneStatementOnPostgres(t *testing.T) {
+	t.Parallel()
+	trace := testkit.NewSQLTrace()
+	db, err := repository.Open(context.Background(), testkit.NewPostgresURL(t), repository.Options{MaxOpenConns: 4, Tracer: trace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	l, err := ratelimit.New(repository.NewRateLimits(db), testkit.NewClock(t0), rules(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, refused := range []bool{false, false, true} {
+		trace.Reset()
+		wait, err := l.Take(trace.Track(context.Background()), ratelimit.Bookings, "203.0.113.1")
+		if err != nil || (wait > 0) != refused {
+			t.Fatalf("Take %d = %v, %v; want refused %v", i, wait, err, refused)
+		}
+		if stmts, txs := trace.Counts(); stmts != 1 || txs != 1 {
+			t.Errorf("Take %d (refused %v): %d statements in %d transactions, want 1 in 1:\n%s", i, refused, stmts, txs, trace)
+		}
+	}
 }
