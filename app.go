@@ -258,13 +258,12 @@ func (a *app) init(ctx context.Context, migrate bool, workers int) error {
 	a.questions = questions.New(questions.NewStores(a.db), detector, clock)
 	// Leads and consents.
 	// Client accounts and the cabinet.
-	// Cross-origin requests and rate limits: Take prunes only the keys it counts, so hits of
-	// addresses that never come back are deleted here.
-	rules := map[string]models.ThrottleRule{}
+	// Cross-origin requests and rate limits: the counters of past windows are deleted here.
+	rules := map[string]models.RateRule{}
 	for group, r := range a.cfg.RateLimit.Rates() {
-		rules[group] = models.ThrottleRule{Limit: r.Limit, Window: r.Window}
+		rules[group] = models.RateRule{Limit: r.Limit, Window: r.Window}
 	}
-	if a.limits, err = ratelimit.New(repository.NewThrottle(a.db), clock, rules); err != nil {
+	if a.limits, err = ratelimit.New(repository.NewRateLimits(a.db), clock, rules); err != nil {
 		return err
 	}
 	a.outbox.Every(ratelimit.TaskCleanup, 10*time.Minute, func(ctx context.Context, _ json.RawMessage) error {

@@ -11,8 +11,8 @@ import (
 // Cross-origin requests and rate limits.
 
 // RateLimits caps the public POSTs each client address may send, per group of routes, as
-// "limit/window" ("10/1h": ten per any hour). The counters live in the database, so every instance
-// shares them.
+// "limit/window" ("10/1h": ten an hour, counted in fixed windows with the previous window weighted;
+// models.RateRule). The counters live in the database, so every instance shares them.
 type RateLimits struct {
 	// Bookings: POST /bookings, /waitlist, a booking's cancel and reschedule, PUT of its intake form.
 	Bookings  string `mapstructure:"bookings"`
@@ -22,7 +22,7 @@ type RateLimits struct {
 	DeepLinks string `mapstructure:"deep_links"`
 }
 
-// Rate is a parsed rate limit: at most Limit requests in any Window.
+// Rate is a parsed rate limit: at most Limit requests per Window.
 type Rate struct {
 	Limit  int
 	Window time.Duration

@@ -191,7 +191,7 @@ func (refusingBot) CreateDeepLink(context.Context, bot.DeepLinkRequest) (*bot.De
 func (refusingBot) HandleUpdate(context.Context, *telegram.Update) error { return nil }
 func (refusingBot) CheckSecret(string) bool                              { return false }
 
-var testRateRules = map[string]models.ThrottleRule{
+var testRateRules = map[string]models.RateRule{
 	ratelimit.Bookings: {Limit: 3, Window: time.Hour}, ratelimit.DeepLinks: {Limit: 2, Window: time.Hour},
 	ratelimit.Questions: {Limit: 1, Window: time.Hour}, ratelimit.Leads: {Limit: 1, Window: time.Hour},
 	ratelimit.ToolRuns: {Limit: 1, Window: time.Hour},
@@ -208,7 +208,7 @@ func rateLimitedServer(t *testing.T, db *repository.DB, clock *testkit.Clock, tr
 	st := booking.NewStores(db)
 	slots := booking.NewSlots(repository.NewAvailability(db), st.Appointments, nil, clock)
 	b := booking.NewBookings(db, st, slots, nil, outbox, clock, booking.Config{HoldTTL: 15 * time.Minute, IdempotencyTTL: 24 * time.Hour}, testkit.Logger(t))
-	limits, err := ratelimit.New(repository.NewThrottle(db), clock, testRateRules)
+	limits, err := ratelimit.New(repository.NewRateLimits(db), clock, testRateRules)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,16 +252,17 @@ func TestRateLimits(t *testing.T) {
 		a, b := from("198.51.100.1"), from("198.51.100.2")
 
 		// The bookings group: every POST (and the intake form's PUT) of the booking API counts,
-		// whatever its answer; the fourth in the hour is refused until the first leaves the window.
+		// whatever its answer; the fourth in the 9:00 window is refused until 10:20, when the 9:00
+		// window's 3 weigh 3 × 2/3 and one more fits under 3.
 		admitted(t, "waitlist", s.api.Do("POST", "/api/v1/waitlist", map[string]any{}, a))
 		clock.Advance(10 * time.Minute)
 		admitted(t, "cancel", s.api.Do("POST", id+"/cancel", map[string]any{}, a))
 		clock.Advance(10*time.Minute + 500*time.Millisecond)
 		admitted(t, "intake form", s.api.Do("PUT", id+"/intake-form", map[string]any{}, a))
 		clock.Advance(10 * time.Minute)
-		// 30m0.5s left until the first hit leaves the window: rounded up to whole seconds.
-		rateLimited(t, "fourth booking request", s.api.Do("POST", "/api/v1/bookings", map[string]any{}, a), 30*60)
-		rateLimited(t, "reschedule", s.api.Do("POST", id+"/reschedule", map[string]any{}, a), 30*60)
+		// 49m59.5s left until 10:20: rounded up to whole seconds.
+		rateLimited(t, "fourth booking request", s.api.Do("POST", "/api/v1/bookings", map[string]any{}, a), 50*60)
+		rateLimited(t, "reschedule", s.api.Do("POST", id+"/reschedule", map[string]any{}, a), 50*60)
 
 		// Reading is never limited; another group has its own bucket; another address its own.
 		for range 5 {
@@ -274,12 +275,12 @@ func TestRateLimits(t *testing.T) {
 
 		// Another instance on the same database shares the counters.
 		other := rateLimitedServer(t, db, clock, true)
-		rateLimited(t, "booking through another instance", other.api.Do("POST", "/api/v1/waitlist", map[string]any{}, a), 30*60)
+		rateLimited(t, "booking through another instance", other.api.Do("POST", "/api/v1/waitlist", map[string]any{}, a), 50*60)
 
-		// Once the first hit has left the window, one more is admitted.
-		clock.Advance(30 * time.Minute)
-		admitted(t, "booking after the window", s.api.Do("POST", "/api/v1/bookings", map[string]any{}, a))
-		rateLimited(t, "and no more", other.api.Do("POST", "/api/v1/bookings", map[string]any{}, a), 10*60)
+		// At 10:20 one more is admitted; the next waits until 10:40, when 3 × 1/3 + 1 + 1 ≤ 3.
+		clock.Advance(50 * time.Minute)
+		admitted(t, "booking at 10:20", s.api.Do("POST", "/api/v1/bookings", map[string]any{}, a))
+		rateLimited(t, "and no more", other.api.Do("POST", "/api/v1/bookings", map[string]any{}, a), 20*60)
 	})
 }
 
@@ -293,11 +294,12 @@ func TestRateLimitsIgnoreUntrustedForwardedFor(t *testing.T) {
 		for i := range 3 {
 			admitted(t, "booking", s.api.Do("POST", "/api/v1/bookings", map[string]any{}, from("198.51.100."+strconv.Itoa(i+1))))
 		}
-		rateLimited(t, "booking with a fresh X-Forwarded-For", s.api.Do("POST", "/api/v1/bookings", map[string]any{}, from("203.0.113.9")), 3600)
+		rateLimited(t, "booking with a fresh X-Forwarded-For", s.api.Do("POST", "/api/v1/bookings", map[string]any{}, from("203.0.113.9")), 80*60)
 	})
 }
 
-// The cleanup task deletes hits older than the longest window, whatever their address.
+// The cleanup task deletes the counters of windows that are neither current nor previous for the
+// longest rule, whatever their address.
 func TestRateLimitCleanup(t *testing.T) {
 	t.Parallel()
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
@@ -306,18 +308,18 @@ func TestRateLimitCleanup(t *testing.T) {
 		for i := range 3 {
 			admitted(t, "booking", s.api.Do("POST", "/api/v1/bookings", map[string]any{}, from("198.51.100."+strconv.Itoa(i+1))))
 		}
-		limits, err := ratelimit.New(repository.NewThrottle(db), clock, testRateRules)
+		limits, err := ratelimit.New(repository.NewRateLimits(db), clock, testRateRules)
 		if err != nil {
 			t.Fatal(err)
 		}
-		clock.Advance(59 * time.Minute)
+		clock.Advance(119 * time.Minute)
 		if n, err := limits.Cleanup(context.Background()); err != nil || n != 0 {
-			t.Fatalf("Cleanup inside the window = %d, %v; want 0", n, err)
+			t.Fatalf("Cleanup while the 9:00 window is the previous one = %d, %v; want 0", n, err)
 		}
 		admitted(t, "booking", s.api.Do("POST", "/api/v1/bookings", map[string]any{}, from("198.51.100.1")))
 		clock.Advance(time.Minute)
 		if n, err := limits.Cleanup(context.Background()); err != nil || n != 3 {
-			t.Fatalf("Cleanup after the window = %d, %v; want 3", n, err)
+			t.Fatalf("Cleanup at 11:00 = %d, %v; want the three 9:00 counters", n, err)
 		}
 	})
 }

@@ -13,8 +13,6 @@ type ThrottleScope string
 const (
 	ThrottleLoginIP      ThrottleScope = "login_ip"
 	ThrottleLoginAccount ThrottleScope = "login_account"
-	// ThrottleRateLimit counts public POSTs per client address; its keys are "<group> <address>".
-	ThrottleRateLimit ThrottleScope = "rate_limit"
 )
 
 // ThrottleKey is one thing a throttle counts: an address, an account, within its scope.

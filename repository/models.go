@@ -9,7 +9,7 @@ import (
 var identityModels = []any{
 	&models.User{}, &models.UserRole{}, &models.Consent{}, &models.Session{}, &models.ThrottleHit{},
 	&models.TOTPFactor{}, &models.RecoveryCode{}, &models.StaffInvite{},
-	&models.OneTimeCode{},
+	&models.OneTimeCode{}, &models.RateLimitCounter{},
 }
 
 // Models lists every persisted model: the schema check compares each with the migrated tables,

@@ -16,7 +16,8 @@ import (
 
 // Throttle counts attempts against keys (sign-ins per address, per account, ...) so that at most a
 // rule's limit of them go ahead per window, however many arrive at once and on however many
-// instances. Every throttle in the system goes through it.
+// instances. The sign-in and one-time code throttles go through it; the rate limits of public
+// POSTs count in windows (RateLimits).
 type Throttle struct{ db *DB }
 
 // NewThrottle returns the throttle store.
