@@ -99,6 +99,8 @@ type Bookings struct {
 	clock     service.Clock
 	cfg       Config
 	log       *slog.Logger
+	// booker books from the site; staff bookings, cancellations and payments share its steps.
+	booker *Booker
 }
 
 // NewBookings wires the booking use cases. provider may be nil: then only free services can be
@@ -107,6 +109,7 @@ func NewBookings(db *repository.DB, st Stores, slots *Slots, provider PaymentGat
 	return &Bookings{
 		db: db, st: st, catalogue: NewCatalogue(st.Services), slots: slots, provider: provider,
 		jobs: jobs, clock: clock, cfg: cfg, log: log,
+		booker: NewBooker(storesForBooking{db: db, st: st}, slots, provider, jobs, clock, cfg, log),
 	}
 }
 
@@ -172,7 +175,7 @@ func (b *Bookings) Book(ctx context.Context, in BookingInput) (*BookingResult, e
 		return nil, err
 	}
 	if in.staff != nil {
-		if res, err := b.replay(ctx, in); !errors.Is(err, models.ErrNotFound) {
+		if res, err := b.booker.replay(ctx, in); !errors.Is(err, models.ErrNotFound) {
 			return res, err
 		}
 	}
@@ -181,7 +184,7 @@ func (b *Bookings) Book(ctx context.Context, in BookingInput) (*BookingResult, e
 	if err != nil && !errors.Is(err, ErrPaymentUnavailable) {
 		// A concurrent request with the same key may have taken the time first: answer as it did.
 		// (A payment that could not be created was this request's own booking: nothing to replay.)
-		if res, rerr := b.replay(ctx, in); !errors.Is(rerr, models.ErrNotFound) {
+		if res, rerr := b.booker.replay(ctx, in); !errors.Is(rerr, models.ErrNotFound) {
 			return res, rerr
 		}
 	}
@@ -190,7 +193,7 @@ func (b *Bookings) Book(ctx context.Context, in BookingInput) (*BookingResult, e
 
 func (b *Bookings) book(ctx context.Context, in BookingInput) (*BookingResult, error) {
 	if in.staff == nil {
-		return b.bookPublic(ctx, in)
+		return b.booker.Book(ctx, in)
 	}
 	svc, err := b.bookedService(ctx, in)
 	if err != nil {
@@ -240,7 +243,7 @@ func (b *Bookings) book(ctx context.Context, in BookingInput) (*BookingResult, e
 		}
 	}
 	if pay != nil {
-		if err := b.createPayment(ctx, svc, appt, pay, in.Client); err != nil {
+		if err := b.booker.createPayment(ctx, svc, appt, pay, in.Client); err != nil {
 			return nil, err
 		}
 	}
@@ -289,7 +292,7 @@ func (b *Bookings) take(ctx context.Context, svc *models.Service, in BookingInpu
 		if appt.Status != models.AppointmentStatusPendingPayment {
 			return nil
 		}
-		if pay, err = b.paymentIntent(ctx, svc, appt, now); err != nil {
+		if pay, err = b.booker.paymentIntent(ctx, svc, appt, now); err != nil {
 			return err
 		}
 		_, err = b.jobs.Schedule(ctx, TaskExpireHold, appointmentTask{AppointmentID: appt.ID}, *appt.HoldExpiresAt)
@@ -300,148 +303,6 @@ func (b *Bookings) take(ctx context.Context, svc *models.Service, in BookingInpu
 	}
 	return appt, pay, nil
 }
-
-// createPayment asks the provider for the payment page. When it cannot, the booking is called
-// off (the time is freed at once) and ErrPaymentUnavailable returned.
-func (b *Bookings) createPayment(ctx context.Context, svc *models.Service, appt *models.Appointment, pay *models.Payment, client ClientInput) error {
-	loc, _ := time.LoadLocation(svc.Timezone) // validated when the service was saved
-	if loc == nil {
-		loc = time.UTC
-	}
-	req := PaymentRequest{
-		Payment: pay.ID, Appointment: appt.ID, Amount: pay.Amount(),
-		Description:    fmt.Sprintf("%s, %s", svc.Title, appt.StartAt.In(loc).Format("02.01.2006 15:04")),
-		Email:          models.Email(client.Email),
-		Phone:          models.Phone(normalizedPhone(client.Phone)),
-		IdempotenceKey: pay.IdempotenceKey,
-	}
-	// Bounded well inside IntentGrace, so that an intent older than that belongs to no request.
-	pctx, cancel := context.WithTimeout(ctx, paymentCreateTimeout)
-	remote, err := b.provider.CreatePayment(pctx, req)
-	cancel()
-	if err == nil {
-		// One statement: the intent written a moment ago is still at its version, unless a job or
-		// a webhook touched it meanwhile — then it is loaded again.
-		err = pay.MarkPending(remote.ID, remote.ConfirmationURL, b.clock.Now().UTC())
-		if err == nil {
-			err = b.st.Payments.Save(ctx, pay)
-		}
-		if errors.Is(err, models.ErrConflict) {
-			err = b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
-				if err := p.MarkPending(remote.ID, remote.ConfirmationURL, b.clock.Now().UTC()); err != nil {
-					return err
-				}
-				*pay = *p
-				return nil
-			})
-		}
-		if err == nil {
-			return nil
-		}
-	}
-	b.log.ErrorContext(ctx, "payment could not be created; booking called off",
-		"appointment_id", appt.ID, "payment_id", pay.ID, "error", err.Error())
-	// The Idempotency-Key is forgotten with the booking: a retry tries again.
-	if _, ferr := b.abandon(context.WithoutCancel(ctx), pay.ID, "provider_unavailable", "the payment could not be created"); ferr != nil {
-		// The intent outlives IntentGrace and reconciliation calls it off: log for the operator.
-		b.log.ErrorContext(ctx, "calling off the unpaid booking failed; reconciliation will",
-			"appointment_id", appt.ID, "error", ferr.Error())
-	}
-	return fmt.Errorf("book appointment %s: %w: %w", appt.ID, ErrPaymentUnavailable, err)
-}
-
-// paymentCreateTimeout bounds the request's wait for the provider to create a payment.
-const paymentCreateTimeout = IntentGrace / 2
-
-// errLeftAlone stops an update that finds nothing to do.
-var errLeftAlone = errors.New("left alone")
-
-// abandon calls off a booking whose payment the provider never confirmed creating: the payment
-// fails with failReason (or, without one, is canceled), the appointment is canceled for why (or
-// its hold expires, once lapsed), so the time is free again, and the Idempotency-Key that booked
-// it is forgotten, so a retry of that request books afresh. Nobody was ever shown the payment's
-// page, so nobody can pay it. A payment that is no longer an intent is left alone: abandon
-// reports whether it called the booking off.
-func (b *Bookings) abandon(ctx context.Context, paymentID uuid.UUID, failReason, why string) (bool, error) {
-	var appointmentID uuid.UUID
-	err := b.db.InTx(ctx, func(ctx context.Context) error {
-		now := b.clock.Now().UTC()
-		if err := b.st.Payments.Update(ctx, paymentID, func(p *models.Payment) error {
-			if p.Status != models.PaymentStatusIntent {
-				return errLeftAlone
-			}
-			appointmentID = p.AppointmentID
-			if failReason != "" {
-				return p.Fail(failReason, now)
-			}
-			return p.Cancel(now)
-		}); err != nil {
-			return err
-		}
-		if err := b.st.Appointments.Update(ctx, appointmentID, func(a *models.Appointment) error {
-			switch {
-			case a.Status != models.AppointmentStatusPendingPayment:
-				return nil
-			case a.HoldExpiresAt != nil && !now.Before(*a.HoldExpiresAt):
-				return a.ExpireHold(now)
-			}
-			return a.Cancel(models.BookingActorSystem, why, now)
-		}); err != nil {
-			return err
-		}
-		return b.st.Requests.DeleteForAppointment(ctx, appointmentID)
-	})
-	if errors.Is(err, errLeftAlone) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("call off the booking of payment %s: %w", paymentID, err)
-	}
-	return true, nil
-}
-
-// replay answers a request whose Idempotency-Key was seen: models.ErrNotFound when it was not.
-func (b *Bookings) replay(ctx context.Context, in BookingInput) (*BookingResult, error) {
-	req, err := b.st.Requests.ByKey(ctx, in.IdempotencyKey, b.clock.Now())
-	if err != nil {
-		return nil, err
-	}
-	if !crypto.EqualTokens(req.RequestHash, in.RequestHash) {
-		return nil, ErrIdempotencyKeyReused
-	}
-	appt, err := b.st.Appointments.ByID(ctx, req.AppointmentID)
-	if err != nil {
-		return nil, err
-	}
-	p := lastPayment(appt)
-	switch {
-	case p != nil && p.Status == models.PaymentStatusIntent:
-		if b.clock.Now().Before(p.CreatedAt.Add(IntentGrace)) {
-			return nil, ErrIdempotencyInProgress
-		}
-		// The request that booked ended without creating the payment: the booking is called
-		// off (and the key forgotten), then the request is answered from what is left.
-		if _, err := b.abandon(ctx, p.ID, "", reasonAbandoned); err != nil {
-			return nil, err
-		}
-		return b.replay(ctx, in)
-	case appt.Status == models.AppointmentStatusCanceled && p != nil && p.ProviderPaymentID == nil:
-		// Called off before it could be paid: nothing the request asked for exists, so it is
-		// made afresh.
-		if err := b.st.Requests.DeleteForAppointment(ctx, appt.ID); err != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("booking request %s: its booking was called off unpaid: %w", appt.ID, models.ErrNotFound)
-	}
-	if appt.Status == models.AppointmentStatusRescheduled {
-		// The manage token moved with the booking; the first answer's id is history.
-		return nil, fmt.Errorf("replay booking %s: it was rescheduled: %w", appt.ID, models.ErrConflict)
-	}
-	return &BookingResult{Appointment: appt, ManageToken: req.ManageToken, Replayed: true}, nil
-}
-
-// reasonAbandoned is why a booking whose request ended before creating its payment is canceled.
-const reasonAbandoned = "the booking request ended before its payment was created"
 
 // CleanupRequests deletes the Idempotency-Keys that expired.
 func (b *Bookings) CleanupRequests(ctx context.Context) (int64, error) {

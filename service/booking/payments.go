@@ -419,7 +419,7 @@ func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) erro
 	if pay != nil && pay.Status == models.PaymentStatusIntent {
 		// Never created at the provider: nothing to cancel there, and the request's
 		// Idempotency-Key is forgotten with the booking.
-		called, err := b.abandon(ctx, pay.ID, "", reasonAbandoned)
+		called, err := b.booker.abandon(ctx, pay.ID, "", reasonAbandoned)
 		if err != nil {
 			return fmt.Errorf("expire hold of appointment %s: %w", a.ID, err)
 		}
@@ -522,7 +522,7 @@ func (b *Bookings) Reconcile(ctx context.Context) error {
 		return err
 	}
 	for i := range intents {
-		called, err := b.abandon(ctx, intents[i].ID, "", reasonAbandoned)
+		called, err := b.booker.abandon(ctx, intents[i].ID, "", reasonAbandoned)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reconcile payment %s: %w", intents[i].ID, err))
 		} else if called {
