@@ -400,53 +400,6 @@ func TestBookingHoldLapses(t *testing.T) {
 	})
 }
 
-func TestBookingAPIRefusals(t *testing.T) {
-	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
-		e := bookingSetup(t, db, bookingOpts{})
-		e.book(t, bookingSlot(0), "a@example.com")
-		check := func(name string, r *testkit.Response, status int, slug, field string) {
-			t.Helper()
-			p := r.Problem(t)
-			if r.Status != status || !strings.HasSuffix(p.Type, "/"+slug) {
-				t.Errorf("%s: %d %s", name, r.Status, r.Body)
-				return
-			}
-			if field != "" && (len(p.Errors) == 0 || p.Errors[0].Field != field) {
-				t.Errorf("%s: fields %+v", name, p.Errors)
-			}
-		}
-		req := bookingRequest(bookingSlot(0), "b@example.com")
-		check("taken", e.s.api.Do("POST", "/api/v1/bookings", req), 409, "slot-taken", "")
-		req = bookingRequest(bookingSlot(4), "b@example.com")
-		req["start"] = "tomorrow"
-		check("bad start", e.s.api.Do("POST", "/api/v1/bookings", req), 422, "validation", "start")
-		req = bookingRequest(bookingSlot(4), "b@example.com")
-		delete(req, "consents")
-		check("no consents", e.s.api.Do("POST", "/api/v1/bookings", req), 422, "validation", "consents")
-		req = bookingRequest(bookingSlot(4), "b@example.com")
-		req["format"] = "phone"
-		check("format", e.s.api.Do("POST", "/api/v1/bookings", req), 422, "validation", "format")
-		req = bookingRequest(bookingSlot(4), "b@example.com")
-		req["service_slug"] = "nope"
-		check("unknown service", e.s.api.Do("POST", "/api/v1/bookings", req), 404, "not-found", "")
-
-		// Idempotency-Key: the same body again gets the same booking; another body, 422.
-		key := http.Header{"Idempotency-Key": {"7d1c9f0e-key"}}
-		first := e.s.api.Do("POST", "/api/v1/bookings", bookingRequest(bookingSlot(4), "k@example.com"), key)
-		again := e.s.api.Do("POST", "/api/v1/bookings", bookingRequest(bookingSlot(4), "k@example.com"), key)
-		var b1, b2 bookingBody
-		first.JSON(t, &b1)
-		again.JSON(t, &b2)
-		if first.Status != 201 || again.Status != 201 || b1.ID != b2.ID || b1.ManageToken != b2.ManageToken || again.Header.Get("Idempotent-Replayed") != "true" {
-			t.Errorf("replay: %d %d %s %s", first.Status, again.Status, b1.ID, b2.ID)
-		}
-		check("key reused", e.s.api.Do("POST", "/api/v1/bookings", bookingRequest(bookingSlot(8), "k@example.com"), key), 422, "idempotency-key-reused", "")
-		if e.yk.PaymentCount() != 2 {
-			t.Errorf("%d payments at YooKassa", e.yk.PaymentCount())
-		}
-	})
-}
-
 func TestBookingIdempotencyKeyWhileYooKassaIsDown(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		e := bookingSetup(t, db, bookingOpts{})
