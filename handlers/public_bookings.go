@@ -157,10 +157,15 @@ func (h *publicBookings) book(c *gin.Context) {
 	if !ok {
 		return
 	}
+	client, err := models.ParseClientContact(req.Client.Name, req.Client.Email, req.Client.Phone)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
 	in := booking.BookingInput{
 		ServiceSlug: req.ServiceSlug, Start: start, Timezone: req.Timezone,
 		Format:         models.AppointmentFormat(req.Format),
-		Client:         booking.ClientInput{Name: req.Client.Name, Email: req.Client.Email, Phone: req.Client.Phone},
+		Client:         client,
 		IdempotencyKey: c.GetHeader(headerIdempotencyKey),
 	}
 	for _, k := range req.Consents {
@@ -358,9 +363,13 @@ func (h *publicBookings) joinWaitlist(c *gin.Context) {
 	if !decodeJSON(c, &req) {
 		return
 	}
+	client, err := models.ParseClientContact(req.Client.Name, req.Client.Email, req.Client.Phone)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
 	in := booking.WaitlistInput{
-		ServiceSlug: req.ServiceSlug, From: req.From, To: req.To, Timezone: req.Timezone,
-		Client: booking.ClientInput{Name: req.Client.Name, Email: req.Client.Email, Phone: req.Client.Phone},
+		ServiceSlug: req.ServiceSlug, From: req.From, To: req.To, Timezone: req.Timezone, Client: client,
 	}
 	for _, k := range req.Consents {
 		in.Consents = append(in.Consents, booking.ConsentInput{Type: models.ConsentType(k.Type), Version: k.Version})

@@ -278,13 +278,18 @@ func (appointmentWriter) Create(ctx context.Context, c *Call) (uuid.UUID, error)
 	in.Require("service_id", "start_at", "format", "client_name")
 	serviceID, start := in.OptID("service_id"), optTime(in, "start_at")
 	format := models.AppointmentFormat(in.String("format"))
-	client := booking.ClientInput{Name: in.String("client_name"), Email: in.String("client_email"), Phone: in.String("client_phone")}
 	comment := in.String("comment")
-	if client.Email == "" && client.Phone == "" {
+	email, phone := in.String("client_email"), in.String("client_phone")
+	if email == "" && phone == "" {
 		in.fail("client_email", "укажите электронную почту или телефон")
 	}
 	if err := in.Err(); err != nil {
 		return uuid.Nil, err
+	}
+	// Parsed once, here: the booking use case trusts the contact it is given.
+	client, err := models.ParseStaffClientContact(in.String("client_name"), email, phone)
+	if err != nil {
+		return uuid.Nil, bookingInputError(err)
 	}
 	if c.Bookings == nil {
 		return uuid.Nil, fmt.Errorf("book by staff: %w", ErrNotAvailable)

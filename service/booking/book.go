@@ -79,11 +79,11 @@ var errReplay = errors.New("the idempotency key booked already")
 // payment at the provider. A free service is confirmed at once. A request whose Idempotency-Key
 // booked already is answered as it was.
 func (b *Booker) Book(ctx context.Context, in BookingInput) (*BookingResult, error) {
-	if err := validateClient(in.Client, in.Consents); err != nil {
+	if err := validateConsents(in.Consents); err != nil {
 		return nil, err
 	}
-	email, err := models.ParseEmail(in.Client.Email)
-	if err != nil {
+	email := in.Client.Email
+	if email == "" {
 		return nil, &models.ValidationError{Field: "client.email", Message: "must be an email address"}
 	}
 	token, err := crypto.NewToken()
@@ -92,7 +92,7 @@ func (b *Booker) Book(ctx context.Context, in BookingInput) (*BookingResult, err
 	}
 	var booked *publicBooking
 	for attempt := 0; ; attempt++ {
-		booked, err = b.takePublic(ctx, in, email, normalizedPhone(in.Client.Phone), token)
+		booked, err = b.takePublic(ctx, in, email, string(in.Client.Phone), token)
 		if errors.Is(err, errReplay) {
 			// The first answer is read again in one transaction.
 			var res *BookingResult
@@ -344,8 +344,8 @@ func (b *Booker) createPayment(ctx context.Context, svc *models.Service, appt *m
 	req := PaymentRequest{
 		Payment: pay.ID, Appointment: appt.ID, Amount: pay.Amount(),
 		Description:    fmt.Sprintf("%s, %s", svc.Title, appt.StartAt.In(loc).Format("02.01.2006 15:04")),
-		Email:          models.Email(client.Email),
-		Phone:          models.Phone(normalizedPhone(client.Phone)),
+		Email:          client.Email,
+		Phone:          client.Phone,
 		IdempotenceKey: pay.IdempotenceKey,
 	}
 	// Bounded well inside IntentGrace, so that an intent older than that belongs to no request.

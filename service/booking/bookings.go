@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -113,12 +112,8 @@ func NewBookings(db *repository.DB, st Stores, slots *Slots, provider PaymentGat
 	}
 }
 
-// ClientInput is who books: a name, an email and an optional phone.
-type ClientInput struct {
-	Name  string
-	Email string
-	Phone string
-}
+// ClientInput is who books, parsed where the request came in (models.ParseClientContact).
+type ClientInput = models.ClientContact
 
 // ConsentInput is one consent given in the form, with the version of the text the client saw.
 type ConsentInput = clients.Consent
@@ -203,12 +198,8 @@ func (b *Bookings) book(ctx context.Context, in BookingInput) (*BookingResult, e
 		in.Timezone = svc.Timezone
 	}
 	if in.staff != nil {
-		err = validateStaffClient(in.Client)
 		in.staff.note = in.staff.leadNote(svc, in.Start, in.Client.Name)
-	} else {
-		err = validateClient(in.Client, in.Consents)
-	}
-	if err != nil {
+	} else if err := validateConsents(in.Consents); err != nil {
 		return nil, err
 	}
 	// The domain's rules for a new appointment (format, zone, a future whole minute) come first:
@@ -326,24 +317,12 @@ func lastPayment(a *models.Appointment) *models.Payment {
 	return &a.Payments[len(a.Payments)-1]
 }
 
-const (
-	clientNameMaxLen     = 200
-	consentVersionMaxLen = 64
-)
+// consentVersionMaxLen bounds the version of a consent's text.
+const consentVersionMaxLen = 64
 
-// validateClient checks the form's contact and consents: the personal-data consent is required.
-func validateClient(c ClientInput, consents []ConsentInput) error {
-	if c.Name == "" || utf8.RuneCountInString(c.Name) > clientNameMaxLen {
-		return &models.ValidationError{Field: "client.name", Message: "is required, at most 200 characters"}
-	}
-	if _, err := models.ParseEmail(c.Email); err != nil {
-		return &models.ValidationError{Field: "client.email", Message: "must be an email address"}
-	}
-	if c.Phone != "" {
-		if _, err := models.ParsePhone(c.Phone); err != nil {
-			return &models.ValidationError{Field: "client.phone", Message: "must be a phone number such as +7 999 123-45-67"}
-		}
-	}
+// validateConsents checks the consents of a form: known types, a version each, and the
+// personal-data consent among them. (The contact came parsed.)
+func validateConsents(consents []ConsentInput) error {
 	personal := false
 	for i, k := range consents {
 		field := fmt.Sprintf("consents[%d]", i)
@@ -364,33 +343,20 @@ func validateClient(c ClientInput, consents []ConsentInput) error {
 	return nil
 }
 
-func normalizedPhone(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	p, err := models.ParsePhone(raw)
-	if err != nil {
-		return ""
-	}
-	return string(p)
-}
-
 // recordClient finds or creates the client's user (with the consents given) and CRM lead. A
 // booking staff make may name only a phone: then there is a lead and no user (nil).
 func (b *Bookings) recordClient(ctx context.Context, c ClientInput, consents []ConsentInput, utm map[string]string, staff *staffBooking, now time.Time) (userID *uuid.UUID, leadID uuid.UUID, err error) {
 	var u *models.User
 	var email models.Email
 	if c.Email != "" || staff == nil {
-		if email, err = models.ParseEmail(c.Email); err != nil {
-			return nil, uuid.Nil, &models.ValidationError{Field: "client.email", Message: "must be an email address"}
-		}
+		email = c.Email
 		if u, err = b.recordUser(ctx, email, c.Name, consents, now); err != nil {
 			return nil, uuid.Nil, err
 		}
 		userID = &u.ID
 	}
 
-	phone := normalizedPhone(c.Phone)
+	phone := string(c.Phone)
 	if phone != "" && email != "" {
 		// A phone that belongs to another lead stays there: leads are merged by staff, not here.
 		if other, err := b.st.Leads.ByIdentity(ctx, models.LeadIdentityKindPhone, phone); err == nil {

@@ -124,9 +124,6 @@ func TestBookRefusals(t *testing.T) {
 			{"telegram consent here", func(in *booking.BookingInput) {
 				in.Consents = append(in.Consents, booking.ConsentInput{Type: models.ConsentTelegram, Version: "1"})
 			}, func(err error) bool { return isValidation(err, "consents[1].type") }},
-			{"bad email", func(in *booking.BookingInput) { in.Client.Email = "anna" }, func(err error) bool { return isValidation(err, "client.email") }},
-			{"bad phone", func(in *booking.BookingInput) { in.Client.Phone = "12" }, func(err error) bool { return isValidation(err, "client.phone") }},
-			{"no name", func(in *booking.BookingInput) { in.Client.Name = "" }, func(err error) bool { return isValidation(err, "client.name") }},
 			{"format", func(in *booking.BookingInput) { in.Format = "phone" }, func(err error) bool { return isValidation(err, "format") }},
 			{"zone", func(in *booking.BookingInput) { in.Timezone = "Mars/Olympus" }, func(err error) bool { return isValidation(err, "timezone") }},
 			{"unknown service", func(in *booking.BookingInput) { in.ServiceSlug = "nope" }, func(err error) bool { return errors.Is(err, models.ErrNotFound) }},

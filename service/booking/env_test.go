@@ -185,7 +185,7 @@ func input(n int, email string) booking.BookingInput {
 	return booking.BookingInput{
 		ServiceSlug: "individual-session", Start: envSlot(n), Timezone: "Europe/Berlin",
 		Format:   models.AppointmentFormatOnline,
-		Client:   booking.ClientInput{Name: "Анна", Email: email, Phone: "+7 999 123-45-67"},
+		Client:   contact("Анна", email, "+7 999 123-45-67"),
 		Consents: []booking.ConsentInput{{Type: models.ConsentPersonalData, Version: "2026-01"}},
 		Metadata: models.AppointmentMetadata{EntryPoint: "article", UTM: map[string]string{"source": "telegram"}},
 	}
@@ -289,4 +289,13 @@ func (e *env) runRefunds(t *testing.T, a *models.Appointment) []models.Refund {
 func isValidation(err error, field string) bool {
 	var ve *models.ValidationError
 	return errors.As(err, &ve) && ve.Field == field
+}
+
+// contact parses a client's contact as the HTTP layer does (a phone alone for staff).
+func contact(name, email, phone string) booking.ClientInput {
+	c, err := models.ParseStaffClientContact(name, email, phone)
+	if err != nil {
+		panic(err)
+	}
+	return c
 }

@@ -298,7 +298,7 @@ func TestWaitlistHearsOfFreedTime(t *testing.T) {
 			t.Helper()
 			w, err := e.b.JoinWaitlist(ctx, booking.WaitlistInput{
 				ServiceSlug: "individual-session", From: from, To: to, Timezone: "Europe/Berlin",
-				Client:   booking.ClientInput{Name: "W", Email: email},
+				Client:   contact("W", email, ""),
 				Consents: []booking.ConsentInput{{Type: models.ConsentPersonalData, Version: "2026-01"}},
 			})
 			if err != nil {
@@ -320,7 +320,7 @@ func TestWaitlistHearsOfFreedTime(t *testing.T) {
 			"no consent":   {ServiceSlug: "individual-session"},
 			"unknown slug": {ServiceSlug: "nope"},
 		} {
-			in.Client = booking.ClientInput{Name: "W", Email: "w@example.com"}
+			in.Client = contact("W", "w@example.com", "")
 			if name != "no consent" {
 				in.Consents = []booking.ConsentInput{{Type: models.ConsentPersonalData, Version: "1"}}
 			}

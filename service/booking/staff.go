@@ -203,24 +203,3 @@ func (s *staffBooking) leadNote(svc *models.Service, start time.Time, name strin
 	}
 	return note
 }
-
-// validateStaffClient checks the contact staff took down: a name and an email, a phone or both.
-func validateStaffClient(c ClientInput) error {
-	if c.Name == "" || utf8.RuneCountInString(c.Name) > clientNameMaxLen {
-		return &models.ValidationError{Field: "client.name", Message: "is required, at most 200 characters"}
-	}
-	if c.Email == "" && c.Phone == "" {
-		return &models.ValidationError{Field: "client.email", Message: "an email or a phone is required"}
-	}
-	if c.Email != "" {
-		if _, err := models.ParseEmail(c.Email); err != nil {
-			return &models.ValidationError{Field: "client.email", Message: "must be an email address"}
-		}
-	}
-	if c.Phone != "" {
-		if _, err := models.ParsePhone(c.Phone); err != nil {
-			return &models.ValidationError{Field: "client.phone", Message: "must be a phone number such as +7 999 123-45-67"}
-		}
-	}
-	return nil
-}

@@ -221,7 +221,7 @@ func TestBookByStaff(t *testing.T) {
 		ctx := context.Background()
 		in := booking.StaffBookingInput{
 			ServiceID: e.svc.ID, Start: envSlot(0), Format: models.AppointmentFormatOffline,
-			Client:  booking.ClientInput{Name: "Ольга", Email: "olga@example.com", Phone: "+7 999 000-11-22"},
+			Client:  contact("Ольга", "olga@example.com", "+7 999 000-11-22"),
 			Comment: "Просила перезвонить накануне",
 		}
 		a, err := e.b.BookByStaff(ctx, in)
@@ -254,7 +254,7 @@ func TestBookByStaff(t *testing.T) {
 
 		// A client known by phone only: a lead, no account.
 		phoneOnly := in
-		phoneOnly.Start, phoneOnly.Client = envSlot(4), booking.ClientInput{Name: "Пётр", Phone: "+7 999 333-44-55"}
+		phoneOnly.Start, phoneOnly.Client = envSlot(4), contact("Пётр", "", "+7 999 333-44-55")
 		b, err := e.b.BookByStaff(ctx, phoneOnly)
 		if err != nil || b.ClientUserID != nil || b.LeadID == nil {
 			t.Fatalf("phone only: %+v %v", b, err)
@@ -270,9 +270,6 @@ func TestBookByStaff(t *testing.T) {
 			"outside the hours": {func(in *booking.StaffBookingInput) { in.Start = envSlot(0).Add(13 * time.Hour) }, "start"},
 			"off the grid":      {func(in *booking.StaffBookingInput) { in.Start = envSlot(8).Add(10 * time.Minute) }, "start"},
 			"in the past":       {func(in *booking.StaffBookingInput) { in.Start = envNow.Add(-time.Hour) }, "start"},
-			"no contact":        {func(in *booking.StaffBookingInput) { in.Client = booking.ClientInput{Name: "Анна"} }, "client.email"},
-			"no name":           {func(in *booking.StaffBookingInput) { in.Client.Name = "" }, "client.name"},
-			"bad phone":         {func(in *booking.StaffBookingInput) { in.Client.Phone = "call me" }, "client.phone"},
 			"unknown service":   {func(in *booking.StaffBookingInput) { in.ServiceID = models.NewID() }, "service_id"},
 			"bad format":        {func(in *booking.StaffBookingInput) { in.Format = "phone" }, "format"},
 			"long comment":      {func(in *booking.StaffBookingInput) { in.Comment = strings.Repeat("я", 2001) }, "comment"},

@@ -35,8 +35,11 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, in WaitlistInput) (*models.
 	if err != nil {
 		return nil, err
 	}
-	if err := validateClient(in.Client, in.Consents); err != nil {
+	if err := validateConsents(in.Consents); err != nil {
 		return nil, err
+	}
+	if in.Client.Email == "" {
+		return nil, &models.ValidationError{Field: "client.email", Message: "must be an email address"}
 	}
 	if in.Timezone == "" {
 		in.Timezone = svc.Timezone
@@ -75,7 +78,7 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, in WaitlistInput) (*models.
 		if err != nil {
 			return err
 		}
-		email, _ := models.ParseEmail(in.Client.Email) // validated above
+		email := in.Client.Email
 		if entry, err = models.NewWaitlistEntry(svc.ID, userID, &leadID, &email, from, to, in.Timezone, now); err != nil {
 			return err
 		}
