@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"balance/models"
+	"balance/repository"
 	"balance/service"
 )
 
@@ -211,7 +213,13 @@ func (b busyIndex) overlaps(start, end time.Time) bool {
 	return n > 0 && b.maxEnd[n-1].After(start)
 }
 
+// zoneCache remembers the zones one computation uses; behind it, knownZones keeps every zone the
+// process has loaded, because time.LoadLocation reads and parses the zone's file on each call. A
+// *time.Location never changes, so one may serve every request. Only names that load are kept, so
+// the map is bounded by the IANA database whatever clients send.
 type zoneCache map[string]*time.Location
+
+var knownZones sync.Map // name → *time.Location
 
 func (c zoneCache) load(name string) (*time.Location, error) {
 	if loc, ok := c[name]; ok {
@@ -220,10 +228,15 @@ func (c zoneCache) load(name string) (*time.Location, error) {
 	if name == "" || name == "Local" {
 		return nil, fmt.Errorf("time zone %q is not an IANA zone", name)
 	}
+	if loc, ok := knownZones.Load(name); ok {
+		c[name] = loc.(*time.Location)
+		return c[name], nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, fmt.Errorf("time zone %q: %w", name, err)
 	}
+	knownZones.Store(name, loc)
 	c[name] = loc
 	return loc, nil
 }
@@ -272,16 +285,20 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// AvailabilityStore is what slots need of the practitioner's schedule.
+// AvailabilityStore is what slots need of the practitioner's schedule. ScheduleBetween returns
+// what RulesFor and ExceptionsBetween do (the fields a slot computation reads), in one round trip.
 type AvailabilityStore interface {
 	RulesFor(ctx context.Context, serviceID uuid.UUID) ([]models.AvailabilityRule, error)
 	ExceptionsBetween(ctx context.Context, serviceID uuid.UUID, from, to time.Time) ([]models.AvailabilityException, error)
+	ScheduleBetween(ctx context.Context, serviceID uuid.UUID, from, to time.Time) ([]models.AvailabilityRule, []models.AvailabilityException, error)
 }
 
 // AppointmentWindow lists the active appointments whose held time overlaps [start, blockedUntil)
-// — of every service: the practitioner is one person.
+// — of every service: the practitioner is one person. BusyBetween answers the same question with
+// only the held times, which is all Find needs.
 type AppointmentWindow interface {
 	Conflicting(ctx context.Context, start, blockedUntil time.Time) ([]models.Appointment, error)
+	BusyBetween(ctx context.Context, start, blockedUntil time.Time) ([]repository.BusyTime, error)
 }
 
 // Calendar is the practitioner's external calendar: the times it says are busy.
@@ -341,20 +358,16 @@ func (s *Slots) Find(ctx context.Context, svc *models.Service, fromDate, toDate,
 	}
 	busyTo := hi.Add(svc.Duration() + svc.Buffer())
 
-	if q.Rules, err = s.availability.RulesFor(ctx, svc.ID); err != nil {
+	if q.Rules, q.Exceptions, err = s.availability.ScheduleBetween(ctx, svc.ID, from.AddDate(0, 0, -2), to.AddDate(0, 0, 2)); err != nil {
 		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
 	}
-	if q.Exceptions, err = s.availability.ExceptionsBetween(ctx, svc.ID, from.AddDate(0, 0, -2), to.AddDate(0, 0, 2)); err != nil {
-		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
-	}
-	appts, err := s.appointments.Conflicting(ctx, lo, busyTo)
+	held, err := s.appointments.BusyBetween(ctx, lo, busyTo)
 	if err != nil {
 		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
 	}
-	for i := range appts {
-		if appts[i].IsActive() {
-			q.Busy = append(q.Busy, Interval{appts[i].StartAt, appts[i].BlockedUntil})
-		}
+	q.Busy = make([]Interval, 0, len(held))
+	for _, h := range held {
+		q.Busy = append(q.Busy, Interval{h.StartAt, h.BlockedUntil})
 	}
 	if s.calendar != nil {
 		blocks, err := s.calendar.Busy(ctx, lo, busyTo)
