@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -128,14 +129,17 @@ func FreeSlots(q SlotQuery) ([]Slot, error) {
 	duration := svc.Duration()
 	held := duration + svc.Buffer()
 	step := svc.SlotStepMinutes
-	seen := map[int64]bool{} // by Unix second: equal instants in different zones are one slot
+	// Days in order, so that the slots come out ordered unless rules of several zones interleave.
+	keys := slices.SortedFunc(maps.Keys(windows), func(a, b zoneDay) int {
+		return cmp.Or(a.day.Compare(b.day), cmp.Compare(a.zone, b.zone))
+	})
 	var out []Slot
-	for k, spans := range windows {
+	for _, k := range keys {
 		loc, err := zones.load(k.zone)
 		if err != nil {
 			return nil, fmt.Errorf("availability rule zone: %w", err)
 		}
-		for _, w := range mergeSpans(spans) {
+		for _, w := range mergeSpans(windows[k]) {
 			end := inZone(k.day, w.end, loc)
 			for m := w.start; m+svc.DurationMinutes <= w.end+gapSlack; m += step {
 				start, ok := exactlyInZone(k.day, m, loc)
@@ -145,18 +149,21 @@ func FreeSlots(q SlotQuery) ([]Slot, error) {
 				if start.Add(duration).After(end) {
 					continue
 				}
-				if start.Before(lo) || !start.Before(hi) || seen[start.Unix()] ||
+				if start.Before(lo) || !start.Before(hi) ||
 					offs.overlaps(start, start.Add(duration)) || busy.overlaps(start, start.Add(held)) {
 					continue
 				}
-				seen[start.Unix()] = true
-				s := start.UTC()
-				out = append(out, Slot{Start: s, End: s.Add(duration), ClientStart: s.In(client), ClientEnd: s.Add(duration).In(client)})
+				s, e := start.UTC(), start.Add(duration).UTC()
+				out = append(out, Slot{Start: s, End: e, ClientStart: s.In(client), ClientEnd: e.In(client)})
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b Slot) int { return a.Start.Compare(b.Start) })
-	return out, nil
+	byStart := func(a, b Slot) int { return a.Start.Compare(b.Start) }
+	if !slices.IsSortedFunc(out, byStart) {
+		slices.SortFunc(out, byStart)
+	}
+	// Equal instants reached from windows in different zones are one slot.
+	return slices.CompactFunc(out, func(a, b Slot) bool { return a.Start.Equal(b.Start) }), nil
 }
 
 // gapSlack lets the grid walk past a window's wall-clock end by the longest DST shift, so that
@@ -268,7 +275,8 @@ func inZone(day time.Time, m int, loc *time.Location) time.Time {
 func exactlyInZone(day time.Time, m int, loc *time.Location) (time.Time, bool) {
 	t := inZone(day, m, loc)
 	y, mo, d := t.Date()
-	return t, y == day.Year() && mo == day.Month() && d == day.Day() && t.Hour()*60+t.Minute() == m
+	h, mi, _ := t.Clock()
+	return t, y == day.Year() && mo == day.Month() && d == day.Day() && h*60+mi == m
 }
 
 func maxTime(a, b time.Time) time.Time {
