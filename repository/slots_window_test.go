@@ -5,6 +5,7 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,6 +187,27 @@ func TestSlotsWindowScheduleBetween(t *testing.T) {
 					t.Errorf("%s: exception\n got %+v\nwant %+v", tt.name, exceptions[i], want[i])
 				}
 			}
+		}
+	})
+}
+
+// The slot reads report a failing database as an error with context, never as an empty window.
+func TestSlotsWindowReportDatabaseErrors(t *testing.T) {
+	t.Parallel()
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		ctx := context.Background()
+		avail, appts := repository.NewAvailability(db), repository.NewAppointments(db)
+		svc := bookingCreateService(t, db, nil)
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		_, err := appts.BusyBetween(ctx, t0, t0.Add(time.Hour))
+		if err == nil || !strings.Contains(err.Error(), "busy time") {
+			t.Errorf("BusyBetween = %v, want a database error about busy time", err)
+		}
+		_, _, err = avail.ScheduleBetween(ctx, svc.ID, t0, t0)
+		if err == nil || !strings.Contains(err.Error(), "schedule of service "+svc.ID.String()) {
+			t.Errorf("ScheduleBetween = %v, want a database error about the service's schedule", err)
 		}
 	})
 }
