@@ -8,13 +8,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"balance/models"
+	"balance/repository"
 	"balance/service"
 )
 
@@ -126,14 +129,17 @@ func FreeSlots(q SlotQuery) ([]Slot, error) {
 	duration := svc.Duration()
 	held := duration + svc.Buffer()
 	step := svc.SlotStepMinutes
-	seen := map[int64]bool{} // by Unix second: equal instants in different zones are one slot
+	// Days in order, so that the slots come out ordered unless rules of several zones interleave.
+	keys := slices.SortedFunc(maps.Keys(windows), func(a, b zoneDay) int {
+		return cmp.Or(a.day.Compare(b.day), cmp.Compare(a.zone, b.zone))
+	})
 	var out []Slot
-	for k, spans := range windows {
+	for _, k := range keys {
 		loc, err := zones.load(k.zone)
 		if err != nil {
 			return nil, fmt.Errorf("availability rule zone: %w", err)
 		}
-		for _, w := range mergeSpans(spans) {
+		for _, w := range mergeSpans(windows[k]) {
 			end := inZone(k.day, w.end, loc)
 			for m := w.start; m+svc.DurationMinutes <= w.end+gapSlack; m += step {
 				start, ok := exactlyInZone(k.day, m, loc)
@@ -143,18 +149,21 @@ func FreeSlots(q SlotQuery) ([]Slot, error) {
 				if start.Add(duration).After(end) {
 					continue
 				}
-				if start.Before(lo) || !start.Before(hi) || seen[start.Unix()] ||
+				if start.Before(lo) || !start.Before(hi) ||
 					offs.overlaps(start, start.Add(duration)) || busy.overlaps(start, start.Add(held)) {
 					continue
 				}
-				seen[start.Unix()] = true
-				s := start.UTC()
-				out = append(out, Slot{Start: s, End: s.Add(duration), ClientStart: s.In(client), ClientEnd: s.Add(duration).In(client)})
+				s, e := start.UTC(), start.Add(duration).UTC()
+				out = append(out, Slot{Start: s, End: e, ClientStart: s.In(client), ClientEnd: e.In(client)})
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b Slot) int { return a.Start.Compare(b.Start) })
-	return out, nil
+	byStart := func(a, b Slot) int { return a.Start.Compare(b.Start) }
+	if !slices.IsSortedFunc(out, byStart) {
+		slices.SortFunc(out, byStart)
+	}
+	// Equal instants reached from windows in different zones are one slot.
+	return slices.CompactFunc(out, func(a, b Slot) bool { return a.Start.Equal(b.Start) }), nil
 }
 
 // gapSlack lets the grid walk past a window's wall-clock end by the longest DST shift, so that
@@ -211,7 +220,13 @@ func (b busyIndex) overlaps(start, end time.Time) bool {
 	return n > 0 && b.maxEnd[n-1].After(start)
 }
 
+// zoneCache remembers the zones one computation uses; behind it, knownZones keeps every zone the
+// process has loaded, because time.LoadLocation reads and parses the zone's file on each call. A
+// *time.Location never changes, so one may serve every request. Only names that load are kept, so
+// the map is bounded by the IANA database whatever clients send.
 type zoneCache map[string]*time.Location
+
+var knownZones sync.Map // name → *time.Location
 
 func (c zoneCache) load(name string) (*time.Location, error) {
 	if loc, ok := c[name]; ok {
@@ -220,10 +235,15 @@ func (c zoneCache) load(name string) (*time.Location, error) {
 	if name == "" || name == "Local" {
 		return nil, fmt.Errorf("time zone %q is not an IANA zone", name)
 	}
+	if loc, ok := knownZones.Load(name); ok {
+		c[name] = loc.(*time.Location)
+		return c[name], nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, fmt.Errorf("time zone %q: %w", name, err)
 	}
+	knownZones.Store(name, loc)
 	c[name] = loc
 	return loc, nil
 }
@@ -255,7 +275,8 @@ func inZone(day time.Time, m int, loc *time.Location) time.Time {
 func exactlyInZone(day time.Time, m int, loc *time.Location) (time.Time, bool) {
 	t := inZone(day, m, loc)
 	y, mo, d := t.Date()
-	return t, y == day.Year() && mo == day.Month() && d == day.Day() && t.Hour()*60+t.Minute() == m
+	h, mi, _ := t.Clock()
+	return t, y == day.Year() && mo == day.Month() && d == day.Day() && h*60+mi == m
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -272,16 +293,20 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// AvailabilityStore is what slots need of the practitioner's schedule.
+// AvailabilityStore is what slots need of the practitioner's schedule. ScheduleBetween returns
+// what RulesFor and ExceptionsBetween do (the fields a slot computation reads), in one round trip.
 type AvailabilityStore interface {
 	RulesFor(ctx context.Context, serviceID uuid.UUID) ([]models.AvailabilityRule, error)
 	ExceptionsBetween(ctx context.Context, serviceID uuid.UUID, from, to time.Time) ([]models.AvailabilityException, error)
+	ScheduleBetween(ctx context.Context, serviceID uuid.UUID, from, to time.Time) ([]models.AvailabilityRule, []models.AvailabilityException, error)
 }
 
 // AppointmentWindow lists the active appointments whose held time overlaps [start, blockedUntil)
-// — of every service: the practitioner is one person.
+// — of every service: the practitioner is one person. BusyBetween answers the same question with
+// only the held times, which is all Find needs.
 type AppointmentWindow interface {
 	Conflicting(ctx context.Context, start, blockedUntil time.Time) ([]models.Appointment, error)
+	BusyBetween(ctx context.Context, start, blockedUntil time.Time) ([]repository.BusyTime, error)
 }
 
 // Calendar is the practitioner's external calendar: the times it says are busy.
@@ -341,20 +366,16 @@ func (s *Slots) Find(ctx context.Context, svc *models.Service, fromDate, toDate,
 	}
 	busyTo := hi.Add(svc.Duration() + svc.Buffer())
 
-	if q.Rules, err = s.availability.RulesFor(ctx, svc.ID); err != nil {
+	if q.Rules, q.Exceptions, err = s.availability.ScheduleBetween(ctx, svc.ID, from.AddDate(0, 0, -2), to.AddDate(0, 0, 2)); err != nil {
 		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
 	}
-	if q.Exceptions, err = s.availability.ExceptionsBetween(ctx, svc.ID, from.AddDate(0, 0, -2), to.AddDate(0, 0, 2)); err != nil {
-		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
-	}
-	appts, err := s.appointments.Conflicting(ctx, lo, busyTo)
+	held, err := s.appointments.BusyBetween(ctx, lo, busyTo)
 	if err != nil {
 		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
 	}
-	for i := range appts {
-		if appts[i].IsActive() {
-			q.Busy = append(q.Busy, Interval{appts[i].StartAt, appts[i].BlockedUntil})
-		}
+	q.Busy = make([]Interval, 0, len(held))
+	for _, h := range held {
+		q.Busy = append(q.Busy, Interval{h.StartAt, h.BlockedUntil})
 	}
 	if s.calendar != nil {
 		blocks, err := s.calendar.Busy(ctx, lo, busyTo)

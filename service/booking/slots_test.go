@@ -443,6 +443,15 @@ func (f *fakeAvailability) ExceptionsBetween(_ context.Context, _ uuid.UUID, fro
 	return f.exceptions, f.excErr
 }
 
+func (f *fakeAvailability) ScheduleBetween(ctx context.Context, serviceID uuid.UUID, from, to time.Time) ([]models.AvailabilityRule, []models.AvailabilityException, error) {
+	rules, err := f.RulesFor(ctx, serviceID)
+	if err != nil {
+		return nil, nil, err
+	}
+	exceptions, err := f.ExceptionsBetween(ctx, serviceID, from, to)
+	return rules, exceptions, err
+}
+
 type fakeAppointments struct {
 	appts      []models.Appointment
 	err        error
@@ -453,6 +462,18 @@ type fakeAppointments struct {
 func (f *fakeAppointments) Conflicting(_ context.Context, start, blockedUntil time.Time) ([]models.Appointment, error) {
 	f.called, f.start, f.end = true, start, blockedUntil
 	return f.appts, f.err
+}
+
+// BusyBetween answers like the repository: the held time of the active appointments only.
+func (f *fakeAppointments) BusyBetween(_ context.Context, start, blockedUntil time.Time) ([]repository.BusyTime, error) {
+	f.called, f.start, f.end = true, start, blockedUntil
+	var out []repository.BusyTime
+	for _, a := range f.appts {
+		if a.IsActive() {
+			out = append(out, repository.BusyTime{StartAt: a.StartAt, BlockedUntil: a.BlockedUntil})
+		}
+	}
+	return out, f.err
 }
 
 type fakeCalendar struct {
