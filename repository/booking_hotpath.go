@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -79,105 +78,10 @@ func (r *BookingHotPath) Context(ctx context.Context, slug, key string, email mo
 	return out, nil
 }
 
-// scheduleRow is a weekly rule or an exception, as one row of a union.
-type scheduleRow struct {
-	Src         string
-	ID          uuid.UUID
-	ServiceID   *uuid.UUID
-	Weekday     *int
-	StartMinute *int
-	EndMinute   *int
-	Timezone    string
-	ValidFrom   *time.Time
-	ValidTo     *time.Time
-	Kind        *string
-	DateFrom    *time.Time
-	DateTo      *time.Time
-	Reason      *string
-	CreatedAt   time.Time
-}
-
 // Schedule returns the weekly rules of a service (and of every service) and its exceptions that
-// touch the calendar days from..to, as Availability.RulesFor and ExceptionsBetween do — in one
-// statement on PostgreSQL.
+// touch the calendar days from..to, in one statement (Availability.ScheduleBetween).
 func (r *BookingHotPath) Schedule(ctx context.Context, serviceID uuid.UUID, from, to time.Time) ([]models.AvailabilityRule, []models.AvailabilityException, error) {
-	if r.db.Dialect != migrations.Postgres {
-		av := NewAvailability(r.db)
-		rules, err := av.RulesFor(ctx, serviceID)
-		if err != nil {
-			return nil, nil, err
-		}
-		exceptions, err := av.ExceptionsBetween(ctx, serviceID, from, to)
-		return rules, exceptions, err
-	}
-	var rows []scheduleRow
-	err := r.db.conn(ctx).Raw(`
-		SELECT 'r' AS src, id, service_id, weekday, start_minute, end_minute, timezone, valid_from, valid_to,
-		       NULL::text AS kind, NULL::date AS date_from, NULL::date AS date_to, NULL::text AS reason, created_at
-		FROM availability_rules WHERE service_id = ? OR service_id IS NULL
-		UNION ALL
-		SELECT 'e', id, service_id, NULL, start_minute, end_minute, timezone, NULL, NULL,
-		       kind, date_from, date_to, reason, created_at
-		FROM availability_exceptions WHERE (service_id = ? OR service_id IS NULL) AND date_from <= ? AND date_to >= ?`,
-		serviceID, serviceID, bookingDay(to), bookingDay(from)).Scan(&rows).Error
-	if err != nil {
-		return nil, nil, fmt.Errorf("schedule of service %s: %w", serviceID, translate(err))
-	}
-	var rules []models.AvailabilityRule
-	var exceptions []models.AvailabilityException
-	for _, x := range rows {
-		if x.Src == "r" {
-			rule := models.AvailabilityRule{ID: x.ID, ServiceID: x.ServiceID, Timezone: x.Timezone,
-				ValidFrom: x.ValidFrom, ValidTo: x.ValidTo, CreatedAt: x.CreatedAt}
-			if x.Weekday != nil && x.StartMinute != nil && x.EndMinute != nil {
-				rule.Weekday, rule.StartMinute, rule.EndMinute = *x.Weekday, *x.StartMinute, *x.EndMinute
-			}
-			rules = append(rules, rule)
-			continue
-		}
-		e := models.AvailabilityException{ID: x.ID, ServiceID: x.ServiceID, StartMinute: x.StartMinute,
-			EndMinute: x.EndMinute, Timezone: x.Timezone, CreatedAt: x.CreatedAt}
-		if x.Kind != nil {
-			e.Kind = models.AvailabilityExceptionKind(*x.Kind)
-		}
-		if x.DateFrom != nil && x.DateTo != nil {
-			e.DateFrom, e.DateTo = x.DateFrom.UTC(), x.DateTo.UTC()
-		}
-		if x.Reason != nil {
-			e.Reason = *x.Reason
-		}
-		exceptions = append(exceptions, e)
-	}
-	sort.Slice(rules, func(i, j int) bool {
-		a, b := rules[i], rules[j]
-		if a.Weekday != b.Weekday {
-			return a.Weekday < b.Weekday
-		}
-		if a.StartMinute != b.StartMinute {
-			return a.StartMinute < b.StartMinute
-		}
-		return a.ID.String() < b.ID.String()
-	})
-	sort.Slice(exceptions, func(i, j int) bool {
-		a, b := exceptions[i], exceptions[j]
-		if !a.DateFrom.Equal(b.DateFrom) {
-			return a.DateFrom.Before(b.DateFrom)
-		}
-		as, bs := minuteOr(a.StartMinute), minuteOr(b.StartMinute)
-		if as != bs {
-			return as < bs
-		}
-		return a.ID.String() < b.ID.String()
-	})
-	return rules, exceptions, nil
-}
-
-// minuteOr orders a missing start minute (a whole day) last, as PostgreSQL orders NULLs.
-func minuteOr(m *int) int {
-	if m == nil {
-		return 1 << 30
-	}
-	return *m
+	return NewAvailability(r.db).ScheduleBetween(ctx, serviceID, from, to)
 }
 
 // RecordedUser is the account a booking recorded its client in.
