@@ -79,6 +79,25 @@ var errReplay = errors.New("the idempotency key booked already")
 // payment at the provider. A free service is confirmed at once. A request whose Idempotency-Key
 // booked already is answered as it was.
 func (b *Booker) Book(ctx context.Context, in BookingInput) (*BookingResult, error) {
+	if in.IdempotencyKey == "" {
+		return b.book(ctx, in)
+	}
+	if err := models.ValidateIdempotencyKey(in.IdempotencyKey); err != nil {
+		return nil, err
+	}
+	res, err := b.book(ctx, in)
+	if err != nil && !errors.Is(err, ErrPaymentUnavailable) {
+		// A concurrent request with the same key may have taken the time (or the key) first:
+		// answer as it did. (A payment that could not be created was this request's own
+		// booking: nothing to replay.)
+		if res, rerr := b.replay(ctx, in); !errors.Is(rerr, models.ErrNotFound) {
+			return res, rerr
+		}
+	}
+	return res, err
+}
+
+func (b *Booker) book(ctx context.Context, in BookingInput) (*BookingResult, error) {
 	if err := validateConsents(in.Consents); err != nil {
 		return nil, err
 	}

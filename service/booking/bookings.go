@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"balance/crypto"
 	"balance/models"
 	"balance/repository"
 	"balance/service"
@@ -132,17 +131,13 @@ type BookingInput struct {
 	// its body, so the same key with another body is refused.
 	IdempotencyKey string
 	RequestHash    string
-
-	// staff is set for a booking staff make for a client (BookByStaff).
-	staff *staffBooking
 }
 
-// staffBooking is what differs when staff book for a client: the (published) service by id; no
-// consents asked; an email or a phone; confirmed at once, without an online payment; a note with
-// the comment for the client's lead.
+// staffBooking is what differs when staff book for a client: no consents asked; an email or a
+// phone; confirmed at once, without an online payment; a note with the comment for the client's
+// lead.
 type staffBooking struct {
-	serviceID uuid.UUID
-	comment   string
+	comment string
 	// note is what the lead's notes get (leadNote).
 	note string
 }
@@ -158,141 +153,9 @@ type BookingResult struct {
 	Replayed bool
 }
 
-// Book books in.Start of a published service for the client: it records the client (user, lead,
-// consents), takes the time (the database refuses a taken one: models.ErrSlotTaken) and, for a
-// paid service, holds it until the payment arrives or the hold lapses, creating the payment at
-// the provider. A free service is confirmed at once.
+// Book books in.Start of a published service for a client of the site (Booker.Book).
 func (b *Bookings) Book(ctx context.Context, in BookingInput) (*BookingResult, error) {
-	if in.IdempotencyKey == "" {
-		return b.book(ctx, in)
-	}
-	if err := models.ValidateIdempotencyKey(in.IdempotencyKey); err != nil {
-		return nil, err
-	}
-	if in.staff != nil {
-		if res, err := b.booker.replay(ctx, in); !errors.Is(err, models.ErrNotFound) {
-			return res, err
-		}
-	}
-	// A public booking learns whether its key booked already in its first statement.
-	res, err := b.book(ctx, in)
-	if err != nil && !errors.Is(err, ErrPaymentUnavailable) {
-		// A concurrent request with the same key may have taken the time first: answer as it did.
-		// (A payment that could not be created was this request's own booking: nothing to replay.)
-		if res, rerr := b.booker.replay(ctx, in); !errors.Is(rerr, models.ErrNotFound) {
-			return res, rerr
-		}
-	}
-	return res, err
-}
-
-func (b *Bookings) book(ctx context.Context, in BookingInput) (*BookingResult, error) {
-	if in.staff == nil {
-		return b.booker.Book(ctx, in)
-	}
-	svc, err := b.bookedService(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	if in.Timezone == "" {
-		in.Timezone = svc.Timezone
-	}
-	if in.staff != nil {
-		in.staff.note = in.staff.leadNote(svc, in.Start, in.Client.Name)
-	} else if err := validateConsents(in.Consents); err != nil {
-		return nil, err
-	}
-	// The domain's rules for a new appointment (format, zone, a future whole minute) come first:
-	// a request they refuse need not look at the schedule.
-	someone := uuid.Max
-	if _, err := models.NewAppointment(svc, in.Start, in.Timezone, in.Format, &someone, nil, in.Metadata, b.cfg.HoldTTL, b.clock.Now()); err != nil {
-		return nil, requestField(err)
-	}
-	if svc.PriceMinor > 0 && b.provider == nil && in.staff == nil {
-		return nil, fmt.Errorf("book %s: %w", svc.Slug, ErrPaymentsDisabled)
-	}
-	if err := b.slots.Check(ctx, svc, in.Start, uuid.Nil); err != nil {
-		return nil, err
-	}
-	token, err := crypto.NewToken()
-	if err != nil {
-		return nil, err
-	}
-
-	var appt *models.Appointment
-	var pay *models.Payment
-	for attempt := 0; ; attempt++ {
-		appt, pay, err = b.take(ctx, svc, in, token)
-		if err == nil {
-			break
-		}
-		// Another booking may have created the same client (user or lead) at the same moment; a
-		// conflict on the Idempotency-Key is answered by Book. Staff book inside the admin's
-		// transaction, which a conflict has ended: they send the form again.
-		if !errors.Is(err, models.ErrConflict) || errors.Is(err, models.ErrSlotTaken) || attempt == 2 || in.IdempotencyKey != "" || in.staff != nil {
-			return nil, err
-		}
-	}
-	if pay != nil {
-		if err := b.booker.createPayment(ctx, svc, appt, pay, in.Client); err != nil {
-			return nil, err
-		}
-	}
-	appt, err = b.st.Appointments.ByID(ctx, appt.ID)
-	if err != nil {
-		return nil, err
-	}
-	b.log.InfoContext(ctx, "appointment booked", "appointment_id", appt.ID, "service", svc.Slug,
-		"start", appt.StartAt, "status", appt.Status)
-	return &BookingResult{Appointment: appt, ManageToken: token}, nil
-}
-
-// take records the client and the appointment (and its payment intent and hold) in one transaction.
-func (b *Bookings) take(ctx context.Context, svc *models.Service, in BookingInput, token string) (*models.Appointment, *models.Payment, error) {
-	var appt *models.Appointment
-	var pay *models.Payment
-	err := b.db.InTx(ctx, func(ctx context.Context) error {
-		now := b.clock.Now().UTC()
-		userID, leadID, err := b.recordClient(ctx, in.Client, in.Consents, in.Metadata.UTM, in.staff, now)
-		if err != nil {
-			return err
-		}
-		if in.staff != nil {
-			appt, err = models.NewAppointmentByStaff(svc, in.Start, in.Timezone, in.Format, userID, &leadID, in.Metadata, now)
-		} else {
-			appt, err = models.NewAppointment(svc, in.Start, in.Timezone, in.Format, userID, &leadID, in.Metadata, b.cfg.HoldTTL, now)
-		}
-		if err != nil {
-			return err
-		}
-		if err := appt.SetManageToken(token, crypto.HashToken(token)); err != nil {
-			return err
-		}
-		if err := b.st.Appointments.Create(ctx, appt); err != nil {
-			return err
-		}
-		if in.IdempotencyKey != "" {
-			req, err := models.NewBookingRequest(in.IdempotencyKey, in.RequestHash, appt.ID, token, b.cfg.IdempotencyTTL, now)
-			if err != nil {
-				return err
-			}
-			if err := b.st.Requests.Create(ctx, req); err != nil {
-				return err
-			}
-		}
-		if appt.Status != models.AppointmentStatusPendingPayment {
-			return nil
-		}
-		if pay, err = b.booker.paymentIntent(ctx, svc, appt, now); err != nil {
-			return err
-		}
-		_, err = b.jobs.Schedule(ctx, TaskExpireHold, appointmentTask{AppointmentID: appt.ID}, *appt.HoldExpiresAt)
-		return err
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("book %s at %s: %w", svc.Slug, in.Start.UTC().Format(time.RFC3339), err)
-	}
-	return appt, pay, nil
+	return b.booker.Book(ctx, in)
 }
 
 // CleanupRequests deletes the Idempotency-Keys that expired.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"balance/crypto"
 	"balance/models"
 )
 
@@ -166,28 +167,47 @@ func (b *Bookings) BookByStaff(ctx context.Context, in StaffBookingInput) (*mode
 	if utf8.RuneCountInString(in.Comment) > staffCommentMaxLen {
 		return nil, &models.ValidationError{Field: "comment", Message: fmt.Sprintf("must be at most %d characters", staffCommentMaxLen)}
 	}
-	res, err := b.book(ctx, BookingInput{
-		Start: in.Start, Format: in.Format, Client: in.Client,
-		Metadata: models.AppointmentMetadata{EntryPoint: "staff"},
-		staff:    &staffBooking{serviceID: in.ServiceID, comment: in.Comment},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return res.Appointment, nil
-}
-
-// bookedService is the service a booking request is for: a published one, by slug for the public
-// and by id for staff.
-func (b *Bookings) bookedService(ctx context.Context, in BookingInput) (*models.Service, error) {
-	if in.staff == nil {
-		return b.catalogue.PublishedService(ctx, in.ServiceSlug)
-	}
-	svc, err := b.st.Services.ByID(ctx, in.staff.serviceID)
+	svc, err := b.st.Services.ByID(ctx, in.ServiceID)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && !svc.IsPublished()) {
 		return nil, &models.ValidationError{Field: "service_id", Message: "must be a published service"}
 	}
-	return svc, err
+	if err != nil {
+		return nil, err
+	}
+	staff := &staffBooking{comment: in.Comment}
+	staff.note = staff.leadNote(svc, in.Start, in.Client.Name)
+	if err := b.slots.Check(ctx, svc, in.Start, uuid.Nil); err != nil {
+		return nil, err
+	}
+	token, err := crypto.NewToken()
+	if err != nil {
+		return nil, err
+	}
+	var appt *models.Appointment
+	// Staff book inside the admin's transaction: a conflict ends it, and they send the form again.
+	err = b.db.InTx(ctx, func(ctx context.Context) error {
+		now := b.clock.Now().UTC()
+		userID, leadID, err := b.recordClient(ctx, in.Client, nil, nil, staff, now)
+		if err != nil {
+			return err
+		}
+		appt, err = models.NewAppointmentByStaff(svc, in.Start, svc.Timezone, in.Format, userID, &leadID,
+			models.AppointmentMetadata{EntryPoint: "staff"}, now)
+		if err != nil {
+			return requestField(err)
+		}
+		if err := appt.SetManageToken(token, crypto.HashToken(token)); err != nil {
+			return err
+		}
+		return b.st.Appointments.Create(ctx, appt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("book %s at %s by staff: %w", svc.Slug, in.Start.UTC().Format(time.RFC3339), err)
+	}
+	appt.Service = svc
+	b.log.InfoContext(ctx, "appointment booked by staff", "appointment_id", appt.ID, "service", svc.Slug,
+		"start", appt.StartAt, "status", appt.Status)
+	return appt, nil
 }
 
 // leadNote is what the lead's staff notes keep of a booking staff made: when, the name (of a client
