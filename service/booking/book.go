@@ -113,29 +113,11 @@ func (b *Booker) book(ctx context.Context, in BookingInput) (*BookingResult, err
 	for attempt := 0; ; attempt++ {
 		booked, err = b.takePublic(ctx, in, email, string(in.Client.Phone), token)
 		if errors.Is(err, errReplay) {
-			// The first answer is read again in one transaction.
-			var res *BookingResult
-			var gone error
-			err := b.store.InTx(ctx, func(ctx context.Context) error {
-				var err error
-				res, err = b.replay(ctx, in)
-				if errors.Is(err, models.ErrNotFound) {
-					// The booking it made was called off unpaid (and its key forgotten): that
-					// commits, and the request books afresh.
-					gone, err = err, nil
-				}
-				return err
-			})
-			if err == nil && gone != nil {
-				if attempt < 2 {
-					continue
-				}
-				err = gone
+			res, err := b.answerAgain(ctx, in)
+			if errors.Is(err, models.ErrNotFound) && attempt < 2 {
+				continue // the booking it made was called off unpaid: book afresh
 			}
-			if err != nil {
-				return nil, err
-			}
-			return res, nil
+			return res, err
 		}
 		if err == nil {
 			break
@@ -157,6 +139,29 @@ func (b *Booker) book(ctx context.Context, in BookingInput) (*BookingResult, err
 	b.log.InfoContext(ctx, "appointment booked", "appointment_id", appt.ID, "service", svc.Slug,
 		"start", appt.StartAt, "status", appt.Status)
 	return &BookingResult{Appointment: appt, ManageToken: token}, nil
+}
+
+// answerAgain answers a request whose Idempotency-Key booked already, reading the first answer
+// in one transaction. When that booking was called off unpaid, its key is forgotten (which
+// commits) and models.ErrNotFound returned: the request books afresh.
+func (b *Booker) answerAgain(ctx context.Context, in BookingInput) (*BookingResult, error) {
+	var res *BookingResult
+	var gone error
+	err := b.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		res, err = b.replay(ctx, in)
+		if errors.Is(err, models.ErrNotFound) {
+			gone, err = err, nil
+		}
+		return err
+	})
+	if err == nil {
+		err = gone
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // publicBooking is what takePublic wrote.
