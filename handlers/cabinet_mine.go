@@ -177,8 +177,8 @@ func (h *myCabinet) putIntake(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req intakeRequest
-	if !decodeJSON(c, &req) {
+	req, ok := decodeIntake(c)
+	if !ok {
 		return
 	}
 	f, err := h.bookings.SaveOwnIntakeForm(c.Request.Context(), currentClient(c).ID, id, req.Answers, req.Submit)

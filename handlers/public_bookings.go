@@ -298,8 +298,22 @@ func (h *publicBookings) reschedule(c *gin.Context) {
 }
 
 type intakeRequest struct {
-	Answers map[string]any `json:"answers" binding:"required"`
-	Submit  bool           `json:"submit"`
+	Answers models.IntakeAnswers `json:"answers" binding:"required"`
+	Submit  bool                 `json:"submit"`
+}
+
+// decodeIntake reads an intake form's body and validates its answers, once, here; a refusal is
+// answered.
+func decodeIntake(c *gin.Context) (intakeRequest, bool) {
+	var req intakeRequest
+	if !decodeJSON(c, &req) {
+		return req, false
+	}
+	if err := req.Answers.Validate(); err != nil {
+		respondError(c, err)
+		return req, false
+	}
+	return req, true
 }
 
 type intakeJSON struct {
@@ -319,8 +333,8 @@ func (h *publicBookings) putIntake(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req intakeRequest
-	if !decodeJSON(c, &req) {
+	req, ok := decodeIntake(c)
+	if !ok {
 		return
 	}
 	f, err := h.bookings.SaveIntakeForm(c.Request.Context(), id, c.GetHeader(headerManageToken), req.Answers, req.Submit)
