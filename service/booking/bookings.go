@@ -1,6 +1,7 @@
 package booking
 
-// This file books a time: the client, the appointment, its hold and its payment, exactly once.
+// This file composes the booking use cases (Bookings) and holds what they share: errors, task
+// names, inputs, and recording a client.
 
 import (
 	"context"

@@ -61,8 +61,8 @@ type Manager struct {
 	log     *slog.Logger
 }
 
-// NewManager wires the managing use case; refunds is the Payments use case.
-func NewManager(store ManageStore, slots *Slots, refunds *Payments, jobs Scheduler, clock service.Clock, cfg Config, log *slog.Logger) *Manager {
+// NewManager wires the managing use case; refunds is the Payments use case (*Payments).
+func NewManager(store ManageStore, slots *Slots, refunds refunder, jobs Scheduler, clock service.Clock, cfg Config, log *slog.Logger) *Manager {
 	return &Manager{store: store, slots: slots, refunds: refunds, jobs: jobs, clock: clock, cfg: cfg, log: log}
 }
 

@@ -2,7 +2,8 @@ package booking
 
 // This file is what the practice's staff do to bookings from the admin panel, through the same
 // paths as the client's: book a client who called, confirm a booking paid in cash or by transfer,
-// move a booking, refund (part of) a payment. Canceling is CancelByStaff (manage.go).
+// move a booking, refund (part of) a payment. Canceling is CancelByStaff (manage.go). Booking is
+// StaffBooker's; refunds and payments taken by hand are Payments'; moving is Manager's.
 
 import (
 	"context"
