@@ -457,6 +457,12 @@ func (b *Booker) abandon(ctx context.Context, paymentID uuid.UUID, failReason, w
 	return true, nil
 }
 
+// CallOffUnpaid calls off the booking of a payment never created at the provider, as a request
+// that ended first leaves it (abandon): Payments' UnpaidBookings.
+func (b *Booker) CallOffUnpaid(ctx context.Context, paymentID uuid.UUID) (bool, error) {
+	return b.abandon(ctx, paymentID, "", reasonAbandoned)
+}
+
 // replay answers a request whose Idempotency-Key was seen: models.ErrNotFound when it was not.
 func (b *Booker) replay(ctx context.Context, in BookingInput) (*BookingResult, error) {
 	req, err := b.store.BookingRequest(ctx, in.IdempotencyKey, b.clock.Now())

@@ -1,6 +1,7 @@
 package booking
 
-// This file books a time: the client, the appointment, its hold and its payment, exactly once.
+// This file composes the booking use cases (Bookings) and holds what they share: errors, task
+// names, inputs, and recording a client.
 
 import (
 	"context"
@@ -86,28 +87,30 @@ func NewStores(db *repository.DB) Stores {
 	}
 }
 
-// Bookings holds the booking use cases: book, pay, manage, wait.
+// Bookings holds the booking use cases: book (Booker, StaffBooker), pay (Payments), manage
+// (Manager), wait (Waitlist). It only composes them: their methods are its methods.
 type Bookings struct {
-	db        *repository.DB
-	st        Stores
-	catalogue *Catalogue
-	slots     *Slots
-	provider  PaymentGateway
-	jobs      Scheduler
-	clock     service.Clock
-	cfg       Config
-	log       *slog.Logger
-	// booker books from the site; staff bookings, cancellations and payments share its steps.
-	booker *Booker
+	*Payments
+	*Manager
+	*Waitlist
+	*StaffBooker
+	booker   *Booker
+	requests *repository.BookingRequests
+	clock    service.Clock
 }
 
-// NewBookings wires the booking use cases. provider may be nil: then only free services can be
-// booked and paid ones answer ErrPaymentsDisabled.
+// NewBookings wires the booking use cases over the database. provider may be nil: then only free
+// services can be booked and paid ones answer ErrPaymentsDisabled.
 func NewBookings(db *repository.DB, st Stores, slots *Slots, provider PaymentGateway, jobs Scheduler, clock service.Clock, cfg Config, log *slog.Logger) *Bookings {
+	booker := NewBooker(storesForBooking{db: db, st: st}, slots, provider, jobs, clock, cfg, log)
+	payments := NewPayments(storesForPayments{db: db, st: st}, provider, jobs, booker, clock, cfg, log)
+	clients := storesForClients{st: st}
 	return &Bookings{
-		db: db, st: st, catalogue: NewCatalogue(st.Services), slots: slots, provider: provider,
-		jobs: jobs, clock: clock, cfg: cfg, log: log,
-		booker: NewBooker(storesForBooking{db: db, st: st}, slots, provider, jobs, clock, cfg, log),
+		Payments:    payments,
+		Manager:     NewManager(storesForManaging{db: db, st: st}, slots, payments, jobs, clock, cfg, log),
+		Waitlist:    NewWaitlist(storesForWaitlist{storesForClients: clients, db: db}, NewCatalogue(st.Services), clock, log),
+		StaffBooker: NewStaffBooker(storesForStaffBooking{storesForClients: clients, db: db}, slots, clock, log),
+		booker:      booker, requests: st.Requests, clock: clock,
 	}
 }
 
@@ -160,7 +163,7 @@ func (b *Bookings) Book(ctx context.Context, in BookingInput) (*BookingResult, e
 
 // CleanupRequests deletes the Idempotency-Keys that expired.
 func (b *Bookings) CleanupRequests(ctx context.Context) (int64, error) {
-	return b.st.Requests.DeleteExpired(ctx, b.clock.Now())
+	return b.requests.DeleteExpired(ctx, b.clock.Now())
 }
 
 // requestField names a model's field as the request does: the API's "start" is the model's start_at.
@@ -206,14 +209,25 @@ func validateConsents(consents []ConsentInput) error {
 	return nil
 }
 
+// ClientStore is what recording a client reads and writes: the account with its consents, the
+// CRM lead with its contacts.
+type ClientStore interface {
+	// RecordAccount finds or creates the account of email, granting the consents given.
+	RecordAccount(ctx context.Context, email models.Email, name string, consents []ConsentInput, source string, now time.Time) (*models.User, error)
+	// LeadByIdentity finds the lead holding a contact (models.ErrNotFound when none).
+	LeadByIdentity(ctx context.Context, kind models.LeadIdentityKind, value string) (*models.Lead, error)
+	CreateLead(ctx context.Context, l *models.Lead) error
+	UpdateLead(ctx context.Context, id uuid.UUID, fn func(*models.Lead) error) error
+}
+
 // recordClient finds or creates the client's user (with the consents given) and CRM lead. A
 // booking staff make may name only a phone: then there is a lead and no user (nil).
-func (b *Bookings) recordClient(ctx context.Context, c ClientInput, consents []ConsentInput, utm map[string]string, staff *staffBooking, now time.Time) (userID *uuid.UUID, leadID uuid.UUID, err error) {
+func recordClient(ctx context.Context, store ClientStore, log *slog.Logger, c ClientInput, consents []ConsentInput, utm map[string]string, staff *staffBooking, now time.Time) (userID *uuid.UUID, leadID uuid.UUID, err error) {
 	var u *models.User
 	var email models.Email
 	if c.Email != "" || staff == nil {
 		email = c.Email
-		if u, err = b.recordUser(ctx, email, c.Name, consents, now); err != nil {
+		if u, err = store.RecordAccount(ctx, email, c.Name, consents, consentSourceBooking, now); err != nil {
 			return nil, uuid.Nil, err
 		}
 		userID = &u.ID
@@ -222,8 +236,8 @@ func (b *Bookings) recordClient(ctx context.Context, c ClientInput, consents []C
 	phone := string(c.Phone)
 	if phone != "" && email != "" {
 		// A phone that belongs to another lead stays there: leads are merged by staff, not here.
-		if other, err := b.st.Leads.ByIdentity(ctx, models.LeadIdentityKindPhone, phone); err == nil {
-			if l, lerr := b.st.Leads.ByIdentity(ctx, models.LeadIdentityKindEmail, string(email)); lerr != nil || l.ID != other.ID {
+		if other, err := store.LeadByIdentity(ctx, models.LeadIdentityKindPhone, phone); err == nil {
+			if l, lerr := store.LeadByIdentity(ctx, models.LeadIdentityKindEmail, string(email)); lerr != nil || l.ID != other.ID {
 				phone = ""
 			}
 		} else if !errors.Is(err, models.ErrNotFound) {
@@ -249,7 +263,7 @@ func (b *Bookings) recordClient(ctx context.Context, c ClientInput, consents []C
 		if staff != nil && staff.note != "" {
 			// Notes that are full stay as they are: the booking matters more than its note.
 			if err := l.SetNotes(strings.TrimSpace(l.Notes+"\n\n"+staff.note), now); err != nil {
-				b.log.WarnContext(ctx, "the lead's notes are full; the staff booking's note is not added", "lead_id", l.ID)
+				log.WarnContext(ctx, "the lead's notes are full; the staff booking's note is not added", "lead_id", l.ID)
 			}
 		}
 		l.Touch(now)
@@ -263,7 +277,7 @@ func (b *Bookings) recordClient(ctx context.Context, c ClientInput, consents []C
 	if staff != nil {
 		source = "admin"
 	}
-	l, err := b.st.Leads.ByIdentity(ctx, kind, key)
+	l, err := store.LeadByIdentity(ctx, kind, key)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		if l, err = models.NewLead(source, leadUTM(utm), now); err != nil {
@@ -272,22 +286,17 @@ func (b *Bookings) recordClient(ctx context.Context, c ClientInput, consents []C
 		if err := fill(l); err != nil {
 			return nil, uuid.Nil, err
 		}
-		if err := b.st.Leads.Create(ctx, l); err != nil {
+		if err := store.CreateLead(ctx, l); err != nil {
 			return nil, uuid.Nil, err
 		}
 	case err != nil:
 		return nil, uuid.Nil, err
 	default:
-		if err := b.st.Leads.Update(ctx, l.ID, fill); err != nil {
+		if err := store.UpdateLead(ctx, l.ID, fill); err != nil {
 			return nil, uuid.Nil, err
 		}
 	}
 	return userID, l.ID, nil
-}
-
-// recordUser finds or creates the client's account by email and records the consents given.
-func (b *Bookings) recordUser(ctx context.Context, email models.Email, name string, consents []ConsentInput, now time.Time) (*models.User, error) {
-	return clients.Record(ctx, b.st.Users, email, name, consents, consentSourceBooking, now)
 }
 
 func leadUTM(m map[string]string) models.UTM {

@@ -18,12 +18,12 @@ const erasureCancelReason = "the client deleted their account"
 // client canceled it: the time is freed and a paid booking is refunded by the service's policy
 // (by a job, with an idempotence key), an unpaid one's payment called off. An appointment no
 // longer active is models.ErrInvalidTransition.
-func (b *Bookings) CancelForErasure(ctx context.Context, id uuid.UUID) error {
-	_, err := b.cancel(ctx, id, models.BookingActorClient, erasureCancelReason, func(a *models.Appointment, refundable int64, now time.Time) (int64, error) {
+func (m *Manager) CancelForErasure(ctx context.Context, id uuid.UUID) error {
+	_, err := m.cancel(ctx, id, models.BookingActorClient, erasureCancelReason, func(a *models.Appointment, refundable int64, now time.Time) (int64, error) {
 		if refundable == 0 {
 			return 0, nil
 		}
-		return a.Service.ClientCancelRefund(a.StartAt, now, refundable, b.cfg.PartialRefundPercent), nil
+		return a.Service.ClientCancelRefund(a.StartAt, now, refundable, m.cfg.PartialRefundPercent), nil
 	})
 	return err
 }

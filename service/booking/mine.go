@@ -17,8 +17,8 @@ import (
 // Own loads the booking id if it belongs to the client userID; anyone else's booking, or an
 // unknown one, is models.ErrNotFound. The appointment comes with its service, payments and intake
 // form.
-func (b *Bookings) Own(ctx context.Context, userID, id uuid.UUID) (*models.Appointment, error) {
-	a, err := b.st.Appointments.ByID(ctx, id)
+func (m *Manager) Own(ctx context.Context, userID, id uuid.UUID) (*models.Appointment, error) {
+	a, err := m.store.Appointment(ctx, id)
 	if err != nil || a.ClientUserID == nil || *a.ClientUserID != userID {
 		return nil, fmt.Errorf("booking %s of client %s: %w", id, userID, models.ErrNotFound)
 	}
@@ -27,40 +27,40 @@ func (b *Bookings) Own(ctx context.Context, userID, id uuid.UUID) (*models.Appoi
 
 // ClientAppointments lists the client's bookings, upcoming (soonest first) or past (latest
 // first), without their intake answers.
-func (b *Bookings) ClientAppointments(ctx context.Context, userID uuid.UUID, upcoming bool, limit, offset int) ([]models.Appointment, error) {
-	return b.st.Appointments.OfClient(ctx, userID, upcoming, b.clock.Now().UTC(), repository.Page{Limit: limit, Offset: offset})
+func (m *Manager) ClientAppointments(ctx context.Context, userID uuid.UUID, upcoming bool, limit, offset int) ([]models.Appointment, error) {
+	return m.store.ClientAppointments(ctx, userID, upcoming, m.clock.Now().UTC(), repository.Page{Limit: limit, Offset: offset})
 }
 
 // CancelOwn cancels the client's booking id as Cancel does for the manage link.
-func (b *Bookings) CancelOwn(ctx context.Context, userID, id uuid.UUID, reason string) (*CancelResult, error) {
-	if _, err := b.Own(ctx, userID, id); err != nil {
+func (m *Manager) CancelOwn(ctx context.Context, userID, id uuid.UUID, reason string) (*CancelResult, error) {
+	if _, err := m.Own(ctx, userID, id); err != nil {
 		return nil, err
 	}
-	return b.cancelForClient(ctx, id, reason)
+	return m.cancelForClient(ctx, id, reason)
 }
 
 // RescheduleOwn moves the client's booking id as Reschedule does for the manage link.
-func (b *Bookings) RescheduleOwn(ctx context.Context, userID, id uuid.UUID, newStart time.Time) (*models.Appointment, error) {
-	a, err := b.Own(ctx, userID, id)
+func (m *Manager) RescheduleOwn(ctx context.Context, userID, id uuid.UUID, newStart time.Time) (*models.Appointment, error) {
+	a, err := m.Own(ctx, userID, id)
 	if err != nil {
 		return nil, err
 	}
-	return b.reschedule(ctx, a, newStart, models.BookingActorClient)
+	return m.reschedule(ctx, a, newStart, models.BookingActorClient)
 }
 
 // SaveOwnIntakeForm writes the intake form of the client's booking id as SaveIntakeForm does.
-func (b *Bookings) SaveOwnIntakeForm(ctx context.Context, userID, id uuid.UUID, answers models.IntakeAnswers, submit bool) (*models.IntakeForm, error) {
-	a, err := b.Own(ctx, userID, id)
+func (m *Manager) SaveOwnIntakeForm(ctx context.Context, userID, id uuid.UUID, answers models.IntakeAnswers, submit bool) (*models.IntakeForm, error) {
+	a, err := m.Own(ctx, userID, id)
 	if err != nil {
 		return nil, err
 	}
-	return b.saveIntakeForm(ctx, a, answers, submit)
+	return m.saveIntakeForm(ctx, a, answers, submit)
 }
 
 // OwnIntakeForm loads the intake form of the client's booking id: models.ErrNotFound when none.
-func (b *Bookings) OwnIntakeForm(ctx context.Context, userID, id uuid.UUID) (*models.IntakeForm, error) {
-	if _, err := b.Own(ctx, userID, id); err != nil {
+func (m *Manager) OwnIntakeForm(ctx context.Context, userID, id uuid.UUID) (*models.IntakeForm, error) {
+	if _, err := m.Own(ctx, userID, id); err != nil {
 		return nil, err
 	}
-	return b.st.IntakeForms.ByAppointment(ctx, id)
+	return m.store.IntakeForm(ctx, id)
 }

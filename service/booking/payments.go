@@ -8,12 +8,72 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 
 	"balance/models"
+	"balance/service"
 )
+
+// PaymentStore is what keeping payments in step with the provider reads and writes. Calls made
+// with the context InTx gives its function join one transaction.
+type PaymentStore interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	// RecordNotification notes that the provider's state in n is being applied: false when it was
+	// applied already. MarkNotificationProcessed keeps what applying it did.
+	RecordNotification(ctx context.Context, n *models.PaymentNotification) (bool, error)
+	MarkNotificationProcessed(ctx context.Context, id uuid.UUID, outcome string, now time.Time) error
+	Payment(ctx context.Context, id uuid.UUID) (*models.Payment, error)
+	// PaymentByProviderID finds the payment the provider knows as providerID (models.ErrNotFound).
+	PaymentByProviderID(ctx context.Context, providerID string) (*models.Payment, error)
+	// PaymentsOf lists an appointment's payments, oldest first.
+	PaymentsOf(ctx context.Context, appointmentID uuid.UUID) ([]models.Payment, error)
+	CreatePayment(ctx context.Context, p *models.Payment) error
+	UpdatePayment(ctx context.Context, id uuid.UUID, fn func(*models.Payment) error) error
+	// Appointment comes with its service and payments.
+	Appointment(ctx context.Context, id uuid.UUID) (*models.Appointment, error)
+	UpdateAppointment(ctx context.Context, id uuid.UUID, fn func(*models.Appointment) error) error
+	// AppointmentsHolding lists the active appointments whose time overlaps start..blockedUntil.
+	AppointmentsHolding(ctx context.Context, start, blockedUntil time.Time) ([]models.Appointment, error)
+	CreateRefund(ctx context.Context, r *models.Refund) error
+	Refund(ctx context.Context, id uuid.UUID) (*models.Refund, error)
+	// RefundByProviderID finds the refund the provider knows as providerID (models.ErrNotFound).
+	RefundByProviderID(ctx context.Context, providerID string) (*models.Refund, error)
+	RefundsOf(ctx context.Context, paymentID uuid.UUID) ([]models.Refund, error)
+	UpdateRefund(ctx context.Context, id uuid.UUID, fn func(*models.Refund) error) error
+	// What reconciliation looks at, limit of each: payments still intents created by t, payments
+	// still pending since before t, and pending appointments whose hold lapsed by now.
+	StaleIntents(ctx context.Context, t time.Time, limit int) ([]models.Payment, error)
+	PendingPaymentsBefore(ctx context.Context, t time.Time, limit int) ([]models.Payment, error)
+	LapsedHolds(ctx context.Context, now time.Time, limit int) ([]models.Appointment, error)
+}
+
+// UnpaidBookings calls off a booking whose payment was never created at the provider (its request
+// ended first), freeing its time; Booker is one. It reports whether it called the booking off: a
+// payment that is no longer an intent is left alone.
+type UnpaidBookings interface {
+	CallOffUnpaid(ctx context.Context, paymentID uuid.UUID) (bool, error)
+}
+
+// Payments is the use case of the money of bookings: the provider's notifications, refunds, lapsed
+// holds, payments called off, reconciliation, and what staff do to payments.
+type Payments struct {
+	store   PaymentStore
+	gateway PaymentGateway
+	jobs    Scheduler
+	unpaid  UnpaidBookings
+	clock   service.Clock
+	cfg     Config
+	log     *slog.Logger
+}
+
+// NewPayments wires the payments use case. gateway may be nil: then there are only free bookings
+// and payments taken by hand.
+func NewPayments(store PaymentStore, gateway PaymentGateway, jobs Scheduler, unpaid UnpaidBookings, clock service.Clock, cfg Config, log *slog.Logger) *Payments {
+	return &Payments{store: store, gateway: gateway, jobs: jobs, unpaid: unpaid, clock: clock, cfg: cfg, log: log}
+}
 
 // IntentGrace is how long a payment may stay an intent — recorded with its booking, not yet
 // created at the provider — while the request that booked may still be creating it.
@@ -38,35 +98,35 @@ const (
 // in the notification is only a hint: the object is read from the provider's API and its state
 // there is applied, once (payment_notifications), in the transaction of the change. An error
 // means "try again later" (the webhook answers 5xx and the provider retries).
-func (b *Bookings) HandleNotification(ctx context.Context, event, objectID string) (string, error) {
-	if b.provider == nil {
+func (pm *Payments) HandleNotification(ctx context.Context, event, objectID string) (string, error) {
+	if pm.gateway == nil {
 		return "", ErrPaymentsDisabled
 	}
 	switch event {
 	case "payment.succeeded", "payment.canceled", "payment.waiting_for_capture":
-		p, err := b.provider.Payment(ctx, objectID)
+		p, err := pm.gateway.Payment(ctx, objectID)
 		if errors.Is(err, ErrUnknownAtProvider) {
 			return outcomeUnknown, nil
 		}
 		if err != nil {
 			return "", fmt.Errorf("notification %s %s: %w", event, objectID, err)
 		}
-		return b.applyPayment(ctx, p)
+		return pm.applyPayment(ctx, p)
 	case "refund.succeeded":
-		r, err := b.provider.RefundState(ctx, objectID)
+		r, err := pm.gateway.RefundState(ctx, objectID)
 		if errors.Is(err, ErrUnknownAtProvider) {
 			return "ignored: unknown refund", nil
 		}
 		if err != nil {
 			return "", fmt.Errorf("notification %s %s: %w", event, objectID, err)
 		}
-		return b.applyRefund(ctx, r)
+		return pm.applyRefund(ctx, r)
 	}
 	return outcomeUnsupported, nil
 }
 
 // applyPayment brings the local payment and its appointment to the provider's state of p.
-func (b *Bookings) applyPayment(ctx context.Context, p ProviderPayment) (string, error) {
+func (pm *Payments) applyPayment(ctx context.Context, p ProviderPayment) (string, error) {
 	var event string
 	switch p.State {
 	case ProviderPaymentSucceeded:
@@ -75,19 +135,19 @@ func (b *Bookings) applyPayment(ctx context.Context, p ProviderPayment) (string,
 		event = "payment.canceled"
 	case ProviderPaymentWaitingForCapture:
 		// Payments are created with capture=true; a two-stage one is not ours to capture.
-		b.log.WarnContext(ctx, "payment waits for capture; bookings do not use two-stage payments", "provider_payment_id", p.ID)
+		pm.log.WarnContext(ctx, "payment waits for capture; bookings do not use two-stage payments", "provider_payment_id", p.ID)
 		return outcomeUnsupported, nil
 	default:
 		return outcomeStillOpen, nil
 	}
 	var outcome string
-	err := b.db.InTx(ctx, func(ctx context.Context) error {
-		now := b.clock.Now().UTC()
+	err := pm.store.InTx(ctx, func(ctx context.Context) error {
+		now := pm.clock.Now().UTC()
 		n, err := models.NewPaymentNotification(models.PaymentProviderYooKassa, event, p.ID, now)
 		if err != nil {
 			return err
 		}
-		first, err := b.st.Notifications.Record(ctx, n)
+		first, err := pm.store.RecordNotification(ctx, n)
 		if err != nil {
 			return err
 		}
@@ -95,57 +155,57 @@ func (b *Bookings) applyPayment(ctx context.Context, p ProviderPayment) (string,
 			outcome = outcomeDuplicate
 			return nil
 		}
-		pay, err := b.localPayment(ctx, p)
+		pay, err := pm.localPayment(ctx, p)
 		if errors.Is(err, models.ErrNotFound) {
 			outcome = outcomeUnknown
-			return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+			return pm.store.MarkNotificationProcessed(ctx, n.ID, outcome, now)
 		}
 		if err != nil {
 			return err
 		}
 		if p.Amount != pay.Amount() {
-			b.log.ErrorContext(ctx, "provider payment amount differs from the booking; not applied",
+			pm.log.ErrorContext(ctx, "provider payment amount differs from the booking; not applied",
 				"payment_id", pay.ID, "provider_payment_id", p.ID, "expected", pay.Amount().String(), "got", p.Amount.String())
 			outcome = outcomeMismatch
-			return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+			return pm.store.MarkNotificationProcessed(ctx, n.ID, outcome, now)
 		}
 		if event == "payment.succeeded" {
-			outcome, err = b.paid(ctx, pay, now)
+			outcome, err = pm.paid(ctx, pay, now)
 		} else {
-			outcome, err = b.paymentCanceled(ctx, pay, p.CancellationReason, now)
+			outcome, err = pm.paymentCanceled(ctx, pay, p.CancellationReason, now)
 		}
 		if err != nil {
 			return err
 		}
-		return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+		return pm.store.MarkNotificationProcessed(ctx, n.ID, outcome, now)
 	})
 	if err != nil {
 		return "", fmt.Errorf("apply %s of provider payment %s: %w", event, p.ID, err)
 	}
-	b.log.InfoContext(ctx, "payment state applied", "provider_payment_id", p.ID, "event", event, "outcome", outcome)
+	pm.log.InfoContext(ctx, "payment state applied", "provider_payment_id", p.ID, "event", event, "outcome", outcome)
 	return outcome, nil
 }
 
 // localPayment finds our payment for the provider's p: by its id, or (when the answer to our
 // create request was lost) by the appointment in its metadata, then recording the provider's id.
-func (b *Bookings) localPayment(ctx context.Context, p ProviderPayment) (*models.Payment, error) {
-	pay, err := b.st.Payments.ByProviderPaymentID(ctx, p.ID)
+func (pm *Payments) localPayment(ctx context.Context, p ProviderPayment) (*models.Payment, error) {
+	pay, err := pm.store.PaymentByProviderID(ctx, p.ID)
 	if err == nil || !errors.Is(err, models.ErrNotFound) || p.Appointment == uuid.Nil {
 		return pay, err
 	}
-	pays, err := b.st.Payments.ByAppointment(ctx, p.Appointment)
+	pays, err := pm.store.PaymentsOf(ctx, p.Appointment)
 	if err != nil {
 		return nil, err
 	}
 	for i := range pays {
 		if pays[i].Status == models.PaymentStatusIntent {
-			err := b.st.Payments.Update(ctx, pays[i].ID, func(q *models.Payment) error {
-				return q.MarkPending(p.ID, p.ConfirmationURL, b.clock.Now().UTC())
+			err := pm.store.UpdatePayment(ctx, pays[i].ID, func(q *models.Payment) error {
+				return q.MarkPending(p.ID, p.ConfirmationURL, pm.clock.Now().UTC())
 			})
 			if err != nil {
 				return nil, err
 			}
-			return b.st.Payments.ByID(ctx, pays[i].ID)
+			return pm.store.Payment(ctx, pays[i].ID)
 		}
 	}
 	return nil, fmt.Errorf("payment of provider payment %s: %w", p.ID, models.ErrNotFound)
@@ -153,28 +213,28 @@ func (b *Bookings) localPayment(ctx context.Context, p ProviderPayment) (*models
 
 // paid records that pay succeeded and confirms its appointment; an appointment that can no longer
 // take place (canceled meanwhile, or its lapsed time taken by someone else) is refunded in full.
-func (b *Bookings) paid(ctx context.Context, pay *models.Payment, now time.Time) (string, error) {
+func (pm *Payments) paid(ctx context.Context, pay *models.Payment, now time.Time) (string, error) {
 	switch pay.Status {
 	case models.PaymentStatusSucceeded, models.PaymentStatusPartiallyRefunded, models.PaymentStatusRefunded:
 		return "already succeeded", nil
 	case models.PaymentStatusCanceled:
-		b.log.WarnContext(ctx, "a payment canceled here succeeded at the provider", "payment_id", pay.ID)
+		pm.log.WarnContext(ctx, "a payment canceled here succeeded at the provider", "payment_id", pay.ID)
 	}
 	var lockedPay *models.Payment
-	if err := b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
+	if err := pm.store.UpdatePayment(ctx, pay.ID, func(p *models.Payment) error {
 		lockedPay = p
 		return p.Succeed(now)
 	}); err != nil {
 		return "", err
 	}
 	var outcome, refundReason string
-	err := b.st.Appointments.Update(ctx, pay.AppointmentID, func(a *models.Appointment) error {
+	err := pm.store.UpdateAppointment(ctx, pay.AppointmentID, func(a *models.Appointment) error {
 		switch {
 		case a.Status == models.AppointmentStatusPendingPayment:
 			outcome = outcomeConfirmed
 			return a.Confirm(now)
 		case a.HoldLapsed():
-			taken, err := b.st.Appointments.Conflicting(ctx, a.StartAt, a.BlockedUntil)
+			taken, err := pm.store.AppointmentsHolding(ctx, a.StartAt, a.BlockedUntil)
 			if err != nil {
 				return err
 			}
@@ -189,7 +249,7 @@ func (b *Bookings) paid(ctx context.Context, pay *models.Payment, now time.Time)
 		case a.Status == models.AppointmentStatusConfirmed:
 			// Staff may have recorded it paid in cash or by transfer (ConfirmPaidOffline) before
 			// the call-off of this payment reached the provider: then it is one payment too many.
-			if other, err := b.paidOtherwise(ctx, pay); err != nil || other {
+			if other, err := pm.paidOtherwise(ctx, pay); err != nil || other {
 				refundReason = "paid online after the booking was paid otherwise"
 				return err
 			}
@@ -206,17 +266,17 @@ func (b *Bookings) paid(ctx context.Context, pay *models.Payment, now time.Time)
 	if refundReason == "" {
 		return outcome, nil
 	}
-	if _, err := b.startRefund(ctx, lockedPay, lockedPay.AmountMinor, refundReason, now); err != nil {
+	if _, err := pm.startRefund(ctx, lockedPay, lockedPay.AmountMinor, refundReason, now); err != nil {
 		return "", err
 	}
-	b.log.WarnContext(ctx, "payment arrived for a booking that cannot take place; refunding in full",
+	pm.log.WarnContext(ctx, "payment arrived for a booking that cannot take place; refunding in full",
 		"payment_id", pay.ID, "appointment_id", pay.AppointmentID, "reason", refundReason)
 	return "refunding: " + refundReason, nil
 }
 
 // paidOtherwise reports whether pay's appointment has a payment staff took by hand.
-func (b *Bookings) paidOtherwise(ctx context.Context, pay *models.Payment) (bool, error) {
-	pays, err := b.st.Payments.ByAppointment(ctx, pay.AppointmentID)
+func (pm *Payments) paidOtherwise(ctx context.Context, pay *models.Payment) (bool, error) {
+	pays, err := pm.store.PaymentsOf(ctx, pay.AppointmentID)
 	if err != nil {
 		return false, err
 	}
@@ -229,14 +289,14 @@ func (b *Bookings) paidOtherwise(ctx context.Context, pay *models.Payment) (bool
 }
 
 // paymentCanceled records that the provider canceled pay and frees its appointment's time.
-func (b *Bookings) paymentCanceled(ctx context.Context, pay *models.Payment, reason string, now time.Time) (string, error) {
+func (pm *Payments) paymentCanceled(ctx context.Context, pay *models.Payment, reason string, now time.Time) (string, error) {
 	if pay.Status != models.PaymentStatusIntent && pay.Status != models.PaymentStatusPending {
 		return "already " + string(pay.Status), nil
 	}
-	if err := b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error { return p.Cancel(now) }); err != nil {
+	if err := pm.store.UpdatePayment(ctx, pay.ID, func(p *models.Payment) error { return p.Cancel(now) }); err != nil {
 		return "", err
 	}
-	err := b.st.Appointments.Update(ctx, pay.AppointmentID, func(a *models.Appointment) error {
+	err := pm.store.UpdateAppointment(ctx, pay.AppointmentID, func(a *models.Appointment) error {
 		if a.Status != models.AppointmentStatusPendingPayment {
 			return nil
 		}
@@ -256,7 +316,7 @@ func (b *Bookings) paymentCanceled(ctx context.Context, pay *models.Payment, rea
 }
 
 // startRefund records a refund of amountMinor of pay and queues the task that asks the provider.
-func (b *Bookings) startRefund(ctx context.Context, pay *models.Payment, amountMinor int64, reason string, now time.Time) (*models.Refund, error) {
+func (pm *Payments) startRefund(ctx context.Context, pay *models.Payment, amountMinor int64, reason string, now time.Time) (*models.Refund, error) {
 	id := models.NewID()
 	r, err := models.NewRefund(pay.ID, models.Money{Minor: amountMinor, Currency: pay.Currency}, "refund-"+id.String(), reason, now)
 	if err != nil {
@@ -269,15 +329,15 @@ func (b *Bookings) startRefund(ctx context.Context, pay *models.Payment, amountM
 		if err := r.Succeed(now); err != nil {
 			return nil, err
 		}
-		if err := b.st.Refunds.Create(ctx, r); err != nil {
+		if err := pm.store.CreateRefund(ctx, r); err != nil {
 			return nil, err
 		}
-		return r, b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error { return p.ApplyRefund(amountMinor, now) })
+		return r, pm.store.UpdatePayment(ctx, pay.ID, func(p *models.Payment) error { return p.ApplyRefund(amountMinor, now) })
 	}
-	if err := b.st.Refunds.Create(ctx, r); err != nil {
+	if err := pm.store.CreateRefund(ctx, r); err != nil {
 		return nil, err
 	}
-	if _, err := b.jobs.Schedule(ctx, TaskRefund, refundTask{RefundID: r.ID}, time.Time{}); err != nil {
+	if _, err := pm.jobs.Schedule(ctx, TaskRefund, refundTask{RefundID: r.ID}, time.Time{}); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -285,12 +345,12 @@ func (b *Bookings) startRefund(ctx context.Context, pay *models.Payment, amountM
 
 // refundable is what of pay may still be refunded: what was paid, less what was refunded and
 // what is being refunded (recorded, not yet confirmed by the provider).
-func (b *Bookings) refundable(ctx context.Context, pay *models.Payment) (int64, error) {
+func (pm *Payments) refundable(ctx context.Context, pay *models.Payment) (int64, error) {
 	left := pay.RefundableMinor()
 	if left == 0 {
 		return 0, nil
 	}
-	refunds, err := b.st.Refunds.ByPayment(ctx, pay.ID)
+	refunds, err := pm.store.RefundsOf(ctx, pay.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -304,18 +364,18 @@ func (b *Bookings) refundable(ctx context.Context, pay *models.Payment) (int64, 
 
 // RunRefund asks the provider for a recorded refund (with its idempotence key, so a retried
 // job cannot refund twice) and records the answer.
-func (b *Bookings) RunRefund(ctx context.Context, refundID uuid.UUID) error {
-	r, err := b.st.Refunds.ByID(ctx, refundID)
+func (pm *Payments) RunRefund(ctx context.Context, refundID uuid.UUID) error {
+	r, err := pm.store.Refund(ctx, refundID)
 	if err != nil {
 		return err
 	}
 	if r.Status != models.RefundStatusPending {
 		return nil
 	}
-	if b.provider == nil {
+	if pm.gateway == nil {
 		return ErrPaymentsDisabled
 	}
-	pay, err := b.st.Payments.ByID(ctx, r.PaymentID)
+	pay, err := pm.store.Payment(ctx, r.PaymentID)
 	if err != nil {
 		return err
 	}
@@ -324,49 +384,49 @@ func (b *Bookings) RunRefund(ctx context.Context, refundID uuid.UUID) error {
 	}
 	var remote ProviderRefund
 	if r.ProviderRefundID != nil {
-		remote, err = b.provider.RefundState(ctx, *r.ProviderRefundID)
+		remote, err = pm.gateway.RefundState(ctx, *r.ProviderRefundID)
 	} else {
-		remote, err = b.provider.Refund(ctx, RefundRequest{
+		remote, err = pm.gateway.Refund(ctx, RefundRequest{
 			ProviderPaymentID: *pay.ProviderPaymentID, Amount: r.Amount(), Reason: r.Reason, IdempotenceKey: r.IdempotenceKey,
 		})
 	}
 	if errors.Is(err, ErrRefusedByProvider) {
 		// The provider refuses for good: money is owed to the client, so a person must act.
-		b.log.ErrorContext(ctx, "the provider refused a refund; refund the client by hand",
+		pm.log.ErrorContext(ctx, "the provider refused a refund; refund the client by hand",
 			"refund_id", r.ID, "payment_id", pay.ID, "amount", r.Amount().String(), "error", err.Error())
-		return b.st.Refunds.Update(ctx, r.ID, func(f *models.Refund) error { return f.Cancel(b.clock.Now().UTC()) })
+		return pm.store.UpdateRefund(ctx, r.ID, func(f *models.Refund) error { return f.Cancel(pm.clock.Now().UTC()) })
 	}
 	if err != nil {
 		return fmt.Errorf("refund %s: %w", r.ID, err)
 	}
-	if err := b.st.Refunds.Update(ctx, r.ID, func(f *models.Refund) error {
-		return f.SetProviderRefundID(remote.ID, b.clock.Now().UTC())
+	if err := pm.store.UpdateRefund(ctx, r.ID, func(f *models.Refund) error {
+		return f.SetProviderRefundID(remote.ID, pm.clock.Now().UTC())
 	}); err != nil {
 		return err
 	}
-	_, err = b.applyRefund(ctx, remote)
+	_, err = pm.applyRefund(ctx, remote)
 	return err
 }
 
 // applyRefund records the provider's state of a refund: succeeded counts against its payment.
-func (b *Bookings) applyRefund(ctx context.Context, rf ProviderRefund) (string, error) {
+func (pm *Payments) applyRefund(ctx context.Context, rf ProviderRefund) (string, error) {
 	if rf.State == ProviderRefundPending {
 		return "ignored: refund still pending at the provider", nil
 	}
 	event := "refund." + string(rf.State)
 	var outcome string
-	err := b.db.InTx(ctx, func(ctx context.Context) error {
-		now := b.clock.Now().UTC()
+	err := pm.store.InTx(ctx, func(ctx context.Context) error {
+		now := pm.clock.Now().UTC()
 		n, err := models.NewPaymentNotification(models.PaymentProviderYooKassa, event, rf.ID, now)
 		if err != nil {
 			return err
 		}
-		first, err := b.st.Notifications.Record(ctx, n)
+		first, err := pm.store.RecordNotification(ctx, n)
 		if err != nil || !first {
 			outcome = outcomeDuplicate
 			return err
 		}
-		local, err := b.st.Refunds.ByProviderRefundID(ctx, rf.ID)
+		local, err := pm.store.RefundByProviderID(ctx, rf.ID)
 		if errors.Is(err, models.ErrNotFound) {
 			// Made in the provider's dashboard, or our record of it is not committed yet: the
 			// provider retries, and reconciliation by hand covers the dashboard case.
@@ -377,26 +437,26 @@ func (b *Bookings) applyRefund(ctx context.Context, rf ProviderRefund) (string, 
 		}
 		if local.Status != models.RefundStatusPending {
 			outcome = "already " + string(local.Status)
-			return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+			return pm.store.MarkNotificationProcessed(ctx, n.ID, outcome, now)
 		}
 		if rf.State == ProviderRefundCanceled {
-			b.log.ErrorContext(ctx, "the provider canceled a refund; refund the client by hand", "refund_id", local.ID)
+			pm.log.ErrorContext(ctx, "the provider canceled a refund; refund the client by hand", "refund_id", local.ID)
 			outcome = "refund canceled"
-			if err := b.st.Refunds.Update(ctx, local.ID, func(f *models.Refund) error { return f.Cancel(now) }); err != nil {
+			if err := pm.store.UpdateRefund(ctx, local.ID, func(f *models.Refund) error { return f.Cancel(now) }); err != nil {
 				return err
 			}
-			return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+			return pm.store.MarkNotificationProcessed(ctx, n.ID, outcome, now)
 		}
-		if err := b.st.Refunds.Update(ctx, local.ID, func(f *models.Refund) error { return f.Succeed(now) }); err != nil {
+		if err := pm.store.UpdateRefund(ctx, local.ID, func(f *models.Refund) error { return f.Succeed(now) }); err != nil {
 			return err
 		}
-		if err := b.st.Payments.Update(ctx, local.PaymentID, func(p *models.Payment) error {
+		if err := pm.store.UpdatePayment(ctx, local.PaymentID, func(p *models.Payment) error {
 			return p.ApplyRefund(local.AmountMinor, now)
 		}); err != nil {
 			return err
 		}
 		outcome = outcomeRefunded
-		return b.st.Notifications.MarkProcessed(ctx, n.ID, outcome, now)
+		return pm.store.MarkNotificationProcessed(ctx, n.ID, outcome, now)
 	})
 	if err != nil {
 		return "", fmt.Errorf("apply %s of provider refund %s: %w", event, rf.ID, err)
@@ -406,12 +466,12 @@ func (b *Bookings) applyRefund(ctx context.Context, rf ProviderRefund) (string, 
 
 // ExpireHold cancels a pending appointment whose hold lapsed, and its payment at the provider.
 // If the provider says the client paid meanwhile, the appointment is confirmed instead.
-func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) error {
-	a, err := b.st.Appointments.ByID(ctx, appointmentID)
+func (pm *Payments) ExpireHold(ctx context.Context, appointmentID uuid.UUID) error {
+	a, err := pm.store.Appointment(ctx, appointmentID)
 	if err != nil {
 		return err
 	}
-	now := b.clock.Now().UTC()
+	now := pm.clock.Now().UTC()
 	if a.Status != models.AppointmentStatusPendingPayment || a.HoldExpiresAt == nil || now.Before(*a.HoldExpiresAt) {
 		return nil // paid, canceled or moved meanwhile
 	}
@@ -419,41 +479,41 @@ func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) erro
 	if pay != nil && pay.Status == models.PaymentStatusIntent {
 		// Never created at the provider: nothing to cancel there, and the request's
 		// Idempotency-Key is forgotten with the booking.
-		called, err := b.booker.abandon(ctx, pay.ID, "", reasonAbandoned)
+		called, err := pm.unpaid.CallOffUnpaid(ctx, pay.ID)
 		if err != nil {
 			return fmt.Errorf("expire hold of appointment %s: %w", a.ID, err)
 		}
 		if !called {
-			return b.ExpireHold(ctx, appointmentID) // the payment moved on meanwhile
+			return pm.ExpireHold(ctx, appointmentID) // the payment moved on meanwhile
 		}
-		b.log.InfoContext(ctx, "payment hold lapsed before the payment was created; booking canceled", "appointment_id", a.ID)
+		pm.log.InfoContext(ctx, "payment hold lapsed before the payment was created; booking canceled", "appointment_id", a.ID)
 		return nil
 	}
 	if pay != nil && pay.Status == models.PaymentStatusPending && pay.ProviderPaymentID != nil {
-		remote, err := b.cancelAtProvider(ctx, pay)
+		remote, err := pm.cancelAtProvider(ctx, pay)
 		if err != nil {
 			return fmt.Errorf("expire hold of appointment %s: %w", a.ID, err)
 		}
 		if remote.State == ProviderPaymentSucceeded || remote.State == ProviderPaymentCanceled {
 			// Canceled: applied as a lapsed hold (the hold's time has passed).
-			outcome, err := b.applyPayment(ctx, remote)
+			outcome, err := pm.applyPayment(ctx, remote)
 			if err == nil {
-				b.log.InfoContext(ctx, "payment hold lapsed", "appointment_id", a.ID, "outcome", outcome)
+				pm.log.InfoContext(ctx, "payment hold lapsed", "appointment_id", a.ID, "outcome", outcome)
 			}
 			return err
 		}
 		// Still open at the provider though it refused to cancel: free the time anyway; a
 		// payment that arrives later is confirmed if the time is still free, refunded if not.
-		b.log.WarnContext(ctx, "the provider did not cancel a lapsed payment; the booking is canceled here",
+		pm.log.WarnContext(ctx, "the provider did not cancel a lapsed payment; the booking is canceled here",
 			"appointment_id", a.ID, "provider_payment_id", remote.ID, "provider_status", remote.State)
 	}
-	err = b.db.InTx(ctx, func(ctx context.Context) error {
+	err = pm.store.InTx(ctx, func(ctx context.Context) error {
 		if pay != nil && (pay.Status == models.PaymentStatusIntent || pay.Status == models.PaymentStatusPending) {
-			if err := b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error { return p.Cancel(now) }); err != nil {
+			if err := pm.store.UpdatePayment(ctx, pay.ID, func(p *models.Payment) error { return p.Cancel(now) }); err != nil {
 				return err
 			}
 		}
-		return b.st.Appointments.Update(ctx, a.ID, func(x *models.Appointment) error {
+		return pm.store.UpdateAppointment(ctx, a.ID, func(x *models.Appointment) error {
 			if x.Status != models.AppointmentStatusPendingPayment {
 				return nil
 			}
@@ -461,7 +521,7 @@ func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) erro
 		})
 	})
 	if err == nil {
-		b.log.InfoContext(ctx, "payment hold lapsed; booking canceled", "appointment_id", a.ID)
+		pm.log.InfoContext(ctx, "payment hold lapsed; booking canceled", "appointment_id", a.ID)
 	}
 	return err
 }
@@ -469,8 +529,8 @@ func (b *Bookings) ExpireHold(ctx context.Context, appointmentID uuid.UUID) erro
 // CancelPayment calls off a payment that is still open: at the provider first, then here. If
 // the provider says it was paid meanwhile, that is applied instead (and refunded when its
 // booking is canceled).
-func (b *Bookings) CancelPayment(ctx context.Context, paymentID uuid.UUID) error {
-	pay, err := b.st.Payments.ByID(ctx, paymentID)
+func (pm *Payments) CancelPayment(ctx context.Context, paymentID uuid.UUID) error {
+	pay, err := pm.store.Payment(ctx, paymentID)
 	if err != nil {
 		return err
 	}
@@ -478,31 +538,31 @@ func (b *Bookings) CancelPayment(ctx context.Context, paymentID uuid.UUID) error
 		return nil
 	}
 	if pay.ProviderPaymentID == nil {
-		return b.st.Payments.Update(ctx, pay.ID, func(p *models.Payment) error {
+		return pm.store.UpdatePayment(ctx, pay.ID, func(p *models.Payment) error {
 			if p.Status != models.PaymentStatusIntent {
 				return nil
 			}
-			return p.Cancel(b.clock.Now().UTC())
+			return p.Cancel(pm.clock.Now().UTC())
 		})
 	}
-	remote, err := b.cancelAtProvider(ctx, pay)
+	remote, err := pm.cancelAtProvider(ctx, pay)
 	if err != nil {
 		return fmt.Errorf("cancel payment %s: %w", pay.ID, err)
 	}
-	_, err = b.applyPayment(ctx, remote)
+	_, err = pm.applyPayment(ctx, remote)
 	return err
 }
 
 // cancelAtProvider asks the provider to cancel pay (with the payment's own cancel key) and
 // returns the payment as the provider now has it. A refusal usually means it was paid a moment
 // ago, so the payment is then read instead.
-func (b *Bookings) cancelAtProvider(ctx context.Context, pay *models.Payment) (ProviderPayment, error) {
-	if b.provider == nil {
+func (pm *Payments) cancelAtProvider(ctx context.Context, pay *models.Payment) (ProviderPayment, error) {
+	if pm.gateway == nil {
 		return ProviderPayment{}, ErrPaymentsDisabled
 	}
-	remote, err := b.provider.CancelPayment(ctx, *pay.ProviderPaymentID, "cancel-"+pay.ID.String())
+	remote, err := pm.gateway.CancelPayment(ctx, *pay.ProviderPaymentID, "cancel-"+pay.ID.String())
 	if errors.Is(err, ErrRefusedByProvider) {
-		remote, err = b.provider.Payment(ctx, *pay.ProviderPaymentID)
+		remote, err = pm.gateway.Payment(ctx, *pay.ProviderPaymentID)
 	}
 	return remote, err
 }
@@ -511,53 +571,53 @@ func (b *Bookings) cancelAtProvider(ctx context.Context, pay *models.Payment) (P
 // request ended, e.g. with its process, before creating it), re-reads from the provider the
 // payments still pending after ReconcileAfter, and expires lapsed holds whose job did not run: a
 // lost request, notification or job leaves nothing behind.
-func (b *Bookings) Reconcile(ctx context.Context) error {
-	if b.provider == nil {
+func (pm *Payments) Reconcile(ctx context.Context) error {
+	if pm.gateway == nil {
 		return nil
 	}
-	now := b.clock.Now()
+	now := pm.clock.Now()
 	var errs []error
-	intents, err := b.st.Payments.IntentsCreatedBy(ctx, now.Add(-IntentGrace), reconcileBatch)
+	intents, err := pm.store.StaleIntents(ctx, now.Add(-IntentGrace), reconcileBatch)
 	if err != nil {
 		return err
 	}
 	for i := range intents {
-		called, err := b.booker.abandon(ctx, intents[i].ID, "", reasonAbandoned)
+		called, err := pm.unpaid.CallOffUnpaid(ctx, intents[i].ID)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reconcile payment %s: %w", intents[i].ID, err))
 		} else if called {
-			b.log.InfoContext(ctx, "reconciled payment", "payment_id", intents[i].ID, "appointment_id", intents[i].AppointmentID,
+			pm.log.InfoContext(ctx, "reconciled payment", "payment_id", intents[i].ID, "appointment_id", intents[i].AppointmentID,
 				"outcome", "booking canceled: its request ended before the payment was created")
 		}
 	}
-	pending, err := b.st.Payments.PendingBefore(ctx, now.Add(-b.cfg.ReconcileAfter), reconcileBatch)
+	pending, err := pm.store.PendingPaymentsBefore(ctx, now.Add(-pm.cfg.ReconcileAfter), reconcileBatch)
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
 	for i := range pending {
 		p := &pending[i]
-		remote, err := b.provider.Payment(ctx, *p.ProviderPaymentID)
+		remote, err := pm.gateway.Payment(ctx, *p.ProviderPaymentID)
 		if err == nil {
 			var outcome string
-			if outcome, err = b.applyPayment(ctx, remote); err == nil && outcome != outcomeStillOpen {
-				b.log.InfoContext(ctx, "reconciled payment", "payment_id", p.ID, "outcome", outcome)
+			if outcome, err = pm.applyPayment(ctx, remote); err == nil && outcome != outcomeStillOpen {
+				pm.log.InfoContext(ctx, "reconciled payment", "payment_id", p.ID, "outcome", outcome)
 			}
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reconcile payment %s: %w", p.ID, err))
 		}
 	}
-	lapsed, err := b.st.Appointments.ExpiredHolds(ctx, now, reconcileBatch)
+	lapsed, err := pm.store.LapsedHolds(ctx, now, reconcileBatch)
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
 	for i := range lapsed {
-		if err := b.ExpireHold(ctx, lapsed[i].ID); err != nil {
+		if err := pm.ExpireHold(ctx, lapsed[i].ID); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		b.log.WarnContext(ctx, "reconciliation left work for the next run", "error", err.Error())
+		pm.log.WarnContext(ctx, "reconciliation left work for the next run", "error", err.Error())
 		return err
 	}
 	return nil
@@ -570,28 +630,28 @@ type Task struct {
 }
 
 // Tasks lists the scheduled tasks booking needs registered with the job queue.
-func (b *Bookings) Tasks() []Task {
+func (pm *Payments) Tasks() []Task {
 	return []Task{
 		{TaskExpireHold, func(ctx context.Context, raw json.RawMessage) error {
 			var t appointmentTask
 			if err := json.Unmarshal(raw, &t); err != nil {
 				return fmt.Errorf("%s payload: %w", TaskExpireHold, err)
 			}
-			return b.ExpireHold(ctx, t.AppointmentID)
+			return pm.ExpireHold(ctx, t.AppointmentID)
 		}},
 		{TaskRefund, func(ctx context.Context, raw json.RawMessage) error {
 			var t refundTask
 			if err := json.Unmarshal(raw, &t); err != nil {
 				return fmt.Errorf("%s payload: %w", TaskRefund, err)
 			}
-			return b.RunRefund(ctx, t.RefundID)
+			return pm.RunRefund(ctx, t.RefundID)
 		}},
 		{TaskCancelPayment, func(ctx context.Context, raw json.RawMessage) error {
 			var t paymentTask
 			if err := json.Unmarshal(raw, &t); err != nil {
 				return fmt.Errorf("%s payload: %w", TaskCancelPayment, err)
 			}
-			return b.CancelPayment(ctx, t.PaymentID)
+			return pm.CancelPayment(ctx, t.PaymentID)
 		}},
 	}
 }

@@ -2,12 +2,14 @@ package booking
 
 // This file is what the practice's staff do to bookings from the admin panel, through the same
 // paths as the client's: book a client who called, confirm a booking paid in cash or by transfer,
-// move a booking, refund (part of) a payment. Canceling is CancelByStaff (manage.go).
+// move a booking, refund (part of) a payment. Canceling is CancelByStaff (manage.go). Booking is
+// StaffBooker's; refunds and payments taken by hand are Payments'; moving is Manager's.
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 	"unicode/utf8"
 
@@ -15,6 +17,7 @@ import (
 
 	"balance/crypto"
 	"balance/models"
+	"balance/service"
 )
 
 // RefundAmountError: staff asked to refund an amount the payment cannot give back — nothing (for
@@ -40,17 +43,17 @@ func (e *RefundAmountError) Unwrap() error {
 // provider (with the refund's idempotence key), exactly as a cancellation's refund. A payment
 // that did not succeed is models.ErrInvalidTransition; an amount it cannot give back a
 // *RefundAmountError. A payment taken by hand is refunded by hand: recorded as made at once.
-func (b *Bookings) RefundPayment(ctx context.Context, id uuid.UUID, amountMinor *int64, reason string) (*models.Refund, error) {
+func (pm *Payments) RefundPayment(ctx context.Context, id uuid.UUID, amountMinor *int64, reason string) (*models.Refund, error) {
 	if reason == "" {
 		reason = "refunded by the practice"
 	}
 	var refund *models.Refund
-	err := b.db.InTx(ctx, func(ctx context.Context) error {
-		now := b.clock.Now().UTC()
+	err := pm.store.InTx(ctx, func(ctx context.Context) error {
+		now := pm.clock.Now().UTC()
 		var pay *models.Payment
 		// Locks the payment's row until the transaction ends, so two refunds at once are counted
 		// one after the other.
-		if err := b.st.Payments.Update(ctx, id, func(p *models.Payment) error {
+		if err := pm.store.UpdatePayment(ctx, id, func(p *models.Payment) error {
 			pay = p
 			if p.Status != models.PaymentStatusSucceeded && p.Status != models.PaymentStatusPartiallyRefunded {
 				return fmt.Errorf("refund %s payment %s: %w", p.Status, p.ID, models.ErrInvalidTransition)
@@ -59,7 +62,7 @@ func (b *Bookings) RefundPayment(ctx context.Context, id uuid.UUID, amountMinor 
 		}); err != nil {
 			return err
 		}
-		refundable, err := b.refundable(ctx, pay)
+		refundable, err := pm.refundable(ctx, pay)
 		if err != nil {
 			return err
 		}
@@ -70,13 +73,13 @@ func (b *Bookings) RefundPayment(ctx context.Context, id uuid.UUID, amountMinor 
 		if asked <= 0 || asked > refundable {
 			return &RefundAmountError{Asked: asked, Refundable: refundable, Currency: pay.Currency}
 		}
-		refund, err = b.startRefund(ctx, pay, asked, reason, now)
+		refund, err = pm.startRefund(ctx, pay, asked, reason, now)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("refund payment %s: %w", id, err)
 	}
-	b.log.InfoContext(ctx, "payment refund started by staff", "payment_id", id, "refund_id", refund.ID, "amount_minor", refund.AmountMinor)
+	pm.log.InfoContext(ctx, "payment refund started by staff", "payment_id", id, "refund_id", refund.ID, "amount_minor", refund.AmountMinor)
 	return refund, nil
 }
 
@@ -85,10 +88,10 @@ func (b *Bookings) RefundPayment(ctx context.Context, id uuid.UUID, amountMinor 
 // (nil: what the booking waited for), the appointment confirmed as a paid one would be, and the
 // online payment called off (at the provider, by a job). A booking not waiting for its payment is
 // models.ErrInvalidTransition.
-func (b *Bookings) ConfirmPaidOffline(ctx context.Context, id uuid.UUID, amountMinor *int64) (*models.Appointment, error) {
-	err := b.db.InTx(ctx, func(ctx context.Context) error {
-		now := b.clock.Now().UTC()
-		a, err := b.st.Appointments.ByID(ctx, id)
+func (pm *Payments) ConfirmPaidOffline(ctx context.Context, id uuid.UUID, amountMinor *int64) (*models.Appointment, error) {
+	err := pm.store.InTx(ctx, func(ctx context.Context) error {
+		now := pm.clock.Now().UTC()
+		a, err := pm.store.Appointment(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -107,7 +110,7 @@ func (b *Bookings) ConfirmPaidOffline(ctx context.Context, id uuid.UUID, amountM
 		if err != nil {
 			return err
 		}
-		if err := b.st.Appointments.Update(ctx, id, func(x *models.Appointment) error {
+		if err := pm.store.UpdateAppointment(ctx, id, func(x *models.Appointment) error {
 			if x.Version != a.Version {
 				return fmt.Errorf("booking %s changed meanwhile: %w", id, models.ErrConflict)
 			}
@@ -115,12 +118,12 @@ func (b *Bookings) ConfirmPaidOffline(ctx context.Context, id uuid.UUID, amountM
 		}); err != nil {
 			return err
 		}
-		if err := b.st.Payments.Create(ctx, pay); err != nil {
+		if err := pm.store.CreatePayment(ctx, pay); err != nil {
 			return err
 		}
 		if online != nil && (online.Status == models.PaymentStatusIntent || online.Status == models.PaymentStatusPending) {
 			// Should the client pay it after all, it is refunded (paid): the client pays once.
-			_, err := b.jobs.Schedule(ctx, TaskCancelPayment, paymentTask{PaymentID: online.ID}, time.Time{})
+			_, err := pm.jobs.Schedule(ctx, TaskCancelPayment, paymentTask{PaymentID: online.ID}, time.Time{})
 			return err
 		}
 		return nil
@@ -128,18 +131,41 @@ func (b *Bookings) ConfirmPaidOffline(ctx context.Context, id uuid.UUID, amountM
 	if err != nil {
 		return nil, fmt.Errorf("confirm booking %s as paid offline: %w", id, err)
 	}
-	b.log.InfoContext(ctx, "booking confirmed as paid offline", "appointment_id", id)
-	return b.st.Appointments.ByID(ctx, id)
+	pm.log.InfoContext(ctx, "booking confirmed as paid offline", "appointment_id", id)
+	return pm.store.Appointment(ctx, id)
 }
 
 // RescheduleByStaff moves the booking id to newStart for the practice: the slot checks of the
 // client's move, without the client's deadline. It returns the new booking.
-func (b *Bookings) RescheduleByStaff(ctx context.Context, id uuid.UUID, newStart time.Time) (*models.Appointment, error) {
-	a, err := b.st.Appointments.ByID(ctx, id)
+func (m *Manager) RescheduleByStaff(ctx context.Context, id uuid.UUID, newStart time.Time) (*models.Appointment, error) {
+	a, err := m.store.Appointment(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return b.reschedule(ctx, a, newStart, models.BookingActorStaff)
+	return m.reschedule(ctx, a, newStart, models.BookingActorStaff)
+}
+
+// StaffBookingStore is what booking by staff reads and writes. Calls made with the context InTx
+// gives its function join one transaction.
+type StaffBookingStore interface {
+	ClientStore
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	Service(ctx context.Context, id uuid.UUID) (*models.Service, error)
+	// CreateAppointment refuses a time an active appointment holds with models.ErrSlotTaken.
+	CreateAppointment(ctx context.Context, a *models.Appointment) error
+}
+
+// StaffBooker is the use case of staff booking a client, e.g. one who called.
+type StaffBooker struct {
+	store StaffBookingStore
+	slots *Slots
+	clock service.Clock
+	log   *slog.Logger
+}
+
+// NewStaffBooker wires booking by staff.
+func NewStaffBooker(store StaffBookingStore, slots *Slots, clock service.Clock, log *slog.Logger) *StaffBooker {
+	return &StaffBooker{store: store, slots: slots, clock: clock, log: log}
 }
 
 // StaffBookingInput is a booking staff make for a client, e.g. on the phone.
@@ -163,11 +189,11 @@ const staffCommentMaxLen = 2000
 // It is confirmed at once, without an online payment: the practice takes the money itself
 // (ConfirmPaidOffline is for bookings that wait for an online payment). No consents are recorded:
 // the client gave none through the site.
-func (b *Bookings) BookByStaff(ctx context.Context, in StaffBookingInput) (*models.Appointment, error) {
+func (sb *StaffBooker) BookByStaff(ctx context.Context, in StaffBookingInput) (*models.Appointment, error) {
 	if utf8.RuneCountInString(in.Comment) > staffCommentMaxLen {
 		return nil, &models.ValidationError{Field: "comment", Message: fmt.Sprintf("must be at most %d characters", staffCommentMaxLen)}
 	}
-	svc, err := b.st.Services.ByID(ctx, in.ServiceID)
+	svc, err := sb.store.Service(ctx, in.ServiceID)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && !svc.IsPublished()) {
 		return nil, &models.ValidationError{Field: "service_id", Message: "must be a published service"}
 	}
@@ -176,7 +202,7 @@ func (b *Bookings) BookByStaff(ctx context.Context, in StaffBookingInput) (*mode
 	}
 	staff := &staffBooking{comment: in.Comment}
 	staff.note = staff.leadNote(svc, in.Start, in.Client.Name)
-	if err := b.slots.Check(ctx, svc, in.Start, uuid.Nil); err != nil {
+	if err := sb.slots.Check(ctx, svc, in.Start, uuid.Nil); err != nil {
 		return nil, err
 	}
 	token, err := crypto.NewToken()
@@ -185,9 +211,9 @@ func (b *Bookings) BookByStaff(ctx context.Context, in StaffBookingInput) (*mode
 	}
 	var appt *models.Appointment
 	// Staff book inside the admin's transaction: a conflict ends it, and they send the form again.
-	err = b.db.InTx(ctx, func(ctx context.Context) error {
-		now := b.clock.Now().UTC()
-		userID, leadID, err := b.recordClient(ctx, in.Client, nil, nil, staff, now)
+	err = sb.store.InTx(ctx, func(ctx context.Context) error {
+		now := sb.clock.Now().UTC()
+		userID, leadID, err := recordClient(ctx, sb.store, sb.log, in.Client, nil, nil, staff, now)
 		if err != nil {
 			return err
 		}
@@ -199,13 +225,13 @@ func (b *Bookings) BookByStaff(ctx context.Context, in StaffBookingInput) (*mode
 		if err := appt.SetManageToken(token, crypto.HashToken(token)); err != nil {
 			return err
 		}
-		return b.st.Appointments.Create(ctx, appt)
+		return sb.store.CreateAppointment(ctx, appt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("book %s at %s by staff: %w", svc.Slug, in.Start.UTC().Format(time.RFC3339), err)
 	}
 	appt.Service = svc
-	b.log.InfoContext(ctx, "appointment booked by staff", "appointment_id", appt.ID, "service", svc.Slug,
+	sb.log.InfoContext(ctx, "appointment booked by staff", "appointment_id", appt.ID, "service", svc.Slug,
 		"start", appt.StartAt, "status", appt.Status)
 	return appt, nil
 }

@@ -6,10 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
+
+	"github.com/google/uuid"
 
 	"balance/events"
 	"balance/models"
+	"balance/service"
 )
 
 // WaitlistSubscriber names the waitlist subscriber in job rows; keep it stable.
@@ -17,6 +21,31 @@ const WaitlistSubscriber = "booking.waitlist"
 
 // waitlistBatch bounds the entries told about one freed time.
 const waitlistBatch = 50
+
+// WaitlistStore is what the waitlist reads and writes. Calls made with the context InTx gives its
+// function join one transaction.
+type WaitlistStore interface {
+	ClientStore
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	CreateWaitlistEntry(ctx context.Context, w *models.WaitlistEntry) error
+	// WaitingFor lists up to limit entries still waiting for a time of the service that start is in.
+	WaitingFor(ctx context.Context, serviceID uuid.UUID, start time.Time, limit int) ([]models.WaitlistEntry, error)
+	UpdateWaitlistEntry(ctx context.Context, id uuid.UUID, fn func(*models.WaitlistEntry) error) error
+	Appointment(ctx context.Context, id uuid.UUID) (*models.Appointment, error)
+}
+
+// Waitlist is the use case of waiting for a time: clients join it, and are told when a time frees up.
+type Waitlist struct {
+	store     WaitlistStore
+	catalogue *Catalogue
+	clock     service.Clock
+	log       *slog.Logger
+}
+
+// NewWaitlist wires the waitlist; catalogue finds the published services clients may wait for.
+func NewWaitlist(store WaitlistStore, catalogue *Catalogue, clock service.Clock, log *slog.Logger) *Waitlist {
+	return &Waitlist{store: store, catalogue: catalogue, clock: clock, log: log}
+}
 
 // WaitlistInput asks to be told when a time of a service frees up between two days.
 type WaitlistInput struct {
@@ -30,8 +59,8 @@ type WaitlistInput struct {
 }
 
 // JoinWaitlist records the client (user, lead, consents) and their wish.
-func (b *Bookings) JoinWaitlist(ctx context.Context, in WaitlistInput) (*models.WaitlistEntry, error) {
-	svc, err := b.catalogue.PublishedService(ctx, in.ServiceSlug)
+func (wl *Waitlist) JoinWaitlist(ctx context.Context, in WaitlistInput) (*models.WaitlistEntry, error) {
+	svc, err := wl.catalogue.PublishedService(ctx, in.ServiceSlug)
 	if err != nil {
 		return nil, err
 	}
@@ -68,13 +97,13 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, in WaitlistInput) (*models.
 	if from != nil && to != nil && !from.Before(*to) {
 		return nil, &models.ValidationError{Field: "to", Message: "must not be before from"}
 	}
-	if to != nil && !to.After(b.clock.Now()) {
+	if to != nil && !to.After(wl.clock.Now()) {
 		return nil, &models.ValidationError{Field: "to", Message: "must not be in the past"}
 	}
 	var entry *models.WaitlistEntry
-	err = b.db.InTx(ctx, func(ctx context.Context) error {
-		now := b.clock.Now().UTC()
-		userID, leadID, err := b.recordClient(ctx, in.Client, in.Consents, nil, nil, now)
+	err = wl.store.InTx(ctx, func(ctx context.Context) error {
+		now := wl.clock.Now().UTC()
+		userID, leadID, err := recordClient(ctx, wl.store, wl.log, in.Client, in.Consents, nil, nil, now)
 		if err != nil {
 			return err
 		}
@@ -82,7 +111,7 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, in WaitlistInput) (*models.
 		if entry, err = models.NewWaitlistEntry(svc.ID, userID, &leadID, &email, from, to, in.Timezone, now); err != nil {
 			return err
 		}
-		return b.st.Waitlist.Create(ctx, entry)
+		return wl.store.CreateWaitlistEntry(ctx, entry)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("join waitlist of %s: %w", svc.Slug, err)
@@ -92,9 +121,9 @@ func (b *Bookings) JoinWaitlist(ctx context.Context, in WaitlistInput) (*models.
 
 // RegisterWaitlist subscribes the waitlist to canceled and rescheduled appointments: the time
 // they held is offered to the clients waiting for it.
-func (b *Bookings) RegisterWaitlist(subs *events.Subscriptions) error {
+func (wl *Waitlist) RegisterWaitlist(subs *events.Subscriptions) error {
 	for _, e := range []models.Event{models.AppointmentCanceled{}, models.AppointmentRescheduled{}} {
-		if err := subs.Subscribe(e.EventName(), WaitlistSubscriber, b.offerFreedTime); err != nil {
+		if err := subs.Subscribe(e.EventName(), WaitlistSubscriber, wl.offerFreedTime); err != nil {
 			return err
 		}
 	}
@@ -103,24 +132,24 @@ func (b *Bookings) RegisterWaitlist(subs *events.Subscriptions) error {
 
 // offerFreedTime tells the waiting clients that the time of the appointment in e is free. Each
 // entry is told once (it moves to notified), so a repeated delivery tells nobody twice.
-func (b *Bookings) offerFreedTime(ctx context.Context, e models.Event) error {
-	a, err := b.st.Appointments.ByID(ctx, e.AggregateID())
+func (wl *Waitlist) offerFreedTime(ctx context.Context, e models.Event) error {
+	a, err := wl.store.Appointment(ctx, e.AggregateID())
 	if errors.Is(err, models.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	now := b.clock.Now()
+	now := wl.clock.Now()
 	if a.IsActive() || !a.StartAt.After(now) {
 		return nil // confirmed again after a late payment, or already past
 	}
-	waiting, err := b.st.Waitlist.Waiting(ctx, a.ServiceID, a.StartAt, waitlistBatch)
+	waiting, err := wl.store.WaitingFor(ctx, a.ServiceID, a.StartAt, waitlistBatch)
 	if err != nil {
 		return err
 	}
 	for i := range waiting {
-		err := b.st.Waitlist.Update(ctx, waiting[i].ID, func(w *models.WaitlistEntry) error {
+		err := wl.store.UpdateWaitlistEntry(ctx, waiting[i].ID, func(w *models.WaitlistEntry) error {
 			if !w.Wants(a.ServiceID, a.StartAt) {
 				return nil
 			}
@@ -131,7 +160,7 @@ func (b *Bookings) offerFreedTime(ctx context.Context, e models.Event) error {
 		}
 	}
 	if len(waiting) > 0 {
-		b.log.InfoContext(ctx, "freed time offered to the waitlist", "appointment_id", a.ID, "entries", len(waiting))
+		wl.log.InfoContext(ctx, "freed time offered to the waitlist", "appointment_id", a.ID, "entries", len(waiting))
 	}
 	return nil
 }
