@@ -8,9 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -243,51 +241,10 @@ func (m *Manager) reschedule(ctx context.Context, a *models.Appointment, newStar
 	return m.store.Appointment(ctx, next.ID)
 }
 
-// Intake form bounds: enough for a questionnaire, not a dumping ground.
-const (
-	intakeMaxAnswers   = 100
-	intakeMaxTextRunes = 5000
-	intakeMaxListItems = 50
-)
-
-var intakeKeyRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
-
-// validateIntake checks the answers: question codes as keys; strings, numbers, booleans or lists
-// of strings as values. Messages name the question, never the answer (P2).
-func validateIntake(answers models.IntakeAnswers) error {
-	if len(answers) > intakeMaxAnswers {
-		return &models.ValidationError{Field: "answers", Message: fmt.Sprintf("must hold at most %d answers", intakeMaxAnswers)}
-	}
-	for k, v := range answers {
-		field := "answers." + k
-		if !intakeKeyRe.MatchString(k) {
-			return &models.ValidationError{Field: "answers", Message: "question codes are lower-case letters, digits and _, at most 64"}
-		}
-		switch x := v.(type) {
-		case string:
-			if utf8.RuneCountInString(x) > intakeMaxTextRunes {
-				return &models.ValidationError{Field: field, Message: fmt.Sprintf("must be at most %d characters", intakeMaxTextRunes)}
-			}
-		case float64, bool, nil:
-		case []any:
-			if len(x) > intakeMaxListItems {
-				return &models.ValidationError{Field: field, Message: fmt.Sprintf("must list at most %d items", intakeMaxListItems)}
-			}
-			for _, item := range x {
-				s, ok := item.(string)
-				if !ok || utf8.RuneCountInString(s) > intakeMaxTextRunes {
-					return &models.ValidationError{Field: field, Message: "must list strings"}
-				}
-			}
-		default:
-			return &models.ValidationError{Field: field, Message: "must be a string, number, boolean or list of strings"}
-		}
-	}
-	return nil
-}
 
 // SaveIntakeForm writes the client's answers to the intake form of booking id (P2, encrypted),
-// as a draft or, with submit, sent to the psychologist (then it can no longer change).
+// as a draft or, with submit, sent to the psychologist (then it can no longer change). The
+// answers come validated (models.IntakeAnswers.Validate, where the request came in).
 func (m *Manager) SaveIntakeForm(ctx context.Context, id uuid.UUID, token string, answers models.IntakeAnswers, submit bool) (*models.IntakeForm, error) {
 	a, err := m.Manage(ctx, id, token)
 	if err != nil {
@@ -301,9 +258,6 @@ func (m *Manager) saveIntakeForm(ctx context.Context, a *models.Appointment, ans
 	id := a.ID
 	if !a.IsActive() {
 		return nil, fmt.Errorf("intake form of %s booking %s: %w", a.Status, id, models.ErrInvalidTransition)
-	}
-	if err := validateIntake(answers); err != nil {
-		return nil, err
 	}
 	err := m.store.InTx(ctx, func(ctx context.Context) error {
 		now := m.clock.Now().UTC()
