@@ -241,7 +241,6 @@ func (m *Manager) reschedule(ctx context.Context, a *models.Appointment, newStar
 	return m.store.Appointment(ctx, next.ID)
 }
 
-
 // SaveIntakeForm writes the client's answers to the intake form of booking id (P2, encrypted),
 // as a draft or, with submit, sent to the psychologist (then it can no longer change). The
 // answers come validated (models.IntakeAnswers.Validate, where the request came in).
