@@ -145,7 +145,9 @@ func TestManagerCancelUnit(t *testing.T) {
 		{name: "a wrong token learns nothing", ahead: 48 * time.Hour, paid: true,
 			cancel: clientCancel("guessed"), wantErr: models.ErrNotFound},
 		{name: "staff, 6 hours ahead: everything back", ahead: 6 * time.Hour, paid: true,
-			cancel: func(m *Manager, id uuid.UUID) (*CancelResult, error) { return m.CancelByStaff(context.Background(), id, StaffCancel{}) },
+			cancel: func(m *Manager, id uuid.UUID) (*CancelResult, error) {
+				return m.CancelByStaff(context.Background(), id, StaffCancel{})
+			},
 			refund: 500000},
 		{name: "staff choose the amount", ahead: 48 * time.Hour, paid: true,
 			cancel: staffCancel(100000), refund: 100000},
