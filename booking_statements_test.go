@@ -87,7 +87,7 @@ type tracedDemo struct {
 	trace *testkit.SQLTrace
 }
 
-func newTracedDemo(t *testing.T, trace *testkit.SQLTrace) *tracedDemo {
+func newTracedDemo(t testing.TB, trace *testkit.SQLTrace) *tracedDemo {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := demoConfig("", "127.0.0.1:0", testkit.NewPostgresURL(t))
