@@ -20,9 +20,9 @@ type Catalogue interface {
 	PublishedService(ctx context.Context, slug string) (*models.Service, error)
 }
 
-// SlotFinder lists the free slots of a service; *booking.Slots is one.
+// SlotFinder lists the free slots of the published service of a slug; *booking.Slots is one.
 type SlotFinder interface {
-	Find(ctx context.Context, svc *models.Service, fromDate, toDate, clientZone string) ([]booking.Slot, error)
+	FindPublished(ctx context.Context, slug, fromDate, toDate, clientZone string) (*models.Service, []booking.Slot, error)
 }
 
 type publicServices struct {
@@ -169,13 +169,7 @@ func (h *publicServices) freeSlots(c *gin.Context) {
 		problem(c, http.StatusUnprocessableEntity, "validation", "the request has invalid fields", fields...)
 		return
 	}
-	ctx := c.Request.Context()
-	svc, err := h.catalogue.PublishedService(ctx, c.Param("slug"))
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	slots, err := h.slots.Find(ctx, svc, params["from"], params["to"], params["tz"])
+	svc, slots, err := h.slots.FindPublished(c.Request.Context(), c.Param("slug"), params["from"], params["to"], params["tz"])
 	if err != nil {
 		respondError(c, err)
 		return

@@ -39,6 +39,11 @@ type DB struct {
 	keys *crypto.KeyRing
 	// publisher receives the events of saved aggregates (nil: events stay on the aggregates).
 	publisher Publisher
+	// relaxed is a small second pool on PostgreSQL whose commits do not wait for the disk
+	// (synchronous_commit off), for writes a crash may lose without harm: the rate limits'
+	// counters. Nil on SQLite.
+	relaxed    *gorm.DB
+	relaxedSQL *sql.DB
 }
 
 // Options tunes Open.
@@ -131,17 +136,7 @@ func openPostgres(url string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	cfg.Tracer = opt.Tracer
-	// Times come back in UTC whatever the process's local zone is.
-	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, conn *pgx.Conn) error {
-		conn.TypeMap().RegisterType(&pgtype.Type{
-			Name: "timestamptz", OID: pgtype.TimestamptzOID,
-			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
-		})
-		return nil
-	}))
-	sqlDB.SetMaxOpenConns(opt.MaxOpenConns)
-	sqlDB.SetMaxIdleConns(opt.MaxOpenConns)
-	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	sqlDB := openPostgresPool(cfg, opt.MaxOpenConns)
 	g, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), gormConfig(opt))
 	if err == nil {
 		err = registerPublishCallbacks(g)
@@ -150,7 +145,37 @@ func openPostgres(url string, opt Options) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	return &DB{Gorm: g, SQL: sqlDB, Dialect: migrations.Postgres}, nil
+	// A crash may lose the last rate-limit hits, never a booking: their pool does not wait for
+	// the disk at commit (one fsync less on every limited request).
+	relaxedCfg := cfg.Copy()
+	relaxedCfg.RuntimeParams["synchronous_commit"] = "off"
+	relaxedSQL := openPostgresPool(relaxedCfg, RelaxedConns(opt.MaxOpenConns))
+	relaxed, err := gorm.Open(postgres.New(postgres.Config{Conn: relaxedSQL}), gormConfig(opt))
+	if err != nil {
+		relaxedSQL.Close()
+		sqlDB.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return &DB{Gorm: g, SQL: sqlDB, Dialect: migrations.Postgres, relaxed: relaxed, relaxedSQL: relaxedSQL}, nil
+}
+
+// RelaxedConns is how many connections the pool of writes that need not wait for the disk keeps
+// beside the main pool of maxOpen.
+func RelaxedConns(maxOpen int) int { return max(2, maxOpen/4) }
+
+func openPostgresPool(cfg *pgx.ConnConfig, maxOpen int) *sql.DB {
+	// Times come back in UTC whatever the process's local zone is.
+	pool := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, conn *pgx.Conn) error {
+		conn.TypeMap().RegisterType(&pgtype.Type{
+			Name: "timestamptz", OID: pgtype.TimestamptzOID,
+			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
+		})
+		return nil
+	}))
+	pool.SetMaxOpenConns(maxOpen)
+	pool.SetMaxIdleConns(maxOpen)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return pool
 }
 
 func gormConfig(opt Options) *gorm.Config {
@@ -170,7 +195,12 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // Close closes the connection pool.
-func (db *DB) Close() error { return db.SQL.Close() }
+func (db *DB) Close() error {
+	if db.relaxedSQL != nil {
+		db.relaxedSQL.Close()
+	}
+	return db.SQL.Close()
+}
 
 // Migrator returns the schema migrator of this database.
 func (db *DB) Migrator(log *slog.Logger) (*migrations.Migrator, error) {
@@ -215,6 +245,19 @@ func (db *DB) context(ctx context.Context) context.Context {
 		ctx = context.WithValue(ctx, publisherKey{}, db.publisher)
 	}
 	return ctx
+}
+
+// Relaxed is the pool whose commits do not wait for the disk, for writes a crash may lose without
+// harm (nil on SQLite).
+func (db *DB) Relaxed() *gorm.DB { return db.relaxed }
+
+// relaxedConn returns the transaction carried by ctx, or the pool whose commits do not wait for the
+// disk (the main pool on SQLite).
+func (db *DB) relaxedConn(ctx context.Context) *gorm.DB {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok || db.relaxed == nil {
+		return db.conn(ctx)
+	}
+	return db.relaxed.WithContext(db.context(ctx))
 }
 
 // conn returns the transaction carried by ctx, or the pool.

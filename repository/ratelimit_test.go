@@ -74,13 +74,27 @@ func TestRateLimitsTake(t *testing.T) {
 	})
 }
 
-// One Take is one statement on PostgreSQL, admitted or refused; on SQLite a refused one reads its
-// counts in a second.
+// One Take is one statement on PostgreSQL, admitted or refused, sent through the pool whose
+// commits do not wait for the disk; on SQLite a refused one reads its counts in a second.
 func TestRateLimitsTakeStatements(t *testing.T) {
 	t.Parallel()
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		store := repository.NewRateLimits(db)
-		q := testkit.CountQueries(t, db.Gorm)
+		handle := db.Gorm
+		if db.Dialect == migrations.Postgres {
+			handle = db.Relaxed()
+			var relaxed, main string
+			if err := handle.Raw("SHOW synchronous_commit").Row().Scan(&relaxed); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Gorm.Raw("SHOW synchronous_commit").Row().Scan(&main); err != nil {
+				t.Fatal(err)
+			}
+			if relaxed != "off" || main != "on" {
+				t.Fatalf("synchronous_commit: %s for rate limits, %s for the rest; want off, on", relaxed, main)
+			}
+		}
+		q := testkit.CountQueries(t, handle)
 		one := models.RateRule{Limit: 1, Window: time.Hour}.At(t0)
 		for i, taken := range []bool{true, false} {
 			q.Reset()

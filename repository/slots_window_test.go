@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"balance/internal/testkit"
+	"balance/migrations"
 	"balance/models"
 	"balance/repository"
 )
@@ -208,6 +209,80 @@ func TestSlotsWindowReportDatabaseErrors(t *testing.T) {
 		_, _, err = avail.ScheduleBetween(ctx, svc.ID, t0, t0)
 		if err == nil || !strings.Contains(err.Error(), "schedule of service "+svc.ID.String()) {
 			t.Errorf("ScheduleBetween = %v, want a database error about the service's schedule", err)
+		}
+	})
+}
+
+// SlotWindow reads what ScheduleBetween and BusyBetween read, with the service's timing, in one
+// statement on PostgreSQL; an unknown slug reads nothing.
+func TestSlotsWindowInOneRead(t *testing.T) {
+	t.Parallel()
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		ctx := context.Background()
+		avail, appts := repository.NewAvailability(db), repository.NewAppointments(db)
+		svc := bookingCreateService(t, db, func(d *models.ServiceDetails) { d.BufferMinutes = 10 })
+		other := bookingCreateService(t, db, nil)
+		for _, r := range []*uuid.UUID{&svc.ID, nil, &other.ID} {
+			rule, err := models.NewAvailabilityRule(r, 1, 600, 1080, "Europe/Moscow", nil, nil, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := avail.CreateRule(ctx, rule); err != nil {
+				t.Fatal(err)
+			}
+		}
+		day := bookingAt(0, 0)
+		exc, err := models.NewAvailabilityException(&svc.ID, models.AvailabilityExceptionKindDayOff, day, day, nil, nil, "Europe/Moscow", "отпуск", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := avail.CreateException(ctx, exc); err != nil {
+			t.Fatal(err)
+		}
+		bookingCreate(t, db, svc, bookingAt(0, 10), nil)
+		bookingCreate(t, db, other, bookingAt(0, 12), nil) // the practitioner is one person
+
+		from, to := day.AddDate(0, 0, -2), day.AddDate(0, 0, 2)
+		busyFrom, busyTo := day, day.AddDate(0, 0, 1)
+		q := testkit.CountQueries(t, db.Gorm)
+		w, err := avail.SlotWindow(ctx, svc.Slug, from, to, busyFrom, busyTo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := q.N(); db.Dialect == migrations.Postgres && n != 1 {
+			t.Errorf("%d statements, want 1", n)
+		}
+		s := w.Service
+		if s.ID != svc.ID || s.Slug != svc.Slug || !s.IsPublished() || s.Timezone != svc.Timezone ||
+			s.DurationMinutes != svc.DurationMinutes || s.BufferMinutes != 10 || s.MinNoticeMinutes != svc.MinNoticeMinutes ||
+			s.SlotStepMinutes != svc.SlotStepMinutes || s.BookingHorizonDays != svc.BookingHorizonDays {
+			t.Errorf("service %+v, want the timing of %+v", s, svc)
+		}
+		rules, exceptions, err := avail.ScheduleBetween(ctx, svc.ID, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		busy, err := appts.BusyBetween(ctx, busyFrom, busyTo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rules) != 2 || len(exceptions) != 1 || len(busy) != 2 {
+			t.Fatalf("the reference reads found %d rules, %d exceptions, %d busy", len(rules), len(exceptions), len(busy))
+		}
+		if !reflect.DeepEqual(w.Rules, rules) || !reflect.DeepEqual(w.Exceptions, exceptions) {
+			t.Errorf("schedule\n got %+v %+v\nwant %+v %+v", w.Rules, w.Exceptions, rules, exceptions)
+		}
+		if len(w.Busy) != len(busy) {
+			t.Fatalf("busy %+v, want %+v", w.Busy, busy)
+		}
+		for i := range busy {
+			assertUTC(t, "busy start", w.Busy[i].StartAt, busy[i].StartAt)
+			assertUTC(t, "busy end", w.Busy[i].BlockedUntil, busy[i].BlockedUntil)
+		}
+
+		none, err := avail.SlotWindow(ctx, "no-such-service", from, to, busyFrom, busyTo)
+		if err != nil || none.Service.ID != uuid.Nil || len(none.Rules)+len(none.Exceptions)+len(none.Busy) != 0 {
+			t.Errorf("unknown slug: %+v, %v; want nothing", none, err)
 		}
 	})
 }

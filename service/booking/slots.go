@@ -334,45 +334,110 @@ func (s *Slots) Find(ctx context.Context, svc *models.Service, fromDate, toDate,
 	if svc == nil {
 		return nil, &models.ValidationError{Field: "service", Message: "is required"}
 	}
-	from, err := time.Parse(dateLayout, fromDate)
+	r, err := parseSlotRange(fromDate, toDate, clientZone)
 	if err != nil {
-		return nil, &models.ValidationError{Field: "from", Message: "must be a date as YYYY-MM-DD"}
+		return nil, err
 	}
-	to, err := time.Parse(dateLayout, toDate)
+	lo, hi, busyTo, ok, err := s.window(svc, r)
+	if err != nil || !ok {
+		return []Slot{}, err
+	}
+	rules, exceptions, err := s.availability.ScheduleBetween(ctx, svc.ID, r.from.AddDate(0, 0, -2), r.to.AddDate(0, 0, 2))
 	if err != nil {
-		return nil, &models.ValidationError{Field: "to", Message: "must be a date as YYYY-MM-DD"}
-	}
-	switch days := daysBetween(from, to) + 1; {
-	case days < 1:
-		return nil, &models.ValidationError{Field: "to", Message: "must not be before from"}
-	case days > MaxSlotRangeDays:
-		return nil, &models.ValidationError{Field: "to", Message: fmt.Sprintf("must be at most %d days after from, both included", MaxSlotRangeDays)}
-	}
-	client, err := zoneCache{}.load(clientZone)
-	if err != nil {
-		return nil, &models.ValidationError{Field: "tz", Message: fmt.Sprintf("unknown time zone %q", clientZone)}
-	}
-	home, err := zoneCache{}.load(svc.Timezone)
-	if err != nil {
-		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
-	}
-
-	now := s.clock.Now()
-	q := SlotQuery{Service: svc, Now: now, From: from, To: to, ClientZone: client}
-	// Only slots starting in [lo, hi) can be offered; their held time ends before hi+held.
-	lo, hi := bookable(svc, home, from, to, now)
-	if !lo.Before(hi) {
-		return []Slot{}, nil
-	}
-	busyTo := hi.Add(svc.Duration() + svc.Buffer())
-
-	if q.Rules, q.Exceptions, err = s.availability.ScheduleBetween(ctx, svc.ID, from.AddDate(0, 0, -2), to.AddDate(0, 0, 2)); err != nil {
 		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
 	}
 	held, err := s.appointments.BusyBetween(ctx, lo, busyTo)
 	if err != nil {
 		return nil, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
 	}
+	return s.free(ctx, svc, r, lo, hi, busyTo, rules, exceptions, held)
+}
+
+// SlotWindowStore reads, in one go, what the slots of a service by its slug need: the service's
+// timing, its schedule and the busy time; *repository.Availability is one.
+type SlotWindowStore interface {
+	SlotWindow(ctx context.Context, slug string, from, to, busyFrom, busyTo time.Time) (*repository.SlotWindow, error)
+}
+
+// FindPublished is Find for the published service of slug, everything read in one statement on
+// PostgreSQL (the availability store must be a SlotWindowStore). It returns the service as far
+// as the slots need it (its id, slug, zone and timing). An unknown or unpublished slug is
+// models.ErrNotFound.
+func (s *Slots) FindPublished(ctx context.Context, slug, fromDate, toDate, clientZone string) (*models.Service, []Slot, error) {
+	windows, ok := s.availability.(SlotWindowStore)
+	if !ok {
+		return nil, nil, fmt.Errorf("slots of service %s: the availability store cannot read a slot window", slug)
+	}
+	r, err := parseSlotRange(fromDate, toDate, clientZone)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Whatever the service's zone, notice and horizon, its busy time lies within a day before
+	// the first date and two after the last: read that, before the service is known.
+	w, err := windows.SlotWindow(ctx, slug, r.from.AddDate(0, 0, -2), r.to.AddDate(0, 0, 2),
+		r.from.AddDate(0, 0, -1), r.to.AddDate(0, 0, 3))
+	if err != nil {
+		return nil, nil, fmt.Errorf("slots of service %s: %w", slug, err)
+	}
+	svc := &w.Service
+	if svc.ID == uuid.Nil || !svc.IsPublished() {
+		return nil, nil, fmt.Errorf("published service %s: %w", slug, models.ErrNotFound)
+	}
+	lo, hi, busyTo, ok, err := s.window(svc, r)
+	if err != nil || !ok {
+		return svc, []Slot{}, err
+	}
+	slots, err := s.free(ctx, svc, r, lo, hi, busyTo, w.Rules, w.Exceptions, w.Busy)
+	return svc, slots, err
+}
+
+// slotRange is a slots request's dates and the client's zone, parsed.
+type slotRange struct {
+	from, to time.Time
+	client   *time.Location
+}
+
+func parseSlotRange(fromDate, toDate, clientZone string) (slotRange, error) {
+	from, err := time.Parse(dateLayout, fromDate)
+	if err != nil {
+		return slotRange{}, &models.ValidationError{Field: "from", Message: "must be a date as YYYY-MM-DD"}
+	}
+	to, err := time.Parse(dateLayout, toDate)
+	if err != nil {
+		return slotRange{}, &models.ValidationError{Field: "to", Message: "must be a date as YYYY-MM-DD"}
+	}
+	switch days := daysBetween(from, to) + 1; {
+	case days < 1:
+		return slotRange{}, &models.ValidationError{Field: "to", Message: "must not be before from"}
+	case days > MaxSlotRangeDays:
+		return slotRange{}, &models.ValidationError{Field: "to", Message: fmt.Sprintf("must be at most %d days after from, both included", MaxSlotRangeDays)}
+	}
+	client, err := zoneCache{}.load(clientZone)
+	if err != nil {
+		return slotRange{}, &models.ValidationError{Field: "tz", Message: fmt.Sprintf("unknown time zone %q", clientZone)}
+	}
+	return slotRange{from: from, to: to, client: client}, nil
+}
+
+// window is when slots of svc in r can start now, [lo, hi), and until when their held time can
+// last; ok is false when no slot can.
+func (s *Slots) window(svc *models.Service, r slotRange) (lo, hi, busyTo time.Time, ok bool, err error) {
+	home, err := zoneCache{}.load(svc.Timezone)
+	if err != nil {
+		return lo, hi, busyTo, false, fmt.Errorf("slots of service %s: %w", svc.Slug, err)
+	}
+	lo, hi = bookable(svc, home, r.from, r.to, s.clock.Now())
+	if !lo.Before(hi) {
+		return lo, hi, busyTo, false, nil
+	}
+	return lo, hi, hi.Add(svc.Duration() + svc.Buffer()), true, nil
+}
+
+// free computes the free slots of svc in r from its schedule and the busy time (and the
+// practitioner's calendar, when there is one) of [lo, busyTo).
+func (s *Slots) free(ctx context.Context, svc *models.Service, r slotRange, lo, hi, busyTo time.Time,
+	rules []models.AvailabilityRule, exceptions []models.AvailabilityException, held []repository.BusyTime) ([]Slot, error) {
+	q := SlotQuery{Service: svc, Now: s.clock.Now(), From: r.from, To: r.to, ClientZone: r.client, Rules: rules, Exceptions: exceptions}
 	q.Busy = make([]Interval, 0, len(held))
 	for _, h := range held {
 		q.Busy = append(q.Busy, Interval{h.StartAt, h.BlockedUntil})

@@ -3,6 +3,7 @@ package booking_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -670,6 +671,58 @@ func TestFindWithRepositories(t *testing.T) {
 		}
 		if got := find(); !slices.Equal(got, five) {
 			t.Errorf("after canceling: %v, want %v", got, five)
+		}
+	})
+}
+
+// FindPublished answers as Find does for the service read by its slug, and sees every change of
+// the service at once: nothing is kept between requests.
+func TestFindPublishedReadsTheServiceEveryTime(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		slots := booking.NewSlots(repository.NewAvailability(db), e.st.Appointments, nil, e.clock)
+		find := func() (*models.Service, []booking.Slot, error) {
+			return slots.FindPublished(ctx, "individual-session", "2026-12-03", "2026-12-04", "Europe/Berlin")
+		}
+		e.book(t, 0, "anna@example.com")
+		svc, got, err := find()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := slots.Find(ctx, e.svc, "2026-12-03", "2026-12-04", "Europe/Berlin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if svc.ID != e.svc.ID || len(got) == 0 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("FindPublished: %s, %d slots; Find: %d slots", svc.ID, len(got), len(want))
+		}
+
+		// Longer sessions: fewer slots, from the very next request.
+		if err := e.st.Services.Update(ctx, e.svc.ID, func(s *models.Service) error {
+			d := s.Details()
+			d.DurationMinutes = 110
+			return s.Revise(d, e.clock.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_, longer, err := find()
+		if err != nil || len(longer) >= len(got) {
+			t.Fatalf("after the change: %d slots (%v), before %d", len(longer), err, len(got))
+		}
+		// Unpublished: gone at once; an unknown slug likewise.
+		if err := e.st.Services.Update(ctx, e.svc.ID, func(s *models.Service) error { return s.Unpublish(e.clock.Now()) }); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := find(); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("unpublished: %v, want ErrNotFound", err)
+		}
+		if _, _, err := slots.FindPublished(ctx, "nope", "2026-12-03", "2026-12-04", "Europe/Berlin"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("unknown slug: %v, want ErrNotFound", err)
+		}
+		// A bad request is refused before anything is read.
+		if _, _, err := slots.FindPublished(ctx, "nope", "2026-12-04", "2026-12-03", "Europe/Berlin"); !isValidation(err, "to") {
+			t.Errorf("reversed dates: %v, want a validation error of to", err)
 		}
 	})
 }
