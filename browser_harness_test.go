@@ -637,16 +637,6 @@ func (b *tab) choose(name, label string) {
 	)
 }
 
-// pick types into the reference picker of the field and picks the option labelled label.
-func (b *tab) pick(name, typed, label string) {
-	b.t.Helper()
-	b.do("pick «"+label+"» for "+name,
-		chromedp.Click(field(name)),
-		insertText(typed),
-		chromedp.Click(chromedp.Search(`//li[@role="option"][normalize-space(.)=`+xpathText(label)+`]`)),
-	)
-}
-
 // typeInto types text into the field: a click to focus it, then the text inserted as an input
 // method would (one input event, as fast for a whole article as for a word; React sees it as
 // typing).

@@ -24,9 +24,6 @@ type Tools interface {
 // headerRunToken carries the token of a self-help tool's run.
 const headerRunToken = "X-Run-Token"
 
-// maxToolAnswers bounds the answers of one run (no tool has this many questions).
-const maxToolAnswers = 200
-
 type publicTools struct {
 	tools Tools
 }

@@ -323,12 +323,6 @@ func TestUpDownStatus(t *testing.T) {
 	}
 }
 
-func sorted(s []string) []string {
-	s = slices.Clone(s)
-	slices.Sort(s)
-	return s
-}
-
 func assertPending(t *testing.T, m *migrations.Migrator, want bool) {
 	t.Helper()
 	got, err := m.Pending(context.Background())
