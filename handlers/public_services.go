@@ -95,14 +95,49 @@ func slotsJSON(slug, zone string, slots []booking.Slot) ([]byte, error) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = s.Start.UTC().AppendFormat(append(buf, `{"start":"`...), time.RFC3339)
-		buf = s.End.UTC().AppendFormat(append(buf, `","end":"`...), time.RFC3339)
-		buf = s.ClientStart.AppendFormat(append(buf, `","start_local":"`...), time.RFC3339)
-		buf = s.ClientEnd.AppendFormat(append(buf, `","end_local":"`...), time.RFC3339)
+		buf = appendRFC3339(append(buf, `{"start":"`...), s.Start.UTC())
+		buf = appendRFC3339(append(buf, `","end":"`...), s.End.UTC())
+		buf = appendRFC3339(append(buf, `","start_local":"`...), s.ClientStart)
+		buf = appendRFC3339(append(buf, `","end_local":"`...), s.ClientEnd)
 		buf = append(buf, `"}`...)
 	}
 	buf = append(append(append(buf, `],"timezone":`...), quotedZone...), '}')
 	return buf, nil
+}
+
+// appendRFC3339 appends t as time.RFC3339 does (2006-01-02T15:04:05Z07:00) for the years 0–9999
+// slots have, without interpreting a layout: a month's slots are hundreds of times.
+func appendRFC3339(b []byte, t time.Time) []byte {
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	b = appendDigits(b, y, 4)
+	b = appendDigits(append(b, '-'), int(mo), 2)
+	b = appendDigits(append(b, '-'), d, 2)
+	b = appendDigits(append(b, 'T'), h, 2)
+	b = appendDigits(append(b, ':'), mi, 2)
+	b = appendDigits(append(b, ':'), s, 2)
+	_, off := t.Zone()
+	if off == 0 {
+		return append(b, 'Z')
+	}
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	b = appendDigits(append(b, sign), off/3600, 2)
+	return appendDigits(append(b, ':'), off/60%60, 2)
+}
+
+// appendDigits appends n (0 ≤ n < 10^width) in width digits, zero-padded.
+func appendDigits(b []byte, n, width int) []byte {
+	for i := width - 1; i >= 0; i-- {
+		p := 1
+		for range i {
+			p *= 10
+		}
+		b = append(b, byte('0'+n/p%10))
+	}
+	return b
 }
 
 // list answers GET /api/v1/services?limit=&offset=.

@@ -63,3 +63,30 @@ func TestSlotsJSONMatchesEncodingJSON(t *testing.T) {
 		})
 	}
 }
+
+// appendRFC3339 writes what time.RFC3339 formats, in zones east and west of UTC, with odd offsets,
+// on DST days and at any second.
+func TestAppendRFC3339MatchesFormat(t *testing.T) {
+	t.Parallel()
+	var zones []*time.Location
+	for _, name := range []string{"UTC", "Europe/Moscow", "America/St_Johns", "Asia/Kathmandu", "Pacific/Chatham", "America/Los_Angeles", "Etc/GMT+12"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zones = append(zones, loc)
+	}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 2000 {
+		u := at.Add(time.Duration(i)*4*time.Hour + time.Duration(i%61)*time.Second + 999*time.Millisecond)
+		for _, loc := range zones {
+			v := u.In(loc)
+			if got, want := string(appendRFC3339(nil, v)), v.Format(time.RFC3339); got != want {
+				t.Fatalf("%v: %s, want %s", v, got, want)
+			}
+		}
+	}
+	if got := string(appendRFC3339([]byte("x"), time.Date(7, 2, 3, 4, 5, 6, 0, time.UTC))); got != "x0007-02-03T04:05:06Z" {
+		t.Errorf("early year: %s", got)
+	}
+}

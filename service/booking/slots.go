@@ -133,13 +133,22 @@ func FreeSlots(q SlotQuery) ([]Slot, error) {
 	keys := slices.SortedFunc(maps.Keys(windows), func(a, b zoneDay) int {
 		return cmp.Or(a.day.Compare(b.day), cmp.Compare(a.zone, b.zone))
 	})
-	var out []Slot
+	// The grid's starts bound the slots: the answer is allocated once.
+	grid := 0
+	for _, k := range keys {
+		merged := mergeSpans(windows[k])
+		windows[k] = merged
+		for _, w := range merged {
+			grid += max(0, (w.end+gapSlack-w.start-svc.DurationMinutes)/step+1)
+		}
+	}
+	out := make([]Slot, 0, grid)
 	for _, k := range keys {
 		loc, err := zones.load(k.zone)
 		if err != nil {
 			return nil, fmt.Errorf("availability rule zone: %w", err)
 		}
-		for _, w := range mergeSpans(windows[k]) {
+		for _, w := range windows[k] {
 			end := inZone(k.day, w.end, loc)
 			for m := w.start; m+svc.DurationMinutes <= w.end+gapSlack; m += step {
 				start, ok := exactlyInZone(k.day, m, loc)
@@ -183,7 +192,7 @@ type minuteSpan struct{ start, end int }
 // mergeSpans unites overlapping or touching spans, in order.
 func mergeSpans(spans []minuteSpan) []minuteSpan {
 	slices.SortFunc(spans, func(a, b minuteSpan) int { return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end)) })
-	var out []minuteSpan
+	out := spans[:0] // in place: each span is read before its index is written
 	for _, s := range spans {
 		if n := len(out); n > 0 && s.start <= out[n-1].end {
 			out[n-1].end = max(out[n-1].end, s.end)
