@@ -220,7 +220,7 @@ func TestMemoryHandlersPublish(t *testing.T) {
 		env := newMemory(t, db, func(subs *events.Subscriptions) {
 			mustSubscribe(t, subs, "lead.captured", "book", func(ctx context.Context, e models.Event) error {
 				lead := e.AggregateID()
-				a, err := models.NewAppointment(svc, t0.Add(48*time.Hour), "Europe/Moscow", models.AppointmentFormatOnline,
+				a, err := models.NewAppointment(svc, t0.Add(48*time.Hour), models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline,
 					nil, &lead, models.AppointmentMetadata{}, 15*time.Minute, t0)
 				if err != nil {
 					return err

@@ -132,7 +132,7 @@ func TestAdminLeadActions(t *testing.T) {
 		if err := repository.NewLeadTimeline(db).Append(ctx, entry); err != nil {
 			t.Fatal(err)
 		}
-		appt, err := models.NewAppointment(e.svc, t0.Add(120*time.Hour), "Europe/Moscow", models.AppointmentFormatOnline, &client.ID, &other.ID, models.AppointmentMetadata{}, 15*time.Minute, now)
+		appt, err := models.NewAppointment(e.svc, t0.Add(120*time.Hour), models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline, &client.ID, &other.ID, models.AppointmentMetadata{}, 15*time.Minute, now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -131,7 +131,7 @@ func adminSetup(t *testing.T, db *repository.DB) *adminEnv {
 	}
 	appts := repository.NewAppointments(db)
 	for i := range 3 {
-		a, err := models.NewAppointment(e.svc, now.Add(time.Duration(48+i*24)*time.Hour), "Europe/Berlin", models.AppointmentFormatOnline, &client.ID, nil, models.AppointmentMetadata{}, 15*time.Minute, now)
+		a, err := models.NewAppointment(e.svc, now.Add(time.Duration(48+i*24)*time.Hour), models.MustTimeZone("Europe/Berlin"), models.AppointmentFormatOnline, &client.ID, nil, models.AppointmentMetadata{}, 15*time.Minute, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +169,7 @@ func adminRecords(t *testing.T, db *repository.DB, svc *models.Service, client *
 		"services": svc.ID.String(), "appointments": appt.ID.String(), "users": client.ID.String(),
 		"consents": client.Consents[0].ID.String(),
 	}
-	wait, err := models.NewWaitlistEntry(svc.ID, &client.ID, nil, nil, nil, nil, "Europe/Moscow", now)
+	wait, err := models.NewWaitlistEntry(svc.ID, &client.ID, nil, nil, nil, nil, models.MustTimeZone("Europe/Moscow"), now)
 	must(err)
 	must(repository.NewWaitlist(db).Create(ctx, wait))
 	ids["waitlist_entries"] = wait.ID.String()

@@ -144,7 +144,7 @@ func seedClientData(t *testing.T, db *repository.DB, userID string) {
 	check("service", err)
 	check("publish", svc.Publish(t0))
 	check("service", repository.NewServices(db).Create(ctx, svc))
-	appt, err := models.NewAppointment(svc, t0.Add(72*time.Hour), "Europe/Moscow", models.AppointmentFormatOnline, &uid, nil,
+	appt, err := models.NewAppointment(svc, t0.Add(72*time.Hour), models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline, &uid, nil,
 		models.AppointmentMetadata{}, 15*time.Minute, t0)
 	check("appointment", err)
 	check("appointment", repository.NewAppointments(db).Create(ctx, appt))

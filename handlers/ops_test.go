@@ -308,7 +308,7 @@ func TestDatabaseGauges(t *testing.T) {
 		appts, payments := repository.NewAppointments(db), repository.NewPayments(db)
 		for i := range 3 {
 			lead := models.NewID()
-			a, err := models.NewAppointment(svc, t0.Add(time.Duration(24*(i+1))*time.Hour), "Europe/Moscow",
+			a, err := models.NewAppointment(svc, t0.Add(time.Duration(24*(i+1))*time.Hour), models.MustTimeZone("Europe/Moscow"),
 				models.AppointmentFormatOnline, nil, &lead, models.AppointmentMetadata{}, 15*time.Minute, t0)
 			if err != nil {
 				t.Fatal(err)

@@ -162,10 +162,18 @@ func (h *publicBookings) book(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
+	format, err := models.ParseAppointmentFormat(req.Format)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	zone, err := clientZone(req.Timezone)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
 	in := booking.BookingInput{
-		ServiceSlug: req.ServiceSlug, Start: start, Timezone: req.Timezone,
-		Format:         models.AppointmentFormat(req.Format),
-		Client:         client,
+		ServiceSlug: req.ServiceSlug, Start: start, Timezone: zone, Format: format, Client: client,
 		IdempotencyKey: c.GetHeader(headerIdempotencyKey),
 	}
 	for _, k := range req.Consents {
@@ -196,6 +204,14 @@ func (h *publicBookings) book(c *gin.Context) {
 	}
 	c.Header("Location", "/api/v1/bookings/"+res.Appointment.ID.String())
 	c.JSON(http.StatusCreated, out)
+}
+
+// clientZone parses the "timezone" a client sent; none (the zero TimeZone) means the service's.
+func clientZone(name string) (models.TimeZone, error) {
+	if name == "" {
+		return models.TimeZone{}, nil
+	}
+	return models.ParseTimeZone("timezone", name)
 }
 
 // bookingID reads the {id} path parameter; a malformed one is simply not found.
@@ -382,8 +398,13 @@ func (h *publicBookings) joinWaitlist(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
+	zone, err := clientZone(req.Timezone)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
 	in := booking.WaitlistInput{
-		ServiceSlug: req.ServiceSlug, From: req.From, To: req.To, Timezone: req.Timezone, Client: client,
+		ServiceSlug: req.ServiceSlug, From: req.From, To: req.To, Timezone: zone, Client: client,
 	}
 	for _, k := range req.Consents {
 		in.Consents = append(in.Consents, booking.ConsentInput{Type: models.ConsentType(k.Type), Version: k.Version})

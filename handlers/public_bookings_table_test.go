@@ -63,6 +63,24 @@ func TestBookingAPI(t *testing.T) {
 			request: func(req map[string]any) { req["format"] = "phone" },
 		},
 		{
+			name: "an unknown time zone", status: http.StatusUnprocessableEntity, problem: "validation", field: "timezone",
+			request: func(req map[string]any) { req["timezone"] = "Mars/Olympus" },
+		},
+		{
+			name: "the server's zone", status: http.StatusUnprocessableEntity, problem: "validation", field: "timezone",
+			request: func(req map[string]any) { req["timezone"] = "Local" },
+		},
+		{
+			name: "no time zone takes the service's", status: http.StatusCreated,
+			request: func(req map[string]any) { delete(req, "timezone") },
+			body: func(t *testing.T, e *bookingEnv, b bookingBody, r *testkit.Response) {
+				if b.Timezone != "Europe/Moscow" || !strings.HasSuffix(b.StartLocal, "+03:00") {
+					t.Errorf("zone %q, start_local %q; want the service's Europe/Moscow", b.Timezone, b.StartLocal)
+				}
+			},
+			events: map[string]int{"appointment.booked": 1, "lead.captured": 1, "consent.changed": 1},
+		},
+		{
 			name: "an address that is no email", status: http.StatusUnprocessableEntity, problem: "validation", field: "client.email",
 			request: func(req map[string]any) { req["client"].(map[string]any)["email"] = "anna at example" },
 		},

@@ -127,6 +127,7 @@ type bookingBody struct {
 	Status        string  `json:"status"`
 	Start         string  `json:"start"`
 	StartLocal    string  `json:"start_local"`
+	Timezone      string  `json:"timezone"`
 	ManageToken   string  `json:"manage_token"`
 	HoldExpiresAt *string `json:"hold_expires_at"`
 	Payment       *struct {
@@ -489,11 +490,22 @@ func TestBookingManageAPI(t *testing.T) {
 			"client":   map[string]any{"name": "W", "email": "w@example.com"},
 			"consents": []map[string]any{{"type": "personal_data", "version": "2026-01"}},
 		})
-		if r.Status != http.StatusCreated || !strings.Contains(string(r.Body), `"status":"active"`) {
-			t.Errorf("waitlist: %d %s", r.Status, r.Body)
+		if r.Status != http.StatusCreated || !strings.Contains(string(r.Body), `"status":"active"`) ||
+			!strings.Contains(string(r.Body), `"timezone":"Europe/Moscow"`) {
+			t.Errorf("waitlist (in the service's zone): %d %s", r.Status, r.Body)
 		}
 		if r := e.s.api.Do("POST", "/api/v1/waitlist", map[string]any{"service_slug": "individual-session", "from": "3.12"}); r.Status != http.StatusUnprocessableEntity {
 			t.Errorf("bad waitlist: %d", r.Status)
+		}
+		r = e.s.api.Do("POST", "/api/v1/waitlist", map[string]any{
+			"service_slug": "individual-session", "timezone": "Mars/Olympus",
+			"client":   map[string]any{"name": "W", "email": "w2@example.com"},
+			"consents": []map[string]any{{"type": "personal_data", "version": "2026-01"}},
+		})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("waitlist in an unknown zone: %d %s", r.Status, r.Body)
+		} else if p := r.Problem(t); len(p.Errors) == 0 || p.Errors[0].Field != "timezone" {
+			t.Errorf("waitlist in an unknown zone names %+v, want timezone", p.Errors)
 		}
 	})
 }

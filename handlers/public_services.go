@@ -22,7 +22,7 @@ type Catalogue interface {
 
 // SlotFinder lists the free slots of the published service of a slug; *booking.Slots is one.
 type SlotFinder interface {
-	FindPublished(ctx context.Context, slug, fromDate, toDate, clientZone string) (*models.Service, []booking.Slot, error)
+	FindPublished(ctx context.Context, slug, fromDate, toDate string, clientZone models.TimeZone) (*models.Service, []booking.Slot, error)
 }
 
 type publicServices struct {
@@ -204,12 +204,17 @@ func (h *publicServices) freeSlots(c *gin.Context) {
 		problem(c, http.StatusUnprocessableEntity, "validation", "the request has invalid fields", fields...)
 		return
 	}
-	svc, slots, err := h.slots.FindPublished(c.Request.Context(), c.Param("slug"), params["from"], params["to"], params["tz"])
+	zone, err := models.ParseTimeZone("tz", params["tz"])
 	if err != nil {
 		respondError(c, err)
 		return
 	}
-	body, err := slotsJSON(svc.Slug, params["tz"], slots)
+	svc, slots, err := h.slots.FindPublished(c.Request.Context(), c.Param("slug"), params["from"], params["to"], zone)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	body, err := slotsJSON(svc.Slug, zone.Name(), slots)
 	if err != nil {
 		respondError(c, err)
 		return

@@ -294,7 +294,7 @@ func TestPublicServiceSlots(t *testing.T) {
 		// Book Monday 11:00 Moscow: its slot and every slot whose held hour touches it disappear.
 		booked := time.Date(2026, 3, 30, 11, 0, 0, 0, e.msk)
 		lead := uuid.New()
-		a, err := models.NewAppointment(e.svc, booked, "Europe/Berlin", models.AppointmentFormatOnline,
+		a, err := models.NewAppointment(e.svc, booked, models.MustTimeZone("Europe/Berlin"), models.AppointmentFormatOnline,
 			nil, &lead, models.AppointmentMetadata{}, 15*time.Minute, e.clock.Now())
 		if err != nil {
 			t.Fatal(err)
@@ -332,6 +332,7 @@ func TestPublicServiceSlotsRefuses(t *testing.T) {
 			{"individual-session/slots?from=2026-03-27&to=2026-04-27&tz=Europe/Berlin", 422, "to"}, // 32 days
 			{"individual-session/slots?from=2026-03-27&to=2026-03-31", 422, "tz"},
 			{"individual-session/slots?from=2026-03-27&to=2026-03-31&tz=Mars/Olympus", 422, "tz"},
+			{"individual-session/slots?from=2026-03-27&to=2026-03-31&tz=Local", 422, "tz"},
 			{"no-such-service/slots?from=2026-03-27&to=2026-03-31&tz=Europe/Berlin", 404, ""},
 			{"couples-session/slots?from=2026-03-27&to=2026-03-31&tz=Europe/Berlin", 404, ""},
 		} {

@@ -141,7 +141,7 @@ func (e *telegramEnv) appointment(t *testing.T) (uuid.UUID, string) {
 	if err := e.st.Users.Create(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	a, err := models.NewAppointment(svc, bookingSlot(0), "Europe/Moscow", models.AppointmentFormatOnline, &u.ID, nil, models.AppointmentMetadata{}, 0, bookingNow)
+	a, err := models.NewAppointment(svc, bookingSlot(0), models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline, &u.ID, nil, models.AppointmentMetadata{}, 0, bookingNow)
 	if err != nil {
 		t.Fatal(err)
 	}

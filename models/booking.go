@@ -36,18 +36,6 @@ const (
 
 var bookingSlugRe = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-// bookingZone validates an IANA time zone name. "" and "Local" are refused: the first means UTC
-// to time.LoadLocation and the second depends on the server.
-func bookingZone(field, name string) error {
-	if name == "" || name == "Local" {
-		return &ValidationError{Field: field, Message: "must be an IANA time zone such as Europe/Moscow"}
-	}
-	if _, err := time.LoadLocation(name); err != nil {
-		return &ValidationError{Field: field, Message: fmt.Sprintf("unknown time zone %q", name)}
-	}
-	return nil
-}
-
 // bookingDate returns the calendar day of t (in t's own zone) as midnight UTC: DATE columns hold it.
 func bookingDate(t time.Time) time.Time {
 	y, m, d := t.Date()
@@ -581,11 +569,12 @@ type AppointmentNoShow struct {
 // EventName implements Event.
 func (AppointmentNoShow) EventName() string { return "appointment.no_show" }
 
-// NewAppointment books svc at start for a signed-in client and/or a CRM lead. A paid service's
+// NewAppointment books svc at start for a signed-in client and/or a CRM lead, in the client's
+// zone (the zero TimeZone: the service's). A paid service's
 // appointment waits for payment, holding its time until now+holdTTL; a free one is confirmed at
 // once. Whether start is a free slot on the service's grid is the booking use case's question;
 // the database refuses an overlap.
-func NewAppointment(svc *Service, start time.Time, clientZone string, format AppointmentFormat,
+func NewAppointment(svc *Service, start time.Time, clientZone TimeZone, format AppointmentFormat,
 	clientUserID, leadID *uuid.UUID, metadata AppointmentMetadata, holdTTL time.Duration, now time.Time,
 ) (*Appointment, error) {
 	return newAppointment(svc, start, clientZone, format, clientUserID, leadID, metadata, holdTTL, true, now)
@@ -594,23 +583,20 @@ func NewAppointment(svc *Service, start time.Time, clientZone string, format App
 // NewAppointmentByStaff books svc at start for a client staff booked (on the phone, say): the
 // same rules as NewAppointment, but confirmed at once whatever the price — the practice takes the
 // money itself, not through an online payment.
-func NewAppointmentByStaff(svc *Service, start time.Time, clientZone string, format AppointmentFormat,
+func NewAppointmentByStaff(svc *Service, start time.Time, clientZone TimeZone, format AppointmentFormat,
 	clientUserID, leadID *uuid.UUID, metadata AppointmentMetadata, now time.Time,
 ) (*Appointment, error) {
 	return newAppointment(svc, start, clientZone, format, clientUserID, leadID, metadata, 0, false, now)
 }
 
 // newAppointment is NewAppointment; payOnline makes a paid service's appointment wait for its payment.
-func newAppointment(svc *Service, start time.Time, clientZone string, format AppointmentFormat,
+func newAppointment(svc *Service, start time.Time, clientZone TimeZone, format AppointmentFormat,
 	clientUserID, leadID *uuid.UUID, metadata AppointmentMetadata, holdTTL time.Duration, payOnline bool, now time.Time,
 ) (*Appointment, error) {
 	if svc == nil {
 		return nil, &ValidationError{Field: "service_id", Message: "is required"}
 	}
 	if err := bookingNewTime(svc, start, format, now); err != nil {
-		return nil, err
-	}
-	if err := bookingZone("timezone", clientZone); err != nil {
 		return nil, err
 	}
 	if clientUserID == nil && leadID == nil {
@@ -620,7 +606,10 @@ func newAppointment(svc *Service, start time.Time, clientZone string, format App
 		return nil, &ValidationError{Field: "hold_ttl", Message: "must be positive for a paid service"}
 	}
 	a := bookingAppointment(svc, start.UTC(), now)
-	a.ClientUserID, a.LeadID, a.Timezone, a.Format, a.Metadata = clientUserID, leadID, clientZone, format, metadata
+	a.ClientUserID, a.LeadID, a.Timezone, a.Format, a.Metadata = clientUserID, leadID, svc.Timezone, format, metadata
+	if !clientZone.IsZero() {
+		a.Timezone = clientZone.Name()
+	}
 	if payOnline && svc.PriceMinor > 0 {
 		hold := now.Add(holdTTL)
 		a.Status, a.HoldExpiresAt = AppointmentStatusPendingPayment, &hold
@@ -635,11 +624,9 @@ func newAppointment(svc *Service, start time.Time, clientZone string, format App
 	return a, nil
 }
 
-// bookingNewTime checks what every new appointment's time must satisfy.
+// bookingNewTime checks what every new appointment's time must satisfy. format was parsed where
+// the request came in (ParseAppointmentFormat); whether svc is offered so is the service's rule.
 func bookingNewTime(svc *Service, start time.Time, format AppointmentFormat, now time.Time) error {
-	if _, err := ParseAppointmentFormat(string(format)); err != nil {
-		return err
-	}
 	if !svc.Allows(format) {
 		return &ValidationError{Field: "format", Message: fmt.Sprintf("service %s is not offered %s", svc.Slug, format)}
 	}
@@ -946,8 +933,8 @@ type WaitlistEntry struct {
 }
 
 // NewWaitlistEntry validates an entry: someone to notify (a user, a lead or an email), the
-// client's zone and an optional preferred period.
-func NewWaitlistEntry(serviceID uuid.UUID, clientUserID, leadID *uuid.UUID, email *Email, preferredFrom, preferredTo *time.Time, zone string, now time.Time) (*WaitlistEntry, error) {
+// client's zone (required: the zero TimeZone is refused) and an optional preferred period.
+func NewWaitlistEntry(serviceID uuid.UUID, clientUserID, leadID *uuid.UUID, email *Email, preferredFrom, preferredTo *time.Time, zone TimeZone, now time.Time) (*WaitlistEntry, error) {
 	if serviceID == uuid.Nil {
 		return nil, &ValidationError{Field: "service_id", Message: "is required"}
 	}
@@ -964,8 +951,8 @@ func NewWaitlistEntry(serviceID uuid.UUID, clientUserID, leadID *uuid.UUID, emai
 	if preferredFrom != nil && preferredTo != nil && !preferredFrom.Before(*preferredTo) {
 		return nil, &ValidationError{Field: "preferred_to", Message: "must be after preferred_from"}
 	}
-	if err := bookingZone("timezone", zone); err != nil {
-		return nil, err
+	if zone.IsZero() {
+		return nil, &ValidationError{Field: "timezone", Message: "is required"}
 	}
 	utc := func(t *time.Time) *time.Time {
 		if t == nil {
@@ -976,7 +963,7 @@ func NewWaitlistEntry(serviceID uuid.UUID, clientUserID, leadID *uuid.UUID, emai
 	}
 	return &WaitlistEntry{
 		ID: NewID(), ServiceID: serviceID, ClientUserID: clientUserID, LeadID: leadID, Email: email,
-		PreferredFrom: utc(preferredFrom), PreferredTo: utc(preferredTo), Timezone: zone,
+		PreferredFrom: utc(preferredFrom), PreferredTo: utc(preferredTo), Timezone: zone.Name(),
 		Status: WaitlistStatusActive, CreatedAt: now, UpdatedAt: now,
 	}, nil
 }

@@ -69,7 +69,7 @@ func bookingService(t *testing.T, mutate func(*models.ServiceDetails)) *models.S
 // bookingAppointment books a paid service for a signed-in client at bookingStart.
 func bookingAppointment(t *testing.T, svc *models.Service) *models.Appointment {
 	t.Helper()
-	a, err := models.NewAppointment(svc, bookingStart, "Asia/Yekaterinburg", models.AppointmentFormatOnline,
+	a, err := models.NewAppointment(svc, bookingStart, models.MustTimeZone("Asia/Yekaterinburg"), models.AppointmentFormatOnline,
 		bookingPtr(models.NewID()), nil, models.AppointmentMetadata{EntryPoint: "home"}, 15*time.Minute, bookingT0)
 	if err != nil {
 		t.Fatalf("NewAppointment: %v", err)
@@ -454,7 +454,7 @@ func TestBookingNewAppointment(t *testing.T) {
 
 	t.Run("paid service waits for payment", func(t *testing.T) {
 		start := bookingStart.In(msk)
-		a, err := models.NewAppointment(paid, start, "Europe/Moscow", models.AppointmentFormatOffline, &client, &lead, meta, 15*time.Minute, bookingT0)
+		a, err := models.NewAppointment(paid, start, models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOffline, &client, &lead, meta, 15*time.Minute, bookingT0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -485,7 +485,7 @@ func TestBookingNewAppointment(t *testing.T) {
 	})
 
 	t.Run("free service is confirmed at once", func(t *testing.T) {
-		a, err := models.NewAppointment(free, bookingStart, "UTC", models.AppointmentFormatOnline, nil, &lead, models.AppointmentMetadata{}, 0, bookingT0)
+		a, err := models.NewAppointment(free, bookingStart, models.MustTimeZone("UTC"), models.AppointmentFormatOnline, nil, &lead, models.AppointmentMetadata{}, 0, bookingT0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -500,32 +500,48 @@ func TestBookingNewAppointment(t *testing.T) {
 		}
 	})
 
+	t.Run("no client zone takes the service's", func(t *testing.T) {
+		berlin := bookingService(t, func(d *models.ServiceDetails) { d.Timezone = "Europe/Berlin" })
+		a, err := models.NewAppointment(berlin, bookingStart, models.TimeZone{}, models.AppointmentFormatOnline, nil, &lead, meta, time.Minute, bookingT0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Timezone != "Europe/Berlin" {
+			t.Errorf("NewAppointment: zone %q, want Europe/Berlin", a.Timezone)
+		}
+		s, err := models.NewAppointmentByStaff(berlin, bookingStart, models.TimeZone{}, models.AppointmentFormatOnline, nil, &lead, meta, bookingT0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Timezone != "Europe/Berlin" || s.Status != models.AppointmentStatusConfirmed {
+			t.Errorf("NewAppointmentByStaff: zone %q, status %s; want confirmed in Europe/Berlin", s.Timezone, s.Status)
+		}
+	})
+
 	onlineOnly := bookingService(t, func(d *models.ServiceDetails) { d.Format = models.ServiceFormatOnline })
 	tests := []struct {
 		name   string
 		svc    *models.Service
 		start  time.Time
-		zone   string
 		format models.AppointmentFormat
 		client *uuid.UUID
 		lead   *uuid.UUID
 		hold   time.Duration
 		field  string
 	}{
-		{"no service", nil, bookingStart, "UTC", models.AppointmentFormatOnline, &client, nil, time.Minute, "service_id"},
-		{"format not offered", onlineOnly, bookingStart, "UTC", models.AppointmentFormatOffline, &client, nil, time.Minute, "format"},
-		{"hybrid is not an appointment format", paid, bookingStart, "UTC", "hybrid", &client, nil, time.Minute, "format"},
-		{"zero start", paid, time.Time{}, "UTC", models.AppointmentFormatOnline, &client, nil, time.Minute, "start_at"},
-		{"start with seconds", paid, bookingStart.Add(time.Second), "UTC", models.AppointmentFormatOnline, &client, nil, time.Minute, "start_at"},
-		{"start in the past", paid, bookingT0.Add(-time.Hour), "UTC", models.AppointmentFormatOnline, &client, nil, time.Minute, "start_at"},
-		{"start now", paid, bookingT0, "UTC", models.AppointmentFormatOnline, &client, nil, time.Minute, "start_at"},
-		{"bad client zone", paid, bookingStart, "Moscow", models.AppointmentFormatOnline, &client, nil, time.Minute, "timezone"},
-		{"nobody", paid, bookingStart, "UTC", models.AppointmentFormatOnline, nil, nil, time.Minute, "client_user_id"},
-		{"paid without hold", paid, bookingStart, "UTC", models.AppointmentFormatOnline, &client, nil, 0, "hold_ttl"},
+		{"no service", nil, bookingStart, models.AppointmentFormatOnline, &client, nil, time.Minute, "service_id"},
+		{"format not offered", onlineOnly, bookingStart, models.AppointmentFormatOffline, &client, nil, time.Minute, "format"},
+		{"hybrid is not an appointment format", paid, bookingStart, "hybrid", &client, nil, time.Minute, "format"},
+		{"zero start", paid, time.Time{}, models.AppointmentFormatOnline, &client, nil, time.Minute, "start_at"},
+		{"start with seconds", paid, bookingStart.Add(time.Second), models.AppointmentFormatOnline, &client, nil, time.Minute, "start_at"},
+		{"start in the past", paid, bookingT0.Add(-time.Hour), models.AppointmentFormatOnline, &client, nil, time.Minute, "start_at"},
+		{"start now", paid, bookingT0, models.AppointmentFormatOnline, &client, nil, time.Minute, "start_at"},
+		{"nobody", paid, bookingStart, models.AppointmentFormatOnline, nil, nil, time.Minute, "client_user_id"},
+		{"paid without hold", paid, bookingStart, models.AppointmentFormatOnline, &client, nil, 0, "hold_ttl"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := models.NewAppointment(tt.svc, tt.start, tt.zone, tt.format, tt.client, tt.lead, meta, tt.hold, bookingT0)
+			a, err := models.NewAppointment(tt.svc, tt.start, models.MustTimeZone("UTC"), tt.format, tt.client, tt.lead, meta, tt.hold, bookingT0)
 			if a != nil {
 				t.Errorf("appointment %+v returned with an error", a)
 			}
@@ -956,7 +972,7 @@ func TestBookingWaitlistEntry(t *testing.T) {
 	msk := time.FixedZone("MSK", 3*60*60)
 	from := time.Date(2026, time.April, 10, 10, 0, 0, 0, msk)
 	to := from.Add(72 * time.Hour)
-	w, err := models.NewWaitlistEntry(svc, nil, nil, bookingPtr(models.Email(" Anna@Example.org ")), &from, &to, "Europe/Moscow", bookingT0)
+	w, err := models.NewWaitlistEntry(svc, nil, nil, bookingPtr(models.Email(" Anna@Example.org ")), &from, &to, models.MustTimeZone("Europe/Moscow"), bookingT0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -964,7 +980,7 @@ func TestBookingWaitlistEntry(t *testing.T) {
 		!w.PreferredFrom.Equal(from) || !w.PreferredTo.Equal(to) || w.ServiceID != svc || w.ID.Version() != 7 {
 		t.Errorf("entry = %+v", w)
 	}
-	if w2, err := models.NewWaitlistEntry(svc, &user, &lead, nil, nil, nil, "UTC", bookingT0); err != nil || w2.Email != nil || w2.PreferredFrom != nil {
+	if w2, err := models.NewWaitlistEntry(svc, &user, &lead, nil, nil, nil, models.MustTimeZone("UTC"), bookingT0); err != nil || w2.Email != nil || w2.PreferredFrom != nil {
 		t.Errorf("entry of a user = %+v, %v", w2, err)
 	}
 
@@ -974,15 +990,15 @@ func TestBookingWaitlistEntry(t *testing.T) {
 		user     *uuid.UUID
 		email    *models.Email
 		from, to *time.Time
-		zone     string
+		zone     models.TimeZone
 		field    string
 	}{
-		{"no service", uuid.Nil, &user, nil, nil, nil, "UTC", "service_id"},
-		{"nobody to notify", svc, nil, nil, nil, nil, "UTC", "email"},
-		{"bad email", svc, nil, bookingPtr(models.Email("not-an-email")), nil, nil, "UTC", "email"},
-		{"empty period", svc, &user, nil, &from, &from, "UTC", "preferred_to"},
-		{"inverted period", svc, &user, nil, &to, &from, "UTC", "preferred_to"},
-		{"bad zone", svc, &user, nil, nil, nil, "Europe/Atlantis", "timezone"},
+		{"no service", uuid.Nil, &user, nil, nil, nil, models.MustTimeZone("UTC"), "service_id"},
+		{"nobody to notify", svc, nil, nil, nil, nil, models.MustTimeZone("UTC"), "email"},
+		{"bad email", svc, nil, bookingPtr(models.Email("not-an-email")), nil, nil, models.MustTimeZone("UTC"), "email"},
+		{"empty period", svc, &user, nil, &from, &from, models.MustTimeZone("UTC"), "preferred_to"},
+		{"inverted period", svc, &user, nil, &to, &from, models.MustTimeZone("UTC"), "preferred_to"},
+		{"no zone", svc, &user, nil, nil, nil, models.TimeZone{}, "timezone"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1007,7 +1023,7 @@ func TestBookingWaitlistEntry(t *testing.T) {
 	for _, from := range []models.WaitlistStatus{models.WaitlistStatusActive, models.WaitlistStatusNotified, models.WaitlistStatusBooked, models.WaitlistStatusCanceled} {
 		for name, move := range moves {
 			t.Run(string(from)+"/"+name, func(t *testing.T) {
-				w, err := models.NewWaitlistEntry(svc, &user, nil, nil, nil, nil, "UTC", bookingT0)
+				w, err := models.NewWaitlistEntry(svc, &user, nil, nil, nil, nil, models.MustTimeZone("UTC"), bookingT0)
 				if err != nil {
 					t.Fatal(err)
 				}

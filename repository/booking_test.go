@@ -72,7 +72,7 @@ func bookingNew(t *testing.T, svc *models.Service, start time.Time, client *uuid
 	if client == nil {
 		lead = ptr(models.NewID())
 	}
-	a, err := models.NewAppointment(svc, start, "Europe/Moscow", models.AppointmentFormatOnline, client, lead,
+	a, err := models.NewAppointment(svc, start, models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline, client, lead,
 		models.AppointmentMetadata{EntryPoint: "services"}, 15*time.Minute, t0)
 	if err != nil {
 		t.Fatalf("NewAppointment: %v", err)
@@ -404,7 +404,7 @@ func TestBookingAppointmentRoundTrip(t *testing.T) {
 		link, lead := models.NewID(), models.NewID()
 
 		// A confirmed, then rescheduled appointment fills every column.
-		first, err := models.NewAppointment(svc, bookingAt(0, 10).In(msk), "Asia/Novosibirsk", models.AppointmentFormatOffline, &client.ID, &lead,
+		first, err := models.NewAppointment(svc, bookingAt(0, 10).In(msk), models.MustTimeZone("Asia/Novosibirsk"), models.AppointmentFormatOffline, &client.ID, &lead,
 			models.AppointmentMetadata{EntryPoint: "quiz", TopicCode: "anxiety", DeepLinkID: &link, UTM: map[string]string{"source": "tg", "campaign": "весна"}},
 			20*time.Minute, t0)
 		if err != nil {
@@ -1177,7 +1177,7 @@ func TestBookingWaitlist(t *testing.T) {
 
 		entry := func(serviceID uuid.UUID, user *uuid.UUID, email *models.Email, created time.Time) *models.WaitlistEntry {
 			t.Helper()
-			w, err := models.NewWaitlistEntry(serviceID, user, nil, email, &from, &to, "Europe/Moscow", created)
+			w, err := models.NewWaitlistEntry(serviceID, user, nil, email, &from, &to, models.MustTimeZone("Europe/Moscow"), created)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1239,7 +1239,7 @@ func TestBookingWaitlist(t *testing.T) {
 			t.Errorf("save of a bogus status: %v", err)
 		}
 
-		ghost, _ := models.NewWaitlistEntry(models.NewID(), &client.ID, nil, nil, nil, nil, "UTC", t0)
+		ghost, _ := models.NewWaitlistEntry(models.NewID(), &client.ID, nil, nil, nil, nil, models.MustTimeZone("UTC"), t0)
 		assertConstraint(t, waitlist.Create(ctx, ghost), models.ErrInvalidReference, "")
 		if _, err := waitlist.ByID(ctx, models.NewID()); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("ByID unknown: %v", err)
@@ -1292,7 +1292,7 @@ func TestBookingEveryStatePersists(t *testing.T) {
 		// rescheduled: see TestBookingAppointmentRoundTrip.
 
 		for _, status := range []models.WaitlistStatus{models.WaitlistStatusNotified, models.WaitlistStatusBooked, models.WaitlistStatusCanceled} {
-			w, _ := models.NewWaitlistEntry(svc.ID, nil, nil, ptr(models.Email("w@example.org")), nil, nil, "UTC", t0)
+			w, _ := models.NewWaitlistEntry(svc.ID, nil, nil, ptr(models.Email("w@example.org")), nil, nil, models.MustTimeZone("UTC"), t0)
 			if err := waitlist.Create(ctx, w); err != nil {
 				t.Fatal(err)
 			}

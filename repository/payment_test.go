@@ -419,7 +419,7 @@ func TestBookingStoresReportDatabaseErrors(t *testing.T) {
 		rule, _ := models.NewAvailabilityRule(nil, 1, 0, 60, "UTC", nil, nil, t0)
 		exc, _ := models.NewAvailabilityException(nil, models.AvailabilityExceptionKindDayOff, t0, t0, nil, nil, "UTC", "", t0)
 		form, _ := models.NewIntakeForm(a.ID, nil, t0)
-		entry, _ := models.NewWaitlistEntry(svc.ID, ptr(id), nil, nil, nil, nil, "UTC", t0)
+		entry, _ := models.NewWaitlistEntry(svc.ID, ptr(id), nil, nil, nil, nil, models.MustTimeZone("UTC"), t0)
 		refund, _ := models.NewRefund(p.ID, svc.Price(), "k", "", t0)
 		note, _ := models.NewPaymentNotification("yookassa", "payment.succeeded", "x", t0)
 

@@ -50,7 +50,7 @@ func (p *recordingPublisher) names() []string {
 func newBooking(t *testing.T, svc *models.Service, start time.Time) *models.Appointment {
 	t.Helper()
 	lead := models.NewID()
-	a, err := models.NewAppointment(svc, start, "Europe/Moscow", models.AppointmentFormatOnline, nil, &lead,
+	a, err := models.NewAppointment(svc, start, models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline, nil, &lead,
 		models.AppointmentMetadata{}, 15*time.Minute, t0)
 	if err != nil {
 		t.Fatal(err)

@@ -249,7 +249,6 @@ var bookingMessages = map[string]struct{ field, message string }{
 	"client.phone": {"client_phone", "должно быть номером телефона, например +7 999 123-45-67"},
 	"comment":      {"comment", "не длиннее 2000 символов"},
 	"amount":       {"amount_minor", "сумма должна быть больше нуля"},
-	"timezone":     {"start_at", "у услуги неверный часовой пояс"},
 }
 
 // bookingInputError puts a booking use case's field error beside the admin form's field, in
@@ -277,7 +276,10 @@ func (appointmentWriter) Create(ctx context.Context, c *Call) (uuid.UUID, error)
 	in := c.In
 	in.Require("service_id", "start_at", "format", "client_name")
 	serviceID, start := in.OptID("service_id"), optTime(in, "start_at")
-	format := models.AppointmentFormat(in.String("format"))
+	format, err := models.ParseAppointmentFormat(in.String("format"))
+	if err != nil {
+		in.fail("format", bookingMessages["format"].message)
+	}
 	comment := in.String("comment")
 	email, phone := in.String("client_email"), in.String("client_phone")
 	if email == "" && phone == "" {
@@ -286,7 +288,7 @@ func (appointmentWriter) Create(ctx context.Context, c *Call) (uuid.UUID, error)
 	if err := in.Err(); err != nil {
 		return uuid.Nil, err
 	}
-	// Parsed once, here: the booking use case trusts the contact it is given.
+	// Parsed once, here: the booking use case trusts the format and the contact it is given.
 	client, err := models.ParseStaffClientContact(in.String("client_name"), email, phone)
 	if err != nil {
 		return uuid.Nil, bookingInputError(err)

@@ -191,10 +191,6 @@ func (b *Booker) takePublic(ctx context.Context, in BookingInput, email models.E
 		}
 		svc := bc.Service
 		out.svc = svc
-		zone := in.Timezone
-		if zone == "" {
-			zone = svc.Timezone
-		}
 		if bc.User != nil && bc.UserStatus != models.UserActive {
 			return fmt.Errorf("record a client of a %s account: %w", bc.UserStatus, models.ErrForbidden)
 		}
@@ -206,9 +202,9 @@ func (b *Booker) takePublic(ctx context.Context, in BookingInput, email models.E
 		if bc.EmailLead != nil {
 			leadID = *bc.EmailLead
 		}
-		// The domain's rules for a new appointment (format, zone, a future whole minute) and the
-		// schedule come before any write.
-		appt, err := models.NewAppointment(svc, in.Start, zone, in.Format, &userID, &leadID, in.Metadata, b.cfg.HoldTTL, now)
+		// The domain's rules for a new appointment (a format the service offers, a future whole
+		// minute) and the schedule come before any write.
+		appt, err := models.NewAppointment(svc, in.Start, in.Timezone, in.Format, &userID, &leadID, in.Metadata, b.cfg.HoldTTL, now)
 		if err != nil {
 			return requestField(err)
 		}
@@ -361,10 +357,8 @@ func (b *Booker) recordPublicClient(ctx context.Context, in BookingInput, bc *re
 // createPayment asks the provider for the payment page. When it cannot, the booking is called
 // off (the time is freed at once) and ErrPaymentUnavailable returned.
 func (b *Booker) createPayment(ctx context.Context, svc *models.Service, appt *models.Appointment, pay *models.Payment, client ClientInput) error {
-	loc, _ := time.LoadLocation(svc.Timezone) // validated when the service was saved
-	if loc == nil {
-		loc = time.UTC
-	}
+	zone, _ := serviceZone(svc) // saved valid; were it not, the zero zone's UTC
+	loc := zone.Location()
 	req := PaymentRequest{
 		Payment: pay.ID, Appointment: appt.ID, Amount: pay.Amount(),
 		Description:    fmt.Sprintf("%s, %s", svc.Title, appt.StartAt.In(loc).Format("02.01.2006 15:04")),

@@ -393,7 +393,7 @@ func newUnit(t *testing.T, price int64, gateway bool) *unit {
 
 func unitInput(n int, email string) booking.BookingInput {
 	return booking.BookingInput{
-		ServiceSlug: "individual-session", Start: envSlot(n), Timezone: "Europe/Berlin", Format: models.AppointmentFormatOnline,
+		ServiceSlug: "individual-session", Start: envSlot(n), Timezone: models.MustTimeZone("Europe/Berlin"), Format: models.AppointmentFormatOnline,
 		Client:   contact("Анна", email, "+7 999 123-45-67"),
 		Consents: []booking.ConsentInput{{Type: models.ConsentPersonalData, Version: "2026-01"}},
 	}

@@ -124,8 +124,9 @@ type ConsentInput = clients.Consent
 type BookingInput struct {
 	ServiceSlug string
 	Start       time.Time
-	// Timezone is the client's IANA zone; empty means the service's.
-	Timezone string
+	// Timezone is the client's zone; the zero TimeZone means the service's.
+	Timezone models.TimeZone
+	// Format is parsed where the request came in (models.ParseAppointmentFormat).
 	Format   models.AppointmentFormat
 	Client   ClientInput
 	Consents []ConsentInput

@@ -125,7 +125,6 @@ func TestBookRefusals(t *testing.T) {
 				in.Consents = append(in.Consents, booking.ConsentInput{Type: models.ConsentTelegram, Version: "1"})
 			}, func(err error) bool { return isValidation(err, "consents[1].type") }},
 			{"format", func(in *booking.BookingInput) { in.Format = "phone" }, func(err error) bool { return isValidation(err, "format") }},
-			{"zone", func(in *booking.BookingInput) { in.Timezone = "Mars/Olympus" }, func(err error) bool { return isValidation(err, "timezone") }},
 			{"unknown service", func(in *booking.BookingInput) { in.ServiceSlug = "nope" }, func(err error) bool { return errors.Is(err, models.ErrNotFound) }},
 			{"bad idempotency key", func(in *booking.BookingInput) { in.IdempotencyKey = "a b" }, func(err error) bool { return isValidation(err, "Idempotency-Key") }},
 		} {

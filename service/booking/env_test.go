@@ -183,7 +183,7 @@ func newEnv(t *testing.T, db *repository.DB, opts ...envOption) *env {
 // input is a valid booking of envSlot(n) by the client with email.
 func input(n int, email string) booking.BookingInput {
 	return booking.BookingInput{
-		ServiceSlug: "individual-session", Start: envSlot(n), Timezone: "Europe/Berlin",
+		ServiceSlug: "individual-session", Start: envSlot(n), Timezone: models.MustTimeZone("Europe/Berlin"),
 		Format:   models.AppointmentFormatOnline,
 		Client:   contact("Анна", email, "+7 999 123-45-67"),
 		Consents: []booking.ConsentInput{{Type: models.ConsentPersonalData, Version: "2026-01"}},

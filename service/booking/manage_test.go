@@ -282,7 +282,7 @@ func TestWaitlistHearsOfFreedTime(t *testing.T) {
 		join := func(email, from, to string) *models.WaitlistEntry {
 			t.Helper()
 			w, err := e.b.JoinWaitlist(ctx, booking.WaitlistInput{
-				ServiceSlug: "individual-session", From: from, To: to, Timezone: "Europe/Berlin",
+				ServiceSlug: "individual-session", From: from, To: to, Timezone: models.MustTimeZone("Europe/Berlin"),
 				Client:   contact("W", email, ""),
 				Consents: []booking.ConsentInput{{Type: models.ConsentPersonalData, Version: "2026-01"}},
 			})

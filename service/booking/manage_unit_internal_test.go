@@ -157,7 +157,7 @@ func TestManagerCancelUnit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := fixedClock{now}
-			appt, err := models.NewAppointment(svc, now.Add(tc.ahead), "Europe/Moscow", models.AppointmentFormatOnline,
+			appt, err := models.NewAppointment(svc, now.Add(tc.ahead), models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline,
 				&uuid.UUID{1}, nil, models.AppointmentMetadata{}, 15*time.Minute, now.Add(-time.Hour))
 			if err != nil {
 				t.Fatal(err)

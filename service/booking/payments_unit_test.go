@@ -361,7 +361,7 @@ func newPayUnit(t *testing.T) *payUnit {
 		t.Fatal(err)
 	}
 	user, lead := models.NewID(), models.NewID()
-	a, err := models.NewAppointment(svc, envSlot(0), "Europe/Moscow", models.AppointmentFormatOnline, &user, &lead,
+	a, err := models.NewAppointment(svc, envSlot(0), models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline, &user, &lead,
 		models.AppointmentMetadata{}, 15*time.Minute, now)
 	if err != nil {
 		t.Fatal(err)

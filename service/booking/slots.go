@@ -11,7 +11,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -229,32 +228,31 @@ func (b busyIndex) overlaps(start, end time.Time) bool {
 	return n > 0 && b.maxEnd[n-1].After(start)
 }
 
-// zoneCache remembers the zones one computation uses; behind it, knownZones keeps every zone the
-// process has loaded, because time.LoadLocation reads and parses the zone's file on each call. A
-// *time.Location never changes, so one may serve every request. Only names that load are kept, so
-// the map is bounded by the IANA database whatever clients send.
+// zoneCache remembers the zones one computation uses; behind it, models.ParseTimeZone keeps every
+// zone the process has loaded. The zones it loads are stored ones (a service's, a rule's), saved
+// valid: a name that does not load is the data's fault, not the request's, so it is no
+// ValidationError.
 type zoneCache map[string]*time.Location
-
-var knownZones sync.Map // name → *time.Location
 
 func (c zoneCache) load(name string) (*time.Location, error) {
 	if loc, ok := c[name]; ok {
 		return loc, nil
 	}
-	if name == "" || name == "Local" {
+	z, err := models.ParseTimeZone("timezone", name)
+	if err != nil {
 		return nil, fmt.Errorf("time zone %q is not an IANA zone", name)
 	}
-	if loc, ok := knownZones.Load(name); ok {
-		c[name] = loc.(*time.Location)
-		return c[name], nil
-	}
-	loc, err := time.LoadLocation(name)
+	c[name] = z.Location()
+	return c[name], nil
+}
+
+// serviceZone is the zone of svc, saved valid (see zoneCache).
+func serviceZone(svc *models.Service) (models.TimeZone, error) {
+	z, err := models.ParseTimeZone("timezone", svc.Timezone)
 	if err != nil {
-		return nil, fmt.Errorf("time zone %q: %w", name, err)
+		return models.TimeZone{}, fmt.Errorf("zone %q of service %s is not an IANA zone", svc.Timezone, svc.Slug)
 	}
-	knownZones.Store(name, loc)
-	c[name] = loc
-	return loc, nil
+	return z, nil
 }
 
 // civilDay keeps the calendar day of t, as midnight UTC (how DATE columns come back).
@@ -337,9 +335,9 @@ func NewSlots(availability AvailabilityStore, appointments AppointmentWindow, ca
 }
 
 // Find lists the free slots of svc on the days fromDate..toDate (YYYY-MM-DD, both included, in
-// the service's zone, at most MaxSlotRangeDays), shown in clientZone (an IANA name). It reads
-// only the appointments and calendar blocks that can touch the range.
-func (s *Slots) Find(ctx context.Context, svc *models.Service, fromDate, toDate, clientZone string) ([]Slot, error) {
+// the service's zone, at most MaxSlotRangeDays), shown in clientZone (the zero TimeZone: the
+// service's). It reads only the appointments and calendar blocks that can touch the range.
+func (s *Slots) Find(ctx context.Context, svc *models.Service, fromDate, toDate string, clientZone models.TimeZone) ([]Slot, error) {
 	if svc == nil {
 		return nil, &models.ValidationError{Field: "service", Message: "is required"}
 	}
@@ -372,7 +370,7 @@ type SlotWindowStore interface {
 // PostgreSQL (the availability store must be a SlotWindowStore). It returns the service as far
 // as the slots need it (its id, slug, zone and timing). An unknown or unpublished slug is
 // models.ErrNotFound.
-func (s *Slots) FindPublished(ctx context.Context, slug, fromDate, toDate, clientZone string) (*models.Service, []Slot, error) {
+func (s *Slots) FindPublished(ctx context.Context, slug, fromDate, toDate string, clientZone models.TimeZone) (*models.Service, []Slot, error) {
 	windows, ok := s.availability.(SlotWindowStore)
 	if !ok {
 		return nil, nil, fmt.Errorf("slots of service %s: the availability store cannot read a slot window", slug)
@@ -400,13 +398,13 @@ func (s *Slots) FindPublished(ctx context.Context, slug, fromDate, toDate, clien
 	return svc, slots, err
 }
 
-// slotRange is a slots request's dates and the client's zone, parsed.
+// slotRange is a slots request's dates, parsed, and the client's zone.
 type slotRange struct {
 	from, to time.Time
-	client   *time.Location
+	client   models.TimeZone
 }
 
-func parseSlotRange(fromDate, toDate, clientZone string) (slotRange, error) {
+func parseSlotRange(fromDate, toDate string, clientZone models.TimeZone) (slotRange, error) {
 	from, err := time.Parse(dateLayout, fromDate)
 	if err != nil {
 		return slotRange{}, &models.ValidationError{Field: "from", Message: "must be a date as YYYY-MM-DD"}
@@ -421,11 +419,7 @@ func parseSlotRange(fromDate, toDate, clientZone string) (slotRange, error) {
 	case days > MaxSlotRangeDays:
 		return slotRange{}, &models.ValidationError{Field: "to", Message: fmt.Sprintf("must be at most %d days after from, both included", MaxSlotRangeDays)}
 	}
-	client, err := zoneCache{}.load(clientZone)
-	if err != nil {
-		return slotRange{}, &models.ValidationError{Field: "tz", Message: fmt.Sprintf("unknown time zone %q", clientZone)}
-	}
-	return slotRange{from: from, to: to, client: client}, nil
+	return slotRange{from: from, to: to, client: clientZone}, nil
 }
 
 // window is when slots of svc in r can start now, [lo, hi), and until when their held time can
@@ -446,7 +440,14 @@ func (s *Slots) window(svc *models.Service, r slotRange) (lo, hi, busyTo time.Ti
 // practitioner's calendar, when there is one) of [lo, busyTo).
 func (s *Slots) free(ctx context.Context, svc *models.Service, r slotRange, lo, hi, busyTo time.Time,
 	rules []models.AvailabilityRule, exceptions []models.AvailabilityException, held []repository.BusyTime) ([]Slot, error) {
-	q := SlotQuery{Service: svc, Now: s.clock.Now(), From: r.from, To: r.to, ClientZone: r.client, Rules: rules, Exceptions: exceptions}
+	client := r.client
+	if client.IsZero() {
+		var err error
+		if client, err = serviceZone(svc); err != nil {
+			return nil, fmt.Errorf("slots: %w", err)
+		}
+	}
+	q := SlotQuery{Service: svc, Now: s.clock.Now(), From: r.from, To: r.to, ClientZone: client.Location(), Rules: rules, Exceptions: exceptions}
 	q.Busy = make([]Interval, 0, len(held))
 	for _, h := range held {
 		q.Busy = append(q.Busy, Interval{h.StartAt, h.BlockedUntil})

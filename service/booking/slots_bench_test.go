@@ -52,7 +52,7 @@ func BenchmarkSlots(b *testing.B) {
 			slots := booking.NewSlots(av, repository.NewAppointments(db), nil, testkit.NewClock(now))
 			var found int
 			for b.Loop() {
-				got, err := slots.Find(ctx, svc, "2026-06-01", "2026-06-30", "Europe/Berlin")
+				got, err := slots.Find(ctx, svc, "2026-06-01", "2026-06-30", models.MustTimeZone("Europe/Berlin"))
 				if err != nil {
 					b.Fatal(err)
 				}

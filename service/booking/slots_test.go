@@ -491,17 +491,14 @@ func (f *fakeCalendar) Busy(_ context.Context, from, to time.Time) ([]booking.In
 func TestFindValidates(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, from, to, tz, field string
-		nilService                bool
+		name, from, to, field string
+		nilService            bool
 	}{
-		{name: "no service", from: "2026-06-01", to: "2026-06-01", tz: "UTC", field: "service", nilService: true},
-		{name: "bad from", from: "2026-6-1", to: "2026-06-01", tz: "UTC", field: "from"},
-		{name: "bad to", from: "2026-06-01", to: "2026-06-31", tz: "UTC", field: "to"},
-		{name: "from after to", from: "2026-06-02", to: "2026-06-01", tz: "UTC", field: "to"},
-		{name: "32 days", from: "2026-06-01", to: "2026-07-02", tz: "UTC", field: "to"},
-		{name: "unknown zone", from: "2026-06-01", to: "2026-06-01", tz: "Europe/Atlantis", field: "tz"},
-		{name: "empty zone", from: "2026-06-01", to: "2026-06-01", tz: "", field: "tz"},
-		{name: "server's zone", from: "2026-06-01", to: "2026-06-01", tz: "Local", field: "tz"},
+		{name: "no service", from: "2026-06-01", to: "2026-06-01", field: "service", nilService: true},
+		{name: "bad from", from: "2026-6-1", to: "2026-06-01", field: "from"},
+		{name: "bad to", from: "2026-06-01", to: "2026-06-31", field: "to"},
+		{name: "from after to", from: "2026-06-02", to: "2026-06-01", field: "to"},
+		{name: "32 days", from: "2026-06-01", to: "2026-07-02", field: "to"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -510,7 +507,7 @@ func TestFindValidates(t *testing.T) {
 			if tc.nilService {
 				svc = nil
 			}
-			_, err := slots.Find(context.Background(), svc, tc.from, tc.to, tc.tz)
+			_, err := slots.Find(context.Background(), svc, tc.from, tc.to, models.MustTimeZone("UTC"))
 			var ve *models.ValidationError
 			if !errors.As(err, &ve) || ve.Field != tc.field {
 				t.Errorf("Find = %v, want a validation error of field %q", err, tc.field)
@@ -520,7 +517,7 @@ func TestFindValidates(t *testing.T) {
 	t.Run("31 days are allowed", func(t *testing.T) {
 		t.Parallel()
 		slots := booking.NewSlots(&fakeAvailability{}, &fakeAppointments{}, nil, testkit.NewClock(day("2026-05-01")))
-		if _, err := slots.Find(context.Background(), testService(), "2026-06-01", "2026-07-01", "UTC"); err != nil {
+		if _, err := slots.Find(context.Background(), testService(), "2026-06-01", "2026-07-01", models.MustTimeZone("UTC")); err != nil {
 			t.Errorf("Find = %v", err)
 		}
 	})
@@ -538,7 +535,7 @@ func TestFindReadsOnlyTheWindow(t *testing.T) {
 	active := models.Appointment{StartAt: at(t, "2026-06-01 11:00", msk), BlockedUntil: at(t, "2026-06-01 12:00", msk), Status: models.AppointmentStatusConfirmed}
 	ap := &fakeAppointments{appts: []models.Appointment{canceled, active}}
 	cal := &fakeCalendar{busy: []booking.Interval{{Start: at(t, "2026-06-02 10:00", msk), End: at(t, "2026-06-02 11:30", msk)}}}
-	slots, err := booking.NewSlots(av, ap, cal, testkit.NewClock(now)).Find(context.Background(), svc, "2026-05-31", "2026-06-02", "America/New_York")
+	slots, err := booking.NewSlots(av, ap, cal, testkit.NewClock(now)).Find(context.Background(), svc, "2026-05-31", "2026-06-02", models.MustTimeZone("America/New_York"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,11 +561,25 @@ func TestFindReadsOnlyTheWindow(t *testing.T) {
 	}
 }
 
+func TestFindWithoutAClientZoneShowsTheServices(t *testing.T) {
+	t.Parallel()
+	msk := zone(t, "Europe/Moscow")
+	av := &fakeAvailability{rules: []models.AvailabilityRule{rule(1, 10*hm, 11*hm, "Europe/Moscow")}}
+	slots, err := booking.NewSlots(av, &fakeAppointments{}, nil, testkit.NewClock(at(t, "2026-05-31 12:00", msk))).
+		Find(context.Background(), testService(), "2026-06-01", "2026-06-01", models.TimeZone{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(slots) != 1 || slots[0].ClientStart.Location().String() != "Europe/Moscow" || slots[0].ClientStart.Hour() != 10 {
+		t.Errorf("slots = %+v, want one at 10:00 in the service's Europe/Moscow", slots)
+	}
+}
+
 func TestFindOutsideTheHorizonReadsNothing(t *testing.T) {
 	t.Parallel()
 	av, ap := &fakeAvailability{}, &fakeAppointments{}
 	slots, err := booking.NewSlots(av, ap, nil, testkit.NewClock(day("2026-01-01"))).
-		Find(context.Background(), testService(), "2026-06-01", "2026-06-02", "Europe/Berlin")
+		Find(context.Background(), testService(), "2026-06-01", "2026-06-02", models.MustTimeZone("Europe/Berlin"))
 	if err != nil || slots == nil || len(slots) != 0 {
 		t.Errorf("Find = %v, %v; want an empty list", slots, err)
 	}
@@ -600,7 +611,7 @@ func TestFindPassesStoreErrorsOn(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := booking.NewSlots(tc.av, tc.ap, tc.cal, testkit.NewClock(day("2026-05-20"))).
-				Find(context.Background(), tc.svc, "2026-06-01", "2026-06-01", "UTC")
+				Find(context.Background(), tc.svc, "2026-06-01", "2026-06-01", models.MustTimeZone("UTC"))
 			var ve *models.ValidationError
 			if err == nil || errors.As(err, &ve) || (tc.want != nil && !errors.Is(err, tc.want)) {
 				t.Errorf("Find = %v, want a non-validation error wrapping %v", err, tc.want)
@@ -639,7 +650,7 @@ func TestFindWithRepositories(t *testing.T) {
 		slots := booking.NewSlots(av, appts, nil, clock)
 		find := func() []string {
 			t.Helper()
-			got, err := slots.Find(ctx, svc, "2026-06-01", "2026-06-01", "Europe/Berlin")
+			got, err := slots.Find(ctx, svc, "2026-06-01", "2026-06-01", models.MustTimeZone("Europe/Berlin"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -651,7 +662,7 @@ func TestFindWithRepositories(t *testing.T) {
 		}
 
 		lead := uuid.New()
-		a, err := models.NewAppointment(svc, at(t, "2026-06-01 11:00", msk), "Europe/Berlin", models.AppointmentFormatOnline,
+		a, err := models.NewAppointment(svc, at(t, "2026-06-01 11:00", msk), models.MustTimeZone("Europe/Berlin"), models.AppointmentFormatOnline,
 			nil, &lead, models.AppointmentMetadata{}, 0, clock.Now())
 		if err != nil {
 			t.Fatal(err)
@@ -683,14 +694,14 @@ func TestFindPublishedReadsTheServiceEveryTime(t *testing.T) {
 		ctx := context.Background()
 		slots := booking.NewSlots(repository.NewAvailability(db), e.st.Appointments, nil, e.clock)
 		find := func() (*models.Service, []booking.Slot, error) {
-			return slots.FindPublished(ctx, "individual-session", "2026-12-03", "2026-12-04", "Europe/Berlin")
+			return slots.FindPublished(ctx, "individual-session", "2026-12-03", "2026-12-04", models.MustTimeZone("Europe/Berlin"))
 		}
 		e.book(t, 0, "anna@example.com")
 		svc, got, err := find()
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := slots.Find(ctx, e.svc, "2026-12-03", "2026-12-04", "Europe/Berlin")
+		want, err := slots.Find(ctx, e.svc, "2026-12-03", "2026-12-04", models.MustTimeZone("Europe/Berlin"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -717,11 +728,11 @@ func TestFindPublishedReadsTheServiceEveryTime(t *testing.T) {
 		if _, _, err := find(); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("unpublished: %v, want ErrNotFound", err)
 		}
-		if _, _, err := slots.FindPublished(ctx, "nope", "2026-12-03", "2026-12-04", "Europe/Berlin"); !errors.Is(err, models.ErrNotFound) {
+		if _, _, err := slots.FindPublished(ctx, "nope", "2026-12-03", "2026-12-04", models.MustTimeZone("Europe/Berlin")); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("unknown slug: %v, want ErrNotFound", err)
 		}
 		// A bad request is refused before anything is read.
-		if _, _, err := slots.FindPublished(ctx, "nope", "2026-12-04", "2026-12-03", "Europe/Berlin"); !isValidation(err, "to") {
+		if _, _, err := slots.FindPublished(ctx, "nope", "2026-12-04", "2026-12-03", models.MustTimeZone("Europe/Berlin")); !isValidation(err, "to") {
 			t.Errorf("reversed dates: %v, want a validation error of to", err)
 		}
 	})

@@ -172,7 +172,8 @@ func NewStaffBooker(store StaffBookingStore, slots *Slots, clock service.Clock, 
 type StaffBookingInput struct {
 	ServiceID uuid.UUID
 	Start     time.Time
-	Format    models.AppointmentFormat
+	// Format is parsed where the request came in (models.ParseAppointmentFormat).
+	Format models.AppointmentFormat
 	// Client: a name and an email, a phone or both. Without an email there is no account to
 	// write to, only the CRM lead (found or created by the phone).
 	Client ClientInput
@@ -217,7 +218,8 @@ func (sb *StaffBooker) BookByStaff(ctx context.Context, in StaffBookingInput) (*
 		if err != nil {
 			return err
 		}
-		appt, err = models.NewAppointmentByStaff(svc, in.Start, svc.Timezone, in.Format, userID, &leadID,
+		// The zero zone: the service's.
+		appt, err = models.NewAppointmentByStaff(svc, in.Start, models.TimeZone{}, in.Format, userID, &leadID,
 			models.AppointmentMetadata{EntryPoint: "staff"}, now)
 		if err != nil {
 			return requestField(err)
@@ -239,10 +241,8 @@ func (sb *StaffBooker) BookByStaff(ctx context.Context, in StaffBookingInput) (*
 // leadNote is what the lead's staff notes keep of a booking staff made: when, the name (of a client
 // known only by phone, the only place it is kept) and the staff's comment. Russian: staff read it.
 func (s *staffBooking) leadNote(svc *models.Service, start time.Time, name string) string {
-	loc, _ := time.LoadLocation(svc.Timezone) // validated when the service was saved
-	if loc == nil {
-		loc = time.UTC
-	}
+	zone, _ := serviceZone(svc) // saved valid; were it not, the zero zone's UTC
+	loc := zone.Location()
 	note := fmt.Sprintf("Запись сотрудником на %s: %s, %s.", start.In(loc).Format("02.01.2006 15:04"), svc.Title, name)
 	if s.comment != "" {
 		note += " " + s.comment

@@ -53,7 +53,8 @@ type WaitlistInput struct {
 	// From and To are calendar days (YYYY-MM-DD) in the service's zone, both included; empty
 	// means "any".
 	From, To string
-	Timezone string
+	// Timezone is the client's zone; the zero TimeZone means the service's.
+	Timezone models.TimeZone
 	Client   ClientInput
 	Consents []ConsentInput
 }
@@ -70,12 +71,12 @@ func (wl *Waitlist) JoinWaitlist(ctx context.Context, in WaitlistInput) (*models
 	if in.Client.Email == "" {
 		return nil, &models.ValidationError{Field: "client.email", Message: "must be an email address"}
 	}
-	if in.Timezone == "" {
-		in.Timezone = svc.Timezone
-	}
-	home, err := zoneCache{}.load(svc.Timezone)
+	home, err := serviceZone(svc)
 	if err != nil {
-		return nil, fmt.Errorf("waitlist of %s: %w", svc.Slug, err)
+		return nil, fmt.Errorf("waitlist: %w", err)
+	}
+	if in.Timezone.IsZero() {
+		in.Timezone = home
 	}
 	var from, to *time.Time
 	if in.From != "" {
@@ -83,7 +84,7 @@ func (wl *Waitlist) JoinWaitlist(ctx context.Context, in WaitlistInput) (*models
 		if err != nil {
 			return nil, &models.ValidationError{Field: "from", Message: "must be a date as YYYY-MM-DD"}
 		}
-		t := inZone(d, 0, home)
+		t := inZone(d, 0, home.Location())
 		from = &t
 	}
 	if in.To != "" {
@@ -91,7 +92,7 @@ func (wl *Waitlist) JoinWaitlist(ctx context.Context, in WaitlistInput) (*models
 		if err != nil {
 			return nil, &models.ValidationError{Field: "to", Message: "must be a date as YYYY-MM-DD"}
 		}
-		t := inZone(d.AddDate(0, 0, 1), 0, home)
+		t := inZone(d.AddDate(0, 0, 1), 0, home.Location())
 		to = &t
 	}
 	if from != nil && to != nil && !from.Before(*to) {

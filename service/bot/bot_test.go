@@ -262,7 +262,7 @@ func (e *env) appointment(t *testing.T, userID, leadID *uuid.UUID, at time.Time)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := models.NewAppointment(svc, at, "Europe/Moscow", models.AppointmentFormatOnline, userID, leadID, models.AppointmentMetadata{}, 0, now)
+	a, err := models.NewAppointment(svc, at, models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline, userID, leadID, models.AppointmentMetadata{}, 0, now)
 	if err != nil {
 		t.Fatal(err)
 	}

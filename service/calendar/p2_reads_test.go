@@ -19,7 +19,7 @@ func TestCalendarSyncLeavesTheIntakeFormEncrypted(t *testing.T) {
 		e := newEnv(t, db)
 		ctx := context.Background()
 		lead := models.NewID()
-		a, err := models.NewAppointment(e.svc, start, "Europe/Berlin", models.AppointmentFormatOnline, nil, &lead, models.AppointmentMetadata{}, 0, now)
+		a, err := models.NewAppointment(e.svc, start, models.MustTimeZone("Europe/Berlin"), models.AppointmentFormatOnline, nil, &lead, models.AppointmentMetadata{}, 0, now)
 		if err != nil {
 			t.Fatal(err)
 		}

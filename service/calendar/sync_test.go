@@ -87,7 +87,7 @@ func TestCalendarFollowsTheAppointment(t *testing.T) {
 		e := newEnv(t, db)
 		ctx := context.Background()
 		lead := models.NewID()
-		a, err := models.NewAppointment(e.svc, start, "Europe/Berlin", models.AppointmentFormatOnline, nil, &lead, models.AppointmentMetadata{}, 0, now)
+		a, err := models.NewAppointment(e.svc, start, models.MustTimeZone("Europe/Berlin"), models.AppointmentFormatOnline, nil, &lead, models.AppointmentMetadata{}, 0, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +149,7 @@ func TestCalendarOutageIsRetriedAndRefusalIsNot(t *testing.T) {
 		e := newEnv(t, db)
 		ctx := context.Background()
 		lead := models.NewID()
-		a, err := models.NewAppointment(e.svc, start, "Europe/Moscow", models.AppointmentFormatOnline, nil, &lead, models.AppointmentMetadata{}, 0, now)
+		a, err := models.NewAppointment(e.svc, start, models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline, nil, &lead, models.AppointmentMetadata{}, 0, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +176,7 @@ func TestBusyCalendarTimeIsNotOffered(t *testing.T) {
 		withCalendar := booking.NewSlots(e.av, e.appts, calendar.FreeBusy{Source: e.cal}, e.clock)
 		find := func(slots *booking.Slots) map[string]bool {
 			t.Helper()
-			got, err := slots.Find(ctx, e.svc, "2026-12-03", "2026-12-04", "Europe/Moscow")
+			got, err := slots.Find(ctx, e.svc, "2026-12-03", "2026-12-04", models.MustTimeZone("Europe/Moscow"))
 			if err != nil {
 				t.Fatal(err)
 			}

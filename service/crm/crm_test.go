@@ -117,7 +117,7 @@ func (e *env) lead(t *testing.T) (*models.Lead, models.Event) {
 // appointment with its appointment.booked event.
 func (e *env) book(t *testing.T, clientID, leadID *uuid.UUID) (*models.Appointment, models.Event) {
 	t.Helper()
-	a, err := models.NewAppointment(e.svc, e.slot, "Europe/Moscow", models.AppointmentFormatOnline, clientID, leadID,
+	a, err := models.NewAppointment(e.svc, e.slot, models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline, clientID, leadID,
 		models.AppointmentMetadata{}, 15*time.Minute, t0)
 	if err != nil {
 		t.Fatal(err)

@@ -112,7 +112,7 @@ func newEnv(t *testing.T, db *repository.DB) *env {
 // appointment books the (free) service at at for the user: confirmed at once.
 func (e *env) appointment(t *testing.T, at time.Time) *models.Appointment {
 	t.Helper()
-	a, err := models.NewAppointment(e.svc, at, "Europe/Berlin", models.AppointmentFormatOnline, &e.user.ID, nil, models.AppointmentMetadata{}, 0, now)
+	a, err := models.NewAppointment(e.svc, at, models.MustTimeZone("Europe/Berlin"), models.AppointmentFormatOnline, &e.user.ID, nil, models.AppointmentMetadata{}, 0, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +454,7 @@ func TestEveryBookingEventTellsTheClient(t *testing.T) {
 			t.Fatal(err)
 		}
 		moved := e.appointment(t, start.Add(4*time.Hour))
-		entry, err := models.NewWaitlistEntry(e.svc.ID, &e.user.ID, nil, nil, nil, nil, "Europe/Moscow", now)
+		entry, err := models.NewWaitlistEntry(e.svc.ID, &e.user.ID, nil, nil, nil, nil, models.MustTimeZone("Europe/Moscow"), now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -556,7 +556,7 @@ func TestConfirmationArrivesAfterSMTPComesBack(t *testing.T) {
 
 		e.smtp.Stop()
 		// A free booking is confirmed at once: its confirmation is published with it.
-		a, err := models.NewAppointment(e.svc, start, "Europe/Berlin", models.AppointmentFormatOnline, &e.user.ID, nil, models.AppointmentMetadata{}, 0, now)
+		a, err := models.NewAppointment(e.svc, start, models.MustTimeZone("Europe/Berlin"), models.AppointmentFormatOnline, &e.user.ID, nil, models.AppointmentMetadata{}, 0, now)
 		if err != nil {
 			t.Fatal(err)
 		}

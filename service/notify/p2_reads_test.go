@@ -21,7 +21,7 @@ func TestMessagesDecryptOnlyTheManageToken(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
-		a, err := models.NewAppointment(e.svc, start, "Europe/Berlin", models.AppointmentFormatOnline, &e.user.ID, nil, models.AppointmentMetadata{}, 0, now)
+		a, err := models.NewAppointment(e.svc, start, models.MustTimeZone("Europe/Berlin"), models.AppointmentFormatOnline, &e.user.ID, nil, models.AppointmentMetadata{}, 0, now)
 		if err != nil {
 			t.Fatal(err)
 		}
