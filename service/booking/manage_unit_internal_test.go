@@ -2,11 +2,13 @@ package booking
 
 // Unit tests of the managing use case's cancellations over in-memory fakes of its ports (its store,
 // Payments' refunds, the job queue): the refund policy, who may cancel, and that a refusal
-// changes nothing. The database tests (manage_test.go) run the same code over the real stores.
+// changes nothing. Moves and intake forms are in reschedule_unit_internal_test.go, over the same
+// store. The database tests (manage_test.go) run the same code over the real stores.
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
@@ -20,29 +22,50 @@ import (
 	"balance/repository"
 )
 
-// memManageStore is ManageStore in memory, enough for cancellations: a failed transaction puts
-// the appointments back as they were.
+// memManageStore is ManageStore in memory: a failed transaction puts back what it changed, and a
+// move saves the old appointment before it inserts the new one, refused (models.ErrSlotTaken) when
+// it overlaps another active appointment, as the database does. It is also the slot checks'
+// AppointmentWindow.
 type memManageStore struct {
 	svc   *models.Service
 	appts map[uuid.UUID]models.Appointment
-	pays  map[uuid.UUID][]models.Payment // by appointment
+	pays  map[uuid.UUID][]models.Payment  // by appointment
+	forms map[uuid.UUID]models.IntakeForm // by appointment
+	// rescheduled and submitted are the events of the moves and the intake forms sent, in order.
+	rescheduled []models.AppointmentRescheduled
+	submitted   []models.IntakeFormSubmitted
+	// meanwhile runs once, as the next transaction begins: what another one committed just before.
+	meanwhile func(m *memManageStore)
 }
 
+var _ AppointmentWindow = (*memManageStore)(nil)
+
 func (m *memManageStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	before := maps.Clone(m.appts)
+	if m.meanwhile != nil {
+		m.meanwhile(m)
+		m.meanwhile = nil
+	}
+	appts, pays, forms := maps.Clone(m.appts), maps.Clone(m.pays), maps.Clone(m.forms)
+	n, k := len(m.rescheduled), len(m.submitted)
 	if err := fn(ctx); err != nil {
-		m.appts = before
+		m.appts, m.pays, m.forms = appts, pays, forms
+		m.rescheduled, m.submitted = m.rescheduled[:n], m.submitted[:k]
 		return err
 	}
 	return nil
 }
 
+// Appointment comes, as from the database, with its service, its payments and the status of its
+// intake form (not the answers).
 func (m *memManageStore) Appointment(_ context.Context, id uuid.UUID) (*models.Appointment, error) {
 	a, ok := m.appts[id]
 	if !ok {
 		return nil, models.ErrNotFound
 	}
-	a.Service, a.Payments = m.svc, m.pays[id]
+	a.Service, a.Payments, a.IntakeForm = m.svc, slices.Clone(m.pays[id]), nil
+	if f, ok := m.forms[id]; ok {
+		a.IntakeForm = &models.IntakeForm{ID: f.ID, AppointmentID: f.AppointmentID, Status: f.Status, SubmittedAt: f.SubmittedAt}
+	}
 	return &a, nil
 }
 
@@ -55,6 +78,19 @@ func (m *memManageStore) AppointmentByManageToken(ctx context.Context, hash stri
 	return nil, models.ErrNotFound
 }
 
+// put stores a as a row, without what is loaded with it.
+func (m *memManageStore) put(a *models.Appointment) {
+	for _, e := range a.Events() {
+		if r, ok := e.(models.AppointmentRescheduled); ok {
+			m.rescheduled = append(m.rescheduled, r)
+		}
+	}
+	row := *a
+	row.Service, row.Payments, row.IntakeForm = nil, nil, nil
+	row.ClearEvents()
+	m.appts[a.ID] = row
+}
+
 func (m *memManageStore) UpdateAppointment(ctx context.Context, id uuid.UUID, fn func(*models.Appointment) error) error {
 	a, err := m.Appointment(ctx, id)
 	if err != nil {
@@ -64,33 +100,98 @@ func (m *memManageStore) UpdateAppointment(ctx context.Context, id uuid.UUID, fn
 		return err
 	}
 	a.Version++
-	a.Service, a.Payments = nil, nil
-	m.appts[id] = *a
+	m.put(a)
 	return nil
 }
 
-func (m *memManageStore) RescheduleAppointment(context.Context, uuid.UUID, func(*models.Appointment) (*models.Appointment, error)) (*models.Appointment, error) {
-	return nil, errors.New("not in these tests")
+func (m *memManageStore) RescheduleAppointment(ctx context.Context, id uuid.UUID, fn func(*models.Appointment) (*models.Appointment, error)) (*models.Appointment, error) {
+	old, err := m.Appointment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	next, err := fn(old)
+	if err != nil {
+		return nil, err
+	}
+	for other, x := range m.appts {
+		if other != id && x.IsActive() && x.StartAt.Before(next.BlockedUntil) && next.StartAt.Before(x.BlockedUntil) {
+			return nil, fmt.Errorf("reschedule appointment %s: %w", id, models.ErrSlotTaken)
+		}
+	}
+	old.Version++
+	m.put(old)
+	m.put(next)
+	return next, nil
 }
 
 func (m *memManageStore) ClientAppointments(context.Context, uuid.UUID, bool, time.Time, repository.Page) ([]models.Appointment, error) {
 	return nil, errors.New("not in these tests")
 }
 
-func (m *memManageStore) MovePayments(context.Context, uuid.UUID, uuid.UUID, time.Time) error {
-	return errors.New("not in these tests")
+func (m *memManageStore) MovePayments(_ context.Context, from, to uuid.UUID, now time.Time) error {
+	moved := slices.Clone(m.pays[from])
+	for i := range moved {
+		moved[i].AppointmentID, moved[i].UpdatedAt = to, now
+		moved[i].Version++
+	}
+	m.pays[to] = append(slices.Clone(m.pays[to]), moved...)
+	delete(m.pays, from)
+	return nil
 }
 
-func (m *memManageStore) MoveIntakeForm(context.Context, uuid.UUID, uuid.UUID, time.Time) error {
-	return errors.New("not in these tests")
+func (m *memManageStore) MoveIntakeForm(_ context.Context, from, to uuid.UUID, now time.Time) error {
+	if f, ok := m.forms[from]; ok {
+		f.AppointmentID, f.UpdatedAt = to, now
+		m.forms[to] = f
+		delete(m.forms, from)
+	}
+	return nil
 }
 
-func (m *memManageStore) IntakeForm(context.Context, uuid.UUID) (*models.IntakeForm, error) {
-	return nil, models.ErrNotFound
+func (m *memManageStore) IntakeForm(_ context.Context, appointmentID uuid.UUID) (*models.IntakeForm, error) {
+	f, ok := m.forms[appointmentID]
+	if !ok {
+		return nil, fmt.Errorf("intake form of %s: %w", appointmentID, models.ErrNotFound)
+	}
+	return &f, nil
 }
 
-func (m *memManageStore) SaveIntakeForm(context.Context, *models.IntakeForm) error {
-	return errors.New("not in these tests")
+// SaveIntakeForm inserts the form or overwrites the appointment's, as the repository does: the
+// form takes the stored one's ID and creation time.
+func (m *memManageStore) SaveIntakeForm(_ context.Context, f *models.IntakeForm) error {
+	if stored, ok := m.forms[f.AppointmentID]; ok {
+		f.ID, f.CreatedAt = stored.ID, stored.CreatedAt
+	}
+	for _, e := range f.Events() {
+		if s, ok := e.(models.IntakeFormSubmitted); ok {
+			m.submitted = append(m.submitted, s)
+		}
+	}
+	row := *f
+	row.ClearEvents()
+	m.forms[f.AppointmentID] = row
+	return nil
+}
+
+// Conflicting and BusyBetween answer as the repository does: the active appointments whose held
+// time overlaps [start, blockedUntil).
+func (m *memManageStore) Conflicting(_ context.Context, start, blockedUntil time.Time) ([]models.Appointment, error) {
+	var out []models.Appointment
+	for _, a := range m.appts {
+		if a.IsActive() && a.StartAt.Before(blockedUntil) && start.Before(a.BlockedUntil) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func (m *memManageStore) BusyBetween(ctx context.Context, start, blockedUntil time.Time) ([]repository.BusyTime, error) {
+	appts, err := m.Conflicting(ctx, start, blockedUntil)
+	out := make([]repository.BusyTime, 0, len(appts))
+	for _, a := range appts {
+		out = append(out, repository.BusyTime{StartAt: a.StartAt, BlockedUntil: a.BlockedUntil})
+	}
+	return out, err
 }
 
 // memRefunds is the refunder in memory: it records the refunds started.
