@@ -80,7 +80,7 @@ func newManageFixture(t *testing.T) *manageFixture {
 	}
 	paid := func(start time.Time, client byte, token string) (*models.Appointment, models.Payment) {
 		booked := manageNow.Add(-time.Hour)
-		a, err := models.NewAppointment(svc, start, "Europe/Berlin", models.AppointmentFormatOnline, &uuid.UUID{client}, &uuid.UUID{client, 1},
+		a, err := models.NewAppointment(svc, start, models.MustTimeZone("Europe/Berlin"), models.AppointmentFormatOnline, &uuid.UUID{client}, &uuid.UUID{client, 1},
 			models.AppointmentMetadata{EntryPoint: "site"}, 15*time.Minute, booked)
 		if err != nil {
 			t.Fatal(err)

@@ -81,7 +81,7 @@ func TestStaffBookerUnit(t *testing.T) {
 	draft := unitService(t, "draft-session", true)
 	rules := weekdayRules(t, svc)
 	// another is someone else's booking of Thursday 12:00 Moscow.
-	another, err := models.NewAppointmentByStaff(svc, envSlot(4), "Europe/Moscow", models.AppointmentFormatOnline,
+	another, err := models.NewAppointmentByStaff(svc, envSlot(4), models.MustTimeZone("Europe/Moscow"), models.AppointmentFormatOnline,
 		&uuid.UUID{7}, nil, models.AppointmentMetadata{}, envNow.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
