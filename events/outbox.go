@@ -103,10 +103,34 @@ type eventJob struct {
 	EventID    uuid.UUID       `json:"event_id" river:"unique"`
 	Event      string          `json:"event"`
 	Subscriber string          `json:"subscriber" river:"unique"`
-	Payload    json.RawMessage `json:"payload"`
+	Payload    payloadText     `json:"payload"`
 }
 
 func (eventJob) Kind() string { return "event" }
+
+// payloadText is an event's encoded payload, kept in its jobs' arguments as one JSON string rather
+// than an object. The job table indexes every key and value of the arguments (a GIN index), and a
+// payload is only ever read whole, by the worker: as a string it is one entry of that index instead
+// of two for each of its fields, for each subscriber's row. Rows that hold the payload as an object
+// (written before) are read as well.
+type payloadText json.RawMessage
+
+// MarshalJSON writes the payload as a JSON string.
+func (p payloadText) MarshalJSON() ([]byte, error) { return json.Marshal(string(p)) }
+
+// UnmarshalJSON reads the payload from a JSON string, or as it is from an object.
+func (p *payloadText) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*p = payloadText(s)
+		return nil
+	}
+	*p = append((*p)[:0], b...)
+	return nil
+}
 
 // taskJob runs a named task.
 type taskJob struct {
@@ -276,7 +300,7 @@ func (o *Outbox) Publish(ctx context.Context, tx *repository.Tx, events []models
 		}
 		for _, sub := range subs {
 			params = append(params, river.InsertManyParams{
-				Args:       eventJob{EventID: e.EventID(), Event: e.EventName(), Subscriber: sub.Name, Payload: payload},
+				Args:       eventJob{EventID: e.EventID(), Event: e.EventName(), Subscriber: sub.Name, Payload: payloadText(payload)},
 				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}},
 			})
 		}
@@ -501,7 +525,7 @@ func (w *eventWorker) Work(ctx context.Context, job *river.Job[eventJob]) error 
 	if !ok {
 		return river.JobCancel(fmt.Errorf("no subscriber %s for %s any more", a.Subscriber, a.Event))
 	}
-	e, err := w.o.catalog.Decode(a.Event, a.Payload)
+	e, err := w.o.catalog.Decode(a.Event, json.RawMessage(a.Payload))
 	if err != nil {
 		return river.JobCancel(err)
 	}
