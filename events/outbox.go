@@ -100,10 +100,10 @@ type Outbox struct {
 
 // eventJob is the job of delivering one event to one subscriber.
 type eventJob struct {
-	EventID    uuid.UUID       `json:"event_id" river:"unique"`
-	Event      string          `json:"event"`
-	Subscriber string          `json:"subscriber" river:"unique"`
-	Payload    payloadText     `json:"payload"`
+	EventID    uuid.UUID   `json:"event_id" river:"unique"`
+	Event      string      `json:"event"`
+	Subscriber string      `json:"subscriber" river:"unique"`
+	Payload    payloadText `json:"payload"`
 }
 
 func (eventJob) Kind() string { return "event" }
