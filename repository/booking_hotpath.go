@@ -137,9 +137,8 @@ func (r *BookingHotPath) RecordUser(ctx context.Context, u *models.User, consent
 		ins AS (
 			INSERT INTO consents (id, user_id, consent_type, granted, version, source, granted_at)
 			SELECT g.id, u.id, g.consent_type, true, g.version, g.source, ? FROM u, g
-			WHERE g.id IS NOT NULL AND u.status = 'active' AND NOT EXISTS (
-				SELECT 1 FROM consents c WHERE c.user_id = u.id AND c.consent_type = g.consent_type
-				AND c.granted AND c.revoked_at IS NULL)
+			WHERE g.id IS NOT NULL AND u.status = 'active'
+			ON CONFLICT (user_id, consent_type) WHERE granted AND revoked_at IS NULL DO NOTHING
 			RETURNING consent_type
 		)
 		SELECT u.id, u.status, u.created,
@@ -312,4 +311,22 @@ func (r *BookingHotPath) recordUserGenerally(ctx context.Context, u *models.User
 		return nil, err
 	}
 	return &RecordedUser{ID: existing.ID, Status: existing.Status}, nil
+}
+
+// SavePendingPayment writes what models.Payment.MarkPending changed — the status, the provider's
+// payment id, the confirmation URL and the time — in one UPDATE of those columns, if the row still
+// has p's version (else models.ErrConflict), and moves p to the next version. MarkPending records
+// no event, so there is none to publish.
+func (r *BookingHotPath) SavePendingPayment(ctx context.Context, p *models.Payment) error {
+	res := r.db.conn(ctx).Exec(`UPDATE payments SET status = ?, provider_payment_id = ?, confirmation_url = ?,
+		updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		p.Status, p.ProviderPaymentID, p.ConfirmationURL, p.UpdatedAt, p.ID, p.Version)
+	if res.Error != nil {
+		return fmt.Errorf("save pending payment %s: %w", p.ID, translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("save pending payment %s: %w", p.ID, &models.ConstraintError{Kind: models.ErrConflict, Constraint: "version"})
+	}
+	p.Version++
+	return nil
 }

@@ -197,6 +197,50 @@ func TestBookingPaymentOptimisticLocking(t *testing.T) {
 	})
 }
 
+// The booking's hot path writes a payment the provider created in one UPDATE of the columns
+// MarkPending changes, versioned like every save.
+func TestBookingSavePendingPayment(t *testing.T) {
+	t.Parallel()
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		ctx := context.Background()
+		payments, hot := repository.NewPayments(db), repository.NewBookingHotPath(db)
+		a := bookingCreate(t, db, bookingCreateService(t, db, nil), bookingAt(0, 10), nil)
+		p := bookingCreatePayment(t, db, a.ID, t0)
+		stale := *p
+		later := t0.Add(time.Minute)
+		if err := p.MarkPending("yk-42", "https://pay.example/42", later); err != nil {
+			t.Fatal(err)
+		}
+		q := testkit.CountQueries(t, db.Gorm)
+		if err := hot.SavePendingPayment(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if n := q.N(); n != 1 {
+			t.Errorf("%d statements, want 1", n)
+		}
+		got, err := payments.ByID(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != models.PaymentStatusPending || got.ProviderPaymentID == nil || *got.ProviderPaymentID != "yk-42" ||
+			got.ConfirmationURL == nil || *got.ConfirmationURL != "https://pay.example/42" || !got.UpdatedAt.Equal(later) ||
+			got.Version != 2 || p.Version != 2 || got.AmountMinor != 500000 || got.IdempotenceKey != p.IdempotenceKey {
+			t.Errorf("stored %+v (in memory version %d)", got, p.Version)
+		}
+		// A copy of the intent at its old version is refused, and changes nothing.
+		if err := stale.MarkPending("yk-43", "", later); err != nil {
+			t.Fatal(err)
+		}
+		assertConstraint(t, hot.SavePendingPayment(ctx, &stale), models.ErrConflict, "version")
+		if stale.Version != 1 {
+			t.Errorf("a refused save moved the version to %d", stale.Version)
+		}
+		if got, err := payments.ByID(ctx, p.ID); err != nil || *got.ProviderPaymentID != "yk-42" || got.Version != 2 {
+			t.Errorf("after the refused save: %+v, %v", got, err)
+		}
+	})
+}
+
 func TestBookingRefunds(t *testing.T) {
 	t.Parallel()
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {

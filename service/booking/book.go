@@ -48,8 +48,10 @@ type BookingStore interface {
 	BookingRequest(ctx context.Context, key string, now time.Time) (*models.BookingRequest, error)
 	ForgetBookingRequest(ctx context.Context, appointmentID uuid.UUID) error
 	CreatePayment(ctx context.Context, p *models.Payment) error
-	// SavePayment writes p if its row still has p's version (else models.ErrConflict).
-	SavePayment(ctx context.Context, p *models.Payment) error
+	// SavePendingPayment writes what Payment.MarkPending changed (status, the provider's id, the
+	// confirmation URL, the time) if p's row still has p's version (else models.ErrConflict), and
+	// moves p to the next version.
+	SavePendingPayment(ctx context.Context, p *models.Payment) error
 	UpdatePayment(ctx context.Context, id uuid.UUID, fn func(*models.Payment) error) error
 }
 
@@ -375,7 +377,7 @@ func (b *Booker) createPayment(ctx context.Context, svc *models.Service, appt *m
 		// a webhook touched it meanwhile — then it is loaded again.
 		err = pay.MarkPending(remote.ID, remote.ConfirmationURL, b.clock.Now().UTC())
 		if err == nil {
-			err = b.store.SavePayment(ctx, pay)
+			err = b.store.SavePendingPayment(ctx, pay)
 		}
 		if errors.Is(err, models.ErrConflict) {
 			err = b.store.UpdatePayment(ctx, pay.ID, func(p *models.Payment) error {

@@ -76,8 +76,8 @@ func (s storesForBooking) CreatePayment(ctx context.Context, p *models.Payment) 
 	return s.st.Payments.Create(ctx, p)
 }
 
-func (s storesForBooking) SavePayment(ctx context.Context, p *models.Payment) error {
-	return s.st.Payments.Save(ctx, p)
+func (s storesForBooking) SavePendingPayment(ctx context.Context, p *models.Payment) error {
+	return s.st.Hot.SavePendingPayment(ctx, p)
 }
 
 func (s storesForBooking) UpdatePayment(ctx context.Context, id uuid.UUID, fn func(*models.Payment) error) error {

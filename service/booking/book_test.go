@@ -269,7 +269,7 @@ func (m *memStore) CreatePayment(_ context.Context, p *models.Payment) error {
 	return nil
 }
 
-func (m *memStore) SavePayment(_ context.Context, p *models.Payment) error {
+func (m *memStore) SavePendingPayment(_ context.Context, p *models.Payment) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.versions[p.ID] != p.Version {

@@ -92,7 +92,11 @@ func TestClientCancelReasonStaysP2(t *testing.T) {
 				t.Fatal(err)
 			}
 			if job.Event == "appointment.canceled" && job.Subscriber == audit.Subscriber {
-				if canceled, err = events.DefaultCatalog().Decode(job.Event, job.Payload); err != nil {
+				var payload string // the outbox keeps an event's payload as one JSON string
+				if err := json.Unmarshal(job.Payload, &payload); err != nil {
+					t.Fatal(err)
+				}
+				if canceled, err = events.DefaultCatalog().Decode(job.Event, json.RawMessage(payload)); err != nil {
 					t.Fatal(err)
 				}
 			}
