@@ -25,7 +25,13 @@ type Subscription struct {
 	Event  string
 	Name   string
 	Handle Handler
+	// Wants, when set, tells from the event alone whether the handler has anything to do with it;
+	// an event it does not want is not delivered to it (no job is queued for it).
+	Wants func(models.Event) bool
 }
+
+// Follows reports whether e is delivered to the subscription.
+func (s Subscription) Follows(e models.Event) bool { return s.Wants == nil || s.Wants(e) }
 
 // Subscriptions is the set of handlers, keyed by (event name, subscriber name). Safe for
 // concurrent use; subscribe everything before the bus starts.
@@ -41,6 +47,13 @@ func NewSubscriptions() *Subscriptions {
 
 // Subscribe adds a handler named name for events named event. A name is unique per event.
 func (s *Subscriptions) Subscribe(event, name string, h Handler) error {
+	return s.SubscribeWhen(event, name, nil, h)
+}
+
+// SubscribeWhen is Subscribe for a handler that has nothing to do with the events wants refuses
+// (nil wants every one): those are not delivered to it, so no job is queued for them. wants sees
+// only the event, so it must not read anything else; the handler still checks what it needs.
+func (s *Subscriptions) SubscribeWhen(event, name string, wants func(models.Event) bool, h Handler) error {
 	if event == "" || name == "" || h == nil {
 		return fmt.Errorf("subscribe: event, name and handler are required")
 	}
@@ -51,7 +64,7 @@ func (s *Subscriptions) Subscribe(event, name string, h Handler) error {
 			return fmt.Errorf("subscribe: %s already has a subscriber named %s", event, name)
 		}
 	}
-	s.subs[event] = append(s.subs[event], Subscription{Event: event, Name: name, Handle: h})
+	s.subs[event] = append(s.subs[event], Subscription{Event: event, Name: name, Handle: h, Wants: wants})
 	return nil
 }
 

@@ -65,6 +65,9 @@ func (m *Memory) Publish(ctx context.Context, tx *repository.Tx, events []models
 func (m *Memory) deliver(ctx context.Context, events []models.Event) {
 	for _, e := range events {
 		for _, sub := range m.subs.For(e.EventName()) {
+			if !sub.Follows(e) {
+				continue
+			}
 			if err := m.run(ctx, sub, e); err != nil {
 				m.log.ErrorContext(ctx, "event subscriber failed",
 					"event", e.EventName(), "event_id", e.EventID().String(), "subscriber", sub.Name, "error", err.Error())

@@ -270,3 +270,44 @@ func createService(t *testing.T, db *repository.DB) *models.Service {
 	}
 	return s
 }
+
+// The in-memory bus, like the outbox, delivers to a subscriber only the events it wants.
+func TestMemoryDeliversOnlyWhatASubscriberWants(t *testing.T) {
+	t.Parallel()
+	db := testkit.NewDB(t, testkit.Dialects[1])
+	var mu sync.Mutex
+	got := map[string]int{}
+	count := func(name string) events.Handler {
+		return func(context.Context, models.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got[name]++
+			return nil
+		}
+	}
+	env := newMemory(t, db, func(subs *events.Subscriptions) {
+		mustSubscribe(t, subs, "lead.captured", "all", count("all"))
+		wants := func(e models.Event) bool { return e.(models.LeadCaptured).Source == "telegram" }
+		if err := subs.SubscribeWhen("lead.captured", "picky", wants, count("picky")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ctx := context.Background()
+	bot, err := models.NewLead("telegram", models.UTM{}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []*models.Lead{newLead(t), bot} {
+		if err := env.leads.Create(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := env.bus.Drain(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got["all"] != 2 || got["picky"] != 1 {
+		t.Errorf("deliveries %v, want all 2, picky 1", got)
+	}
+}

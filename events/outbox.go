@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -290,7 +291,7 @@ func (o *Outbox) Publish(ctx context.Context, tx *repository.Tx, events []models
 	}
 	var params []river.InsertManyParams
 	for _, e := range events {
-		subs := o.subs.For(e.EventName())
+		subs := slices.DeleteFunc(o.subs.For(e.EventName()), func(s Subscription) bool { return !s.Follows(e) })
 		if len(subs) == 0 {
 			continue
 		}

@@ -445,3 +445,60 @@ func TestOutboxRescueOutlastsTheJobTimeout(t *testing.T) {
 		}
 	}
 }
+
+// A subscriber that wants only some events of a name gets no job for the others; the rest of the
+// event's subscribers get theirs.
+func TestOutboxQueuesOnlyWhatASubscriberWants(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		subs := events.NewSubscriptions()
+		all, picky := newRecorder(), newRecorder()
+		if err := subs.Subscribe("lead.captured", "all", all.handle); err != nil {
+			t.Fatal(err)
+		}
+		wants := func(e models.Event) bool { return e.(models.LeadCaptured).Source == "telegram" }
+		if err := subs.SubscribeWhen("lead.captured", "picky", wants, picky.handle); err != nil {
+			t.Fatal(err)
+		}
+		o, err := events.NewOutbox(db, events.DefaultCatalog(), subs, events.OutboxConfig{
+			Workers: 2, MaxAttempts: 3, RetryBase: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond, PollInterval: 20 * time.Millisecond,
+		}, testkit.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetPublisher(o)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := o.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+			defer stop()
+			if err := o.Stop(stopCtx); err != nil {
+				t.Errorf("stop: %v", err)
+			}
+		}()
+		leads := repository.NewLeads(db)
+		site := newLead(t) // source "site": not for picky
+		bot, err := models.NewLead("telegram", models.UTM{}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		siteID, botID := capturedID(t, site), capturedID(t, bot)
+		for _, l := range []*models.Lead{site, bot} {
+			if err := leads.Create(ctx, l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all.waitFor(t, siteID)
+		all.waitFor(t, botID)
+		picky.waitFor(t, botID)
+		var jobs int
+		if err := db.Gorm.Raw("SELECT count(*) FROM river_job WHERE kind = 'event'").Row().Scan(&jobs); err != nil {
+			t.Fatal(err)
+		}
+		if jobs != 3 || picky.count(siteID) != 0 {
+			t.Errorf("%d event jobs (want 3: two for all, one for picky); picky saw the site's lead %d times", jobs, picky.count(siteID))
+		}
+	})
+}

@@ -638,3 +638,37 @@ func TestBookingNeverOfferedTellsNothing(t *testing.T) {
 		}
 	})
 }
+
+// A booking's own event decides which of the two notify subscribers has anything to do with it:
+// one waiting for its payment gets the "booking received" message and no reminders yet, one
+// confirmed at once gets reminders and no such message. No job is queued for the other.
+func TestBookedEventGoesOnlyWhereItIsUsed(t *testing.T) {
+	t.Parallel()
+	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
+		e := newEnv(t, db)
+		booked := func(s models.AppointmentStatus) models.Event {
+			return models.AppointmentBooked{EventMeta: models.NewEventMeta(models.NewID(), now), Status: s}
+		}
+		for _, tc := range []struct {
+			event      models.Event
+			subscriber string
+			want       bool
+		}{
+			{booked(models.AppointmentStatusPendingPayment), notify.MessagesSubscriber, true},
+			{booked(models.AppointmentStatusPendingPayment), notify.RemindersSubscriber, false},
+			{booked(models.AppointmentStatusConfirmed), notify.MessagesSubscriber, false},
+			{booked(models.AppointmentStatusConfirmed), notify.RemindersSubscriber, true},
+			{models.AppointmentConfirmed{EventMeta: models.NewEventMeta(models.NewID(), now)}, notify.MessagesSubscriber, true},
+			{models.AppointmentConfirmed{EventMeta: models.NewEventMeta(models.NewID(), now)}, notify.RemindersSubscriber, true},
+			{models.AppointmentCanceled{EventMeta: models.NewEventMeta(models.NewID(), now)}, notify.MessagesSubscriber, true},
+		} {
+			sub, ok := e.subs.Get(tc.event.EventName(), tc.subscriber)
+			if !ok {
+				t.Fatalf("%s does not follow %s", tc.subscriber, tc.event.EventName())
+			}
+			if got := sub.Follows(tc.event); got != tc.want {
+				t.Errorf("%s follows %s %+v: %v, want %v", tc.subscriber, tc.event.EventName(), tc.event, got, tc.want)
+			}
+		}
+	})
+}

@@ -33,13 +33,22 @@ func (n *Notifier) Register(subs *events.Subscriptions) error {
 		models.RefundSucceeded{}.EventName():        n.onRefunded,
 		models.WaitlistSlotFreed{}.EventName():      n.onSlotFreed,
 	}
+	// A booking's own event says whether it waits for its payment: only such a booking gets the
+	// "booking received" message, and only one confirmed at once gets its reminders from it (the
+	// others from their confirmation). No job is queued for the rest.
+	bookedAs := func(status models.AppointmentStatus) func(models.Event) bool {
+		return func(e models.Event) bool {
+			b, ok := e.(models.AppointmentBooked)
+			return !ok || b.Status == status
+		}
+	}
 	for event, h := range handlers {
-		if err := subs.Subscribe(event, MessagesSubscriber, h); err != nil {
+		if err := subs.SubscribeWhen(event, MessagesSubscriber, bookedAs(models.AppointmentStatusPendingPayment), h); err != nil {
 			return err
 		}
 	}
 	for _, event := range []string{models.AppointmentConfirmed{}.EventName(), models.AppointmentBooked{}.EventName()} {
-		if err := subs.Subscribe(event, RemindersSubscriber, n.scheduleReminders); err != nil {
+		if err := subs.SubscribeWhen(event, RemindersSubscriber, bookedAs(models.AppointmentStatusConfirmed), n.scheduleReminders); err != nil {
 			return err
 		}
 	}
