@@ -13,6 +13,7 @@ import (
 
 	"balance/events"
 	"balance/internal/testkit"
+	"balance/migrations"
 	"balance/models"
 	"balance/repository"
 )
@@ -274,7 +275,7 @@ func createService(t *testing.T, db *repository.DB) *models.Service {
 // The in-memory bus, like the outbox, delivers to a subscriber only the events it wants.
 func TestMemoryDeliversOnlyWhatASubscriberWants(t *testing.T) {
 	t.Parallel()
-	db := testkit.NewDB(t, testkit.Dialects[1])
+	db := testkit.NewDB(t, migrations.SQLite)
 	var mu sync.Mutex
 	got := map[string]int{}
 	count := func(name string) events.Handler {
