@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"balance/integrations/yookassa"
+	"balance/integrations/yookassa/yookassasim"
 	"balance/integrations/yookassa/yookassatest"
 	"balance/models"
 )
@@ -520,5 +523,44 @@ func TestMalformedResponses(t *testing.T) {
 			t.Errorf("%s: refund: no error", tt.name)
 		}
 		srv.Close()
+	}
+}
+
+// Without an HTTP client of the caller's, the client keeps a connection open for each of the
+// bookings that create payments at once, instead of opening new ones beyond Go's default two.
+func TestDefaultClientKeepsConcurrentConnections(t *testing.T) {
+	t.Parallel()
+	sim := yookassasim.New(yookassasim.Config{ShopID: shopID, SecretKey: secret})
+	var opened atomic.Int64
+	srv := httptest.NewUnstartedServer(sim)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	sim.SetBaseURL(srv.URL)
+	t.Cleanup(srv.Close)
+	t.Cleanup(sim.Close)
+	c, err := yookassa.New(yookassa.Config{ShopID: shopID, SecretKey: secret, APIURL: srv.URL + "/v3", ReturnURL: "https://balance.example/return"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const concurrent, rounds = 8, 5
+	for r := range rounds {
+		var wg sync.WaitGroup
+		for i := range concurrent {
+			wg.Go(func() {
+				if _, err := c.CreatePayment(context.Background(), yookassa.CreatePaymentRequest{
+					Amount: rub1500, Description: "Сессия", AppointmentID: uuid.New(), IdempotenceKey: fmt.Sprintf("k-%d-%d", r, i),
+				}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := opened.Load(); n > concurrent {
+		t.Errorf("%d connections opened for %d rounds of %d concurrent calls, want at most %d", n, rounds, concurrent, concurrent)
 	}
 }

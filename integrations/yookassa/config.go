@@ -89,7 +89,7 @@ func (c Config) withDefaults() (Config, error) {
 		errs = append(errs, errors.New("return url must be an absolute http(s) URL"))
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: defaultTimeout}
+		c.HTTPClient = &http.Client{Timeout: defaultTimeout, Transport: keepAliveTransport()}
 	}
 	switch {
 	case c.MaxRetries == 0:
@@ -107,4 +107,15 @@ func (c Config) withDefaults() (Config, error) {
 		return Config{}, fmt.Errorf("yookassa config: %w", err)
 	}
 	return c, nil
+}
+
+// idleConnsPerHost is how many connections to the API are kept open between calls: as many as the
+// bookings that may create their payments at once. Go's default keeps two, so every further
+// concurrent call would open a new connection, and over HTTPS pay for a new handshake.
+const idleConnsPerHost = 32
+
+func keepAliveTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = idleConnsPerHost
+	return t
 }
