@@ -35,6 +35,16 @@ type BookingContext struct {
 	UserStatus models.UserStatus
 	// EmailLead and PhoneLead are the CRM leads that hold the email and the phone, nil when none.
 	EmailLead, PhoneLead *uuid.UUID
+	// Schedule is the service's schedule around the asked time, read in the same statement on
+	// PostgreSQL; nil on SQLite, where Schedule reads it.
+	Schedule *Schedule
+}
+
+// Schedule is the weekly rules of a service (and of every service) and its exceptions that touch
+// some calendar days.
+type Schedule struct {
+	Rules      []models.AvailabilityRule
+	Exceptions []models.AvailabilityException
 }
 
 type bookingContextRow struct {
@@ -44,28 +54,51 @@ type bookingContextRow struct {
 	UserStatus     *string
 	EmailLead      *uuid.UUID
 	PhoneLead      *uuid.UUID
+	Rules          []byte
+	Exceptions     []byte
 }
+
+// scheduleReach is how far around the asked time Context reads the schedule: the calendar days
+// of the UTC day three days before to three days after, which holds the two days either side of
+// the asked time's day in any zone that the slot check looks at.
+const scheduleReach = 3 * 24 * time.Hour
 
 // Context loads the service of slug with, in the same statement, whether key (when not empty)
 // holds an unexpired booking request, the account of email and the leads holding email and phone
-// (each may be empty). An unknown slug is models.ErrNotFound.
-func (r *BookingHotPath) Context(ctx context.Context, slug, key string, email models.Email, phone string, now time.Time) (*BookingContext, error) {
+// (each may be empty), and on PostgreSQL the service's schedule around the time at. An unknown slug
+// is models.ErrNotFound.
+func (r *BookingHotPath) Context(ctx context.Context, slug, key string, email models.Email, phone string, at, now time.Time) (*BookingContext, error) {
 	var row bookingContextRow
-	err := r.db.conn(ctx).Model(&models.Service{}).Select(`services.*,
+	columns := `services.*,
 		EXISTS (SELECT 1 FROM booking_requests WHERE key = ? AND expires_at > ?) AS requested,
 		(SELECT id FROM users WHERE email = ? AND deleted_at IS NULL) AS user_id,
 		(SELECT status FROM users WHERE email = ? AND deleted_at IS NULL) AS user_status,
 		(SELECT lead_id FROM lead_identities WHERE kind = ? AND value = ?) AS email_lead,
-		(SELECT lead_id FROM lead_identities WHERE kind = ? AND value = ?) AS phone_lead`,
-		key, now.UTC(), string(email), string(email),
-		models.LeadIdentityKindEmail, string(email), models.LeadIdentityKindPhone, phone).
-		Where("services.slug = ?", slug).Take(&row).Error
+		(SELECT lead_id FROM lead_identities WHERE kind = ? AND value = ?) AS phone_lead`
+	args := []any{key, now.UTC(), string(email), string(email),
+		models.LeadIdentityKindEmail, string(email), models.LeadIdentityKindPhone, phone}
+	pg := r.db.Dialect == migrations.Postgres
+	if pg {
+		columns += `,
+		(SELECT json_agg(json_build_array(id, weekday, start_minute, end_minute, timezone, valid_from, valid_to))
+			FROM availability_rules WHERE service_id = services.id OR service_id IS NULL) AS rules,
+		(SELECT json_agg(json_build_array(id, kind, start_minute, end_minute, timezone, date_from, date_to))
+			FROM availability_exceptions WHERE (service_id = services.id OR service_id IS NULL)
+			AND date_from <= ? AND date_to >= ?) AS exceptions`
+		args = append(args, bookingDay(at.Add(scheduleReach)), bookingDay(at.Add(-scheduleReach)))
+	}
+	err := r.db.conn(ctx).Model(&models.Service{}).Select(columns, args...).Where("services.slug = ?", slug).Take(&row).Error
 	if err != nil {
 		return nil, notFound("service", slug, err)
 	}
 	svc := row.Service
 	out := &BookingContext{Service: &svc, Requested: row.Requested && key != "", User: row.UserID,
 		EmailLead: row.EmailLead, PhoneLead: row.PhoneLead}
+	if pg {
+		if out.Schedule, err = decodeSchedule(row.Rules, row.Exceptions); err != nil {
+			return nil, fmt.Errorf("schedule of service %s: %w", slug, err)
+		}
+	}
 	if row.UserStatus != nil {
 		out.UserStatus = models.UserStatus(*row.UserStatus)
 	}
@@ -74,6 +107,93 @@ func (r *BookingHotPath) Context(ctx context.Context, slug, key string, email mo
 	}
 	if phone == "" {
 		out.PhoneLead = nil
+	}
+	return out, nil
+}
+
+// decodeSchedule reads the rules and exceptions Context aggregated as JSON arrays of
+// [id, weekday, start_minute, end_minute, timezone, valid_from, valid_to] and
+// [id, kind, start_minute, end_minute, timezone, date_from, date_to] (NULL when there are none).
+func decodeSchedule(rules, exceptions []byte) (*Schedule, error) {
+	type row struct {
+		id                  uuid.UUID
+		weekdayOrKind       json.RawMessage
+		startMinute, endMin *int
+		zone                string
+		dayFrom, dayTo      *string
+	}
+	parse := func(raw []byte) ([]row, error) {
+		if len(raw) == 0 {
+			return nil, nil
+		}
+		var items [][7]json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, err
+		}
+		out := make([]row, len(items))
+		for i, it := range items {
+			r := &out[i]
+			r.weekdayOrKind = it[1]
+			for _, f := range []struct {
+				raw json.RawMessage
+				to  any
+			}{{it[0], &r.id}, {it[2], &r.startMinute}, {it[3], &r.endMin}, {it[4], &r.zone}, {it[5], &r.dayFrom}, {it[6], &r.dayTo}} {
+				if err := json.Unmarshal(f.raw, f.to); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return out, nil
+	}
+	day := func(s *string) (*time.Time, error) {
+		if s == nil {
+			return nil, nil
+		}
+		d, err := time.Parse(time.DateOnly, *s)
+		return &d, err
+	}
+	out := &Schedule{}
+	rs, err := parse(rules)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	for _, r := range rs {
+		rule := models.AvailabilityRule{ID: r.id, Timezone: r.zone}
+		if err := json.Unmarshal(r.weekdayOrKind, &rule.Weekday); err != nil {
+			return nil, fmt.Errorf("rules: %w", err)
+		}
+		if r.startMinute == nil || r.endMin == nil {
+			return nil, fmt.Errorf("rule %s: no hours", r.id)
+		}
+		rule.StartMinute, rule.EndMinute = *r.startMinute, *r.endMin
+		if rule.ValidFrom, err = day(r.dayFrom); err == nil {
+			rule.ValidTo, err = day(r.dayTo)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.id, err)
+		}
+		out.Rules = append(out.Rules, rule)
+	}
+	es, err := parse(exceptions)
+	if err != nil {
+		return nil, fmt.Errorf("exceptions: %w", err)
+	}
+	for _, r := range es {
+		e := models.AvailabilityException{ID: r.id, Timezone: r.zone, StartMinute: r.startMinute, EndMinute: r.endMin}
+		if err := json.Unmarshal(r.weekdayOrKind, &e.Kind); err != nil {
+			return nil, fmt.Errorf("exceptions: %w", err)
+		}
+		from, err := day(r.dayFrom)
+		if err == nil && from != nil {
+			var to *time.Time
+			if to, err = day(r.dayTo); err == nil && to != nil {
+				e.DateFrom, e.DateTo = *from, *to
+			}
+		}
+		if err != nil || e.DateFrom.IsZero() || e.DateTo.IsZero() {
+			return nil, fmt.Errorf("exception %s: bad days (%v)", r.id, err)
+		}
+		out.Exceptions = append(out.Exceptions, e)
 	}
 	return out, nil
 }

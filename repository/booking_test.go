@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"balance/internal/testkit"
+	"balance/migrations"
 	"balance/models"
 	"balance/repository"
 )
@@ -322,6 +324,41 @@ func TestBookingAvailability(t *testing.T) {
 		extra := mustException(&svc.ID, models.AvailabilityExceptionKindExtraHours, d(12), d(12), ptr(1080), ptr(1200))
 		mustException(&other.ID, models.AvailabilityExceptionKindDayOff, d(11), d(13), nil, nil)
 		late := mustException(&svc.ID, models.AvailabilityExceptionKindDayOff, d(20), d(20), ptr(0), ptr(600))
+
+		t.Run("the booking's first read brings the schedule on PostgreSQL", func(t *testing.T) {
+			at := d(12).Add(12 * time.Hour)
+			bc, err := repository.NewBookingHotPath(db).Context(ctx, svc.Slug, "", "", "", at, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if db.Dialect != migrations.Postgres {
+				if bc.Schedule != nil {
+					t.Errorf("SQLite read a schedule with the service: %+v", bc.Schedule)
+				}
+				return
+			}
+			if bc.Schedule == nil {
+				t.Fatal("no schedule")
+			}
+			rules, exceptions, err := avail.ScheduleBetween(ctx, svc.ID, at.AddDate(0, 0, -3), at.AddDate(0, 0, 3))
+			if err != nil {
+				t.Fatal(err)
+			}
+			byRule := func(a, b models.AvailabilityRule) int { return strings.Compare(a.ID.String(), b.ID.String()) }
+			byException := func(a, b models.AvailabilityException) int { return strings.Compare(a.ID.String(), b.ID.String()) }
+			for _, l := range [][]models.AvailabilityRule{rules, bc.Schedule.Rules} {
+				slices.SortFunc(l, byRule)
+			}
+			for _, l := range [][]models.AvailabilityException{exceptions, bc.Schedule.Exceptions} {
+				slices.SortFunc(l, byException)
+			}
+			if len(rules) != 3 || !reflect.DeepEqual(bc.Schedule.Rules, rules) {
+				t.Errorf("rules\n%+v\nwant\n%+v", bc.Schedule.Rules, rules)
+			}
+			if len(exceptions) != 2 || !reflect.DeepEqual(bc.Schedule.Exceptions, exceptions) {
+				t.Errorf("exceptions\n%+v\nwant (vacation %s, extra %s)\n%+v", bc.Schedule.Exceptions, vacation.ID, extra.ID, exceptions)
+			}
+		})
 
 		t.Run("exceptions between dates", func(t *testing.T) {
 			tests := []struct {

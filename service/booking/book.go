@@ -27,8 +27,9 @@ import (
 type BookingStore interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	// BookingContext reads the service of slug with whether key booked already, the account of
-	// email and the leads holding email and phone (models.ErrNotFound: no such service).
-	BookingContext(ctx context.Context, slug, key string, email models.Email, phone string, now time.Time) (*repository.BookingContext, error)
+	// email and the leads holding email and phone (models.ErrNotFound: no such service); it may
+	// read the schedule around the time at too (BookingContext.Schedule, else nil).
+	BookingContext(ctx context.Context, slug, key string, email models.Email, phone string, at, now time.Time) (*repository.BookingContext, error)
 	// Schedule reads a service's weekly rules and the exceptions touching the days from..to.
 	Schedule(ctx context.Context, serviceID uuid.UUID, from, to time.Time) ([]models.AvailabilityRule, []models.AvailabilityException, error)
 	// RecordUser finds the account of u's email or creates u, granting the consents of types it
@@ -181,7 +182,7 @@ func (b *Booker) takePublic(ctx context.Context, in BookingInput, email models.E
 		// Microseconds, as the databases keep times: the answer built from memory is what a later
 		// read of the same rows shows.
 		now := b.clock.Now().UTC().Truncate(time.Microsecond)
-		bc, err := b.store.BookingContext(ctx, in.ServiceSlug, in.IdempotencyKey, email, phone, now)
+		bc, err := b.store.BookingContext(ctx, in.ServiceSlug, in.IdempotencyKey, email, phone, in.Start, now)
 		if err == nil && !bc.Service.IsPublished() {
 			err = models.ErrNotFound
 		}
@@ -214,6 +215,9 @@ func (b *Booker) takePublic(ctx context.Context, in BookingInput, email models.E
 			return fmt.Errorf("book %s: %w", svc.Slug, ErrPaymentsDisabled)
 		}
 		schedule := func(ctx context.Context, from, to time.Time) ([]models.AvailabilityRule, []models.AvailabilityException, error) {
+			if bc.Schedule != nil { // read with the service, for the days around in.Start
+				return bc.Schedule.Rules, bc.Schedule.Exceptions, nil
+			}
 			return b.store.Schedule(ctx, svc.ID, from, to)
 		}
 		if err := b.slots.onGrid(ctx, svc, in.Start, schedule); err != nil {

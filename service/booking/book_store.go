@@ -23,8 +23,8 @@ func (s storesForBooking) InTx(ctx context.Context, fn func(ctx context.Context)
 	return s.db.InTx(ctx, fn)
 }
 
-func (s storesForBooking) BookingContext(ctx context.Context, slug, key string, email models.Email, phone string, now time.Time) (*repository.BookingContext, error) {
-	return s.st.Hot.Context(ctx, slug, key, email, phone, now)
+func (s storesForBooking) BookingContext(ctx context.Context, slug, key string, email models.Email, phone string, at, now time.Time) (*repository.BookingContext, error) {
+	return s.st.Hot.Context(ctx, slug, key, email, phone, at, now)
 }
 
 func (s storesForBooking) Schedule(ctx context.Context, serviceID uuid.UUID, from, to time.Time) ([]models.AvailabilityRule, []models.AvailabilityException, error) {

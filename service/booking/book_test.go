@@ -89,7 +89,7 @@ func (m *memStore) InTx(ctx context.Context, fn func(ctx context.Context) error)
 	return err
 }
 
-func (m *memStore) BookingContext(_ context.Context, slug, key string, email models.Email, phone string, now time.Time) (*repository.BookingContext, error) {
+func (m *memStore) BookingContext(_ context.Context, slug, key string, email models.Email, phone string, _, now time.Time) (*repository.BookingContext, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if slug != m.svc.Slug {

@@ -16,11 +16,15 @@
 #   ROUNDS [1]         rounds; round 2 runs current before baseline, and so on, against drift
 #   RATE [200]         the fixed rate of the open-loop slots phase, requests/s
 #   WINDOW_DAYS [30]   days in each slots request's window
+#   BOOKING_DAYS [365] the booking horizon of the bookings phase: before it, the demo service's
+#                      horizon is widened to this many days (one UPDATE), so that the phase makes
+#                      thousands of bookings (about 2,300 for a year) and measures the steady state
+#                      rather than the first seconds of fresh connections (60 is the demo's own)
 #   SLOTS_CONCURRENCY [16], BOOKINGS_CONCURRENCY [8]
 #   LOG_LEVEL [warn]   the demo's log level (info logs every request)
 #   OUT                a directory to keep the raw results in (JSON per phase, the demo's logs)
 #   PGHOST [127.0.0.1], PGPORT [5432], PGUSER [postgres]: a PostgreSQL that lets PGUSER create
-#                      databases without a password (createdb, dropdb on PATH); curl on PATH.
+#                      databases without a password (createdb, dropdb, psql on PATH); curl on PATH.
 set -euo pipefail
 
 BASE=${1:-${BASE:-f300ed1}}
@@ -28,6 +32,7 @@ DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-1}
 RATE=${RATE:-200}
 WINDOW_DAYS=${WINDOW_DAYS:-30}
+BOOKING_DAYS=${BOOKING_DAYS:-365}
 SLOTS_CONCURRENCY=${SLOTS_CONCURRENCY:-16}
 BOOKINGS_CONCURRENCY=${BOOKINGS_CONCURRENCY:-8}
 LOG_LEVEL=${LOG_LEVEL:-warn}
@@ -38,10 +43,11 @@ GO=${GO:-go}
 say() { printf '%s\n' "$*" >&2; }
 die() { say "compare: $*"; exit 1; }
 
-for tool in "$GO" git curl createdb dropdb; do
+for tool in "$GO" git curl createdb dropdb psql; do
 	command -v "$tool" >/dev/null || die "$tool not found"
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS=$ROUNDS: want a positive number"
+[[ $BOOKING_DAYS =~ ^[1-9][0-9]*$ ]] || die "BOOKING_DAYS=$BOOKING_DAYS: want a positive number of days"
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 base_rev=$(git -C "$root" rev-parse --verify --quiet "$BASE^{commit}") || die "BASE=$BASE is not a revision"
 head_rev=$(git -C "$root" rev-parse --short HEAD)
@@ -133,7 +139,9 @@ measure() {
 	local lt=("$tmp/loadtest" -url "$url" -json)
 	"${lt[@]}" -phase slots -window-days "$WINDOW_DAYS" -concurrency "$SLOTS_CONCURRENCY" -duration "$DURATION" >"$run.slots.json"
 	"${lt[@]}" -phase slots -window-days "$WINDOW_DAYS" -rate "$RATE" -duration "$DURATION" >"$run.rate.json"
-	"${lt[@]}" -phase bookings -concurrency "$BOOKINGS_CONCURRENCY" >"$run.bookings.json"
+	# Both revisions read the service on every request, so the wider horizon holds at once.
+	psql -q -v ON_ERROR_STOP=1 -d "$db" -c "UPDATE services SET booking_horizon_days = $BOOKING_DAYS WHERE slug = 'individual-session'"
+	"${lt[@]}" -phase bookings -horizon "$BOOKING_DAYS" -concurrency "$BOOKINGS_CONCURRENCY" >"$run.bookings.json"
 	for phase in slots rate bookings; do
 		say "  $(printf '%-8s' "$phase") $(field "$run.$phase.json" requests) requests, $(field "$run.$phase.json" errors) errors," \
 			"$(field "$run.$phase.json" rps) req/s, p50 $(field "$run.$phase.json" p50_ms) ms, p99 $(field "$run.$phase.json" p99_ms) ms"
@@ -174,7 +182,7 @@ row() { # row METRIC PHASE KEY
 cat <<EOF
 
 Baseline ${BASE} (${base_rev:0:12}) against the working tree (${head_rev}${dirty:+ with changes}); PostgreSQL, demo;
-slots: ${WINDOW_DAYS}-day windows, ${DURATION} per phase; $( ((ROUNDS > 1)) && echo "median of $ROUNDS rounds" || echo "1 round").
+slots: ${WINDOW_DAYS}-day windows, ${DURATION} per phase; bookings: every free slot of ${BOOKING_DAYS} days; $( ((ROUNDS > 1)) && echo "median of $ROUNDS rounds" || echo "1 round").
 
 | metric | baseline | current | ratio |
 |---|--:|--:|--:|
