@@ -65,8 +65,8 @@ lint-api:
 # The booking hot path over HTTP, side by side: `balance` built at BASE (a git revision; default
 # f300ed1, the code before the performance work) against the working tree, each in turn as the demo
 # on a fresh PostgreSQL database, loaded by tools/loadtest. Needs PostgreSQL that lets PGUSER
-# (postgres) at PGHOST:PGPORT (127.0.0.1:5432) create databases without a password, createdb, dropdb
-# and curl. DURATION (10s), ROUNDS (1) and the rest: tools/loadtest/compare.sh.
+# (postgres) at PGHOST:PGPORT (127.0.0.1:5432) create databases without a password, createdb, dropdb,
+# psql and curl. DURATION (10s), ROUNDS (1), BOOKING_DAYS (365) and the rest: tools/loadtest/compare.sh.
 bench:
 	tools/loadtest/compare.sh $(BASE)
 
