@@ -106,9 +106,9 @@ func (h *publicBookings) bookingJSON(a *models.Appointment) bookingJSON {
 
 // newBookingJSON renders a booking for its client; refundNow is what canceling it now would refund.
 func newBookingJSON(a *models.Appointment, refundNow func(*models.Appointment) int64) bookingJSON {
-	loc, err := time.LoadLocation(a.Timezone)
-	if err != nil {
-		loc = time.UTC
+	loc := time.UTC
+	if zone, err := models.ParseTimeZone("timezone", a.Timezone); err == nil { // from the zone cache
+		loc = zone.Location()
 	}
 	out := bookingJSON{
 		ID: a.ID, Status: string(a.Status), Timezone: a.Timezone, Format: string(a.Format),

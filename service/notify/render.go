@@ -93,9 +93,11 @@ var (
 
 // russianTime writes t on the clock of zone, e.g. "четверг, 3 декабря 2026, 08:00 (Europe/Berlin)".
 func russianTime(t time.Time, zone string) string {
-	loc, err := time.LoadLocation(zone)
-	if err != nil || zone == "" {
-		loc, zone = time.UTC, "UTC"
+	loc := time.UTC
+	if z, err := models.ParseTimeZone("timezone", zone); err == nil { // from the zone cache
+		loc = z.Location()
+	} else {
+		zone = "UTC"
 	}
 	t = t.In(loc)
 	return fmt.Sprintf("%s, %d %s %d, %02d:%02d (%s)", ruWeekdays[t.Weekday()], t.Day(), ruMonths[t.Month()-1],
