@@ -560,7 +560,10 @@ func TestDefaultClientKeepsConcurrentConnections(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	if n := opened.Load(); n > concurrent {
-		t.Errorf("%d connections opened for %d rounds of %d concurrent calls, want at most %d", n, rounds, concurrent, concurrent)
+	// A connection goes back to the pool a moment after its answer was read, so a round may now and
+	// then dial one it would have reused; Go's default of two idle connections would make each round
+	// after the first dial six (32 in all here).
+	if n, most := opened.Load(), int64(concurrent+rounds); n > most {
+		t.Errorf("%d connections opened for %d rounds of %d concurrent calls, want at most %d", n, rounds, concurrent, most)
 	}
 }

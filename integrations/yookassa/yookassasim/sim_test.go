@@ -545,7 +545,8 @@ func TestNotificationRetries(t *testing.T) {
 			if p := browse(t, "POST", confirmURL+"/pay", ""); p.status != http.StatusSeeOther || p.location != returnURL {
 				t.Errorf("answer: %d %q", p.status, p.location)
 			}
-			if _, attempts, _ := rc.received(); attempts != min(tt.attempts, 1) {
+			// (retries wait only milliseconds here, so later attempts may be over too)
+			if _, attempts, _ := rc.received(); attempts < min(tt.attempts, 1) {
 				t.Errorf("%d attempts before the answer; want the first one over", attempts)
 			}
 			e.flush(t)

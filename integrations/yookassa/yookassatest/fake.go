@@ -6,6 +6,7 @@ package yookassatest
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -32,12 +33,21 @@ type Server struct {
 // notifications until SetNotifyURL.
 func New(tb testing.TB, shopID, secretKey string) *Server {
 	tb.Helper()
-	sim := yookassasim.New(yookassasim.Config{ShopID: shopID, SecretKey: secretKey})
+	// Failed deliveries are logged through the test, so a failing test shows why.
+	log := slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	sim := yookassasim.New(yookassasim.Config{ShopID: shopID, SecretKey: secretKey, Log: log})
 	srv := httptest.NewServer(sim)
 	sim.SetBaseURL(srv.URL)
 	tb.Cleanup(srv.Close)
 	tb.Cleanup(sim.Close) // runs first: no delivery outlives the test
 	return &Server{srv: srv, sim: sim}
+}
+
+type testWriter struct{ tb testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.tb.Log(string(p))
+	return len(p), nil
 }
 
 // Sim is the simulator behind the server.
