@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -25,9 +26,6 @@ const (
 	TemplateOwnerCrisisAlert = "owner_crisis_alert"
 	TemplateQuestionAnswered = "question_answered"
 )
-
-// alertZone is the clock the owner reads alerts on: the practice works on Moscow time.
-const alertZone = "Europe/Moscow"
 
 // registerAlerts subscribes the owner's alerts and the question-answered email.
 func (n *Notifier) registerAlerts(subs *events.Subscriptions) error {
@@ -49,9 +47,19 @@ func (n *Notifier) adminLink(resource string, id uuid.UUID) string {
 	return strings.TrimRight(n.cfg.SiteURL, "/") + "/admin/" + resource + "/" + id.String() + "/show"
 }
 
-// toOwners sends the message key about subject to every active owner, once per owner: by email,
-// and by Telegram too when telegram is set and the owner linked the bot.
-func (n *Notifier) toOwners(ctx context.Context, e models.Event, key string, subject uuid.UUID, d Data, telegram bool) error {
+// ownerZone is the zone an owner reads alerts in: her own when her account has one, otherwise the
+// zone the practice's schedules default to.
+func ownerZone(u *models.User) string {
+	if u.TimeZone != nil && *u.TimeZone != "" {
+		return *u.TimeZone
+	}
+	return models.DefaultServiceTimezone
+}
+
+// toOwners sends the message key about subject, which happened at at, to every active owner, once
+// per owner, with the time in the owner's zone: by email, and by Telegram too when telegram is set
+// and the owner linked the bot.
+func (n *Notifier) toOwners(ctx context.Context, e models.Event, key string, subject uuid.UUID, at time.Time, d Data, telegram bool) error {
 	owners, err := n.st.Users.ActiveOwnerAccounts(ctx)
 	if err != nil {
 		return err
@@ -60,7 +68,7 @@ func (n *Notifier) toOwners(ctx context.Context, e models.Event, key string, sub
 	for i := range owners {
 		u := &owners[i]
 		od := d
-		od.SiteURL = n.cfg.SiteURL
+		od.SiteURL, od.When = n.cfg.SiteURL, russianTime(at, ownerZone(u))
 		if err := n.send(ctx, message{
 			key: key, dedup: e.EventID().String() + ":" + u.ID.String(), subject: subject, kind: Staff,
 			to: recipient{user: u, name: u.DisplayName}, data: od, telegram: telegram,
@@ -114,10 +122,9 @@ func (n *Notifier) onLeadForm(ctx context.Context, e models.Event) error {
 		kind = sub.Source
 	}
 	d := Data{
-		ClientName: sub.Name, Contacts: contacts(lead), Kind: kind,
-		When: russianTime(sub.CreatedAt, alertZone), Link: n.adminLink("leads", lead.ID),
+		ClientName: sub.Name, Contacts: contacts(lead), Kind: kind, Link: n.adminLink("leads", lead.ID),
 	}
-	return n.toOwners(ctx, e, TemplateOwnerNewLead, lead.ID, d, false)
+	return n.toOwners(ctx, e, TemplateOwnerNewLead, lead.ID, sub.CreatedAt, d, false)
 }
 
 // contactLabels are the identities a lead's contacts line shows, in this order.
@@ -159,8 +166,8 @@ func (n *Notifier) onRunCompleted(ctx context.Context, e models.Event) error {
 	if !r.CrisisTriggered {
 		return nil
 	}
-	d := Data{Kind: "тест", When: russianTime(r.OccurredAt(), alertZone), Link: n.adminLink("interactive_runs", r.RunID)}
-	return n.toOwners(ctx, e, TemplateOwnerCrisisAlert, r.RunID, d, true)
+	d := Data{Kind: "тест", Link: n.adminLink("interactive_runs", r.RunID)}
+	return n.toOwners(ctx, e, TemplateOwnerCrisisAlert, r.RunID, r.OccurredAt(), d, true)
 }
 
 func (n *Notifier) onQuestionSubmitted(ctx context.Context, e models.Event) error {
@@ -171,8 +178,8 @@ func (n *Notifier) onQuestionSubmitted(ctx context.Context, e models.Event) erro
 	if !q.CrisisFlag {
 		return nil
 	}
-	d := Data{Kind: "вопрос", When: russianTime(q.OccurredAt(), alertZone), Link: n.adminLink("questions", q.AggregateID())}
-	return n.toOwners(ctx, e, TemplateOwnerCrisisAlert, q.AggregateID(), d, true)
+	d := Data{Kind: "вопрос", Link: n.adminLink("questions", q.AggregateID())}
+	return n.toOwners(ctx, e, TemplateOwnerCrisisAlert, q.AggregateID(), q.OccurredAt(), d, true)
 }
 
 // AnswerLink is the site's page of a published question and its answer.

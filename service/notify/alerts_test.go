@@ -42,13 +42,25 @@ func (e *env) owner(t *testing.T, mail models.Email, chat int64) *models.User {
 // TestCrisisAlertsReachEveryOwner: a self-help run that triggered the crisis rules and a question
 // flagged as a crisis alert every active owner by email and (when linked) Telegram, once however
 // often the job runs, with the kind, the time and the admin link — never what the client wrote.
-// Nothing goes out for runs and questions without the flag, nor to clients or blocked owners.
+// Nothing goes out for runs and questions without the flag, nor to clients or blocked owners. Each
+// owner reads the time in her own zone, or in the practice's default one when she has none.
 func TestCrisisAlertsReachEveryOwner(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db *repository.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
 		owner := e.owner(t, "owner@example.org", 888)
-		e.owner(t, "second.owner@example.org", 0)
+		second := e.owner(t, "second.owner@example.org", 0)
+		if err := e.st.Users.Update(ctx, second.ID, func(u *models.User) error {
+			zone := "Asia/Yekaterinburg"
+			u.TimeZone = &zone
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		when := map[string]string{
+			"owner@example.org":        "четверг, 3 декабря 2026, 10:00 (Europe/Moscow)",
+			"second.owner@example.org": "четверг, 3 декабря 2026, 12:00 (Asia/Yekaterinburg)",
+		}
 		blocked := e.owner(t, "former@example.org", 999)
 		if err := e.st.Users.Update(ctx, blocked.ID, func(u *models.User) error { return u.Block(now) }); err != nil {
 			t.Fatal(err)
@@ -91,7 +103,7 @@ func TestCrisisAlertsReachEveryOwner(t *testing.T) {
 					t.Fatal(err)
 				}
 				if p.Subject != "Кризисный сигнал: "+tc.kind || !strings.Contains(p.Text, tc.link) ||
-					!strings.Contains(p.Text, "четверг, 3 декабря 2026, 10:00 (Europe/Moscow)") {
+					!strings.Contains(p.Text, when[m.To[0]]) {
 					t.Errorf("%s: subject %q text %q", tc.ev.EventName(), p.Subject, p.Text)
 				}
 			}
